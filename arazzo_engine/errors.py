@@ -1,0 +1,146 @@
+"""The exception tree of arazzo_engine.
+
+Every error the engine raises on purpose derives from :class:`ArazzoError`, so a
+caller can catch one class and know nothing else escapes by design::
+
+    ArazzoError
+    ├── DocumentError            a file cannot be read or parsed (YAML/JSON syntax)
+    ├── ExpressionSyntaxError    a runtime expression or condition does not parse
+    ├── ArazzoValidationError    a document breaks the Arazzo rules (holds .errors)
+    ├── ConfigurationError       an override or option names something unknown
+    ├── WorkflowNotFoundError    `run` was asked for a workflow the document lacks
+    ├── InputValidationError     inputs break the workflow's `inputs` schema
+    ├── EvaluationError          an expression cannot be evaluated at run time
+    ├── RequestBuildError        a step's HTTP request cannot be built
+    └── StreamError              an event stream ends or breaks mid-event
+
+Messages name what they are about: the file, the JSON pointer or line:column,
+and what was expected.  No message ever holds a credential value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+class ArazzoError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where something sits in a document: file, JSON pointer and 1-based line:column."""
+
+    file: str
+    pointer: str = ""
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        place = self.file
+        if self.line:
+            place += f":{self.line}:{self.column or 1}"
+        if self.pointer or not self.line:
+            place += f" (at #{self.pointer})"
+        return place
+
+
+class DocumentError(ArazzoError):
+    """A file is missing, unreadable, or not valid YAML/JSON."""
+
+    def __init__(self, message: str, location: Location | None = None) -> None:
+        self.location = location
+        self.message = message
+        super().__init__(f"{location}: {message}" if location else message)
+
+
+class ExpressionSyntaxError(ArazzoError):
+    """A runtime expression, template or condition does not parse.
+
+    The message quotes the text and puts a caret under the offending column.
+    ``column`` is 1-based within ``text``.
+    """
+
+    def __init__(self, text: str, column: int, reason: str) -> None:
+        self.text = text
+        self.column = column
+        self.reason = reason
+        super().__init__(self.render())
+
+    def render(self, indent: str = "    ") -> str:
+        caret = " " * max(self.column - 1, 0) + "^"
+        return f"{self.reason} at column {self.column}\n{indent}{self.text}\n{indent}{caret}"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One finding about a document, with its place and the rule that found it."""
+
+    severity: Severity
+    rule: str
+    message: str
+    location: Location
+
+    @property
+    def file(self) -> str:
+        return self.location.file
+
+    @property
+    def pointer(self) -> str:
+        return self.location.pointer
+
+    @property
+    def line(self) -> int:
+        return self.location.line
+
+    @property
+    def column(self) -> int:
+        return self.location.column
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.severity}: {self.message} [{self.rule}]"
+
+
+class ArazzoValidationError(ArazzoError):
+    """A document breaks the Arazzo rules; ``errors`` lists every finding, best first."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
+        ordered = sorted(diagnostics, key=lambda d: (d.severity != "error", d.file, d.line))
+        self.errors: Sequence[Diagnostic] = tuple(ordered)
+        count = sum(1 for d in self.errors if d.severity == "error")
+        head = f"{count} error{'s' if count != 1 else ''} in the Arazzo document"
+        super().__init__(head + ":\n" + "\n".join(str(d) for d in self.errors))
+
+
+class ConfigurationError(ArazzoError):
+    """An override (servers, sources, credentials) or an option names something unknown."""
+
+
+class WorkflowNotFoundError(ArazzoError):
+    """``run`` was asked for a workflow id the document does not define."""
+
+
+class InputValidationError(ArazzoError):
+    """The inputs given to a workflow break its ``inputs`` JSON Schema."""
+
+    def __init__(self, workflow_id: str, violations: Sequence[str]) -> None:
+        self.workflow_id = workflow_id
+        self.violations = tuple(violations)
+        lines = "\n".join(f"  - {v}" for v in self.violations)
+        super().__init__(f"inputs of workflow '{workflow_id}' break its inputs schema:\n{lines}")
+
+
+class EvaluationError(ArazzoError):
+    """A runtime expression cannot be evaluated against the current run."""
+
+
+class RequestBuildError(ArazzoError):
+    """A step's HTTP request cannot be built (missing path parameter, bad body...)."""
+
+
+class StreamError(ArazzoError):
+    """An event stream broke or ended in the middle of an event."""
