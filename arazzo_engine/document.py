@@ -1,0 +1,389 @@
+"""Reading YAML and JSON files into plain data, remembering where every node sits.
+
+:func:`read_document` returns a :class:`RawDocument`: the data as plain JSON-like
+Python values (``dict``, ``list``, ``str``, ``int``, ``float``, ``bool``, ``None``)
+and, for every JSON pointer (RFC 6901) of the data, its 1-based ``(line, column)``:
+the position of the *key* for a mapping member, of the value for an array item.
+
+YAML is read with PyYAML's safe machinery only (the C parser when available): the
+text is composed into nodes and each node is converted here, so marks survive.
+Scalars resolve as ``yaml.safe_load`` resolves them (YAML 1.1 rules: ``yes`` is a
+boolean, ``0x1F`` an integer), with these differences:
+
+* timestamps stay the string as written (``2024-01-31`` -> ``"2024-01-31"``);
+* tags other than null/bool/int/float/str/timestamp/seq/map (``!!binary``,
+  ``!!set``, ``!!python/...``, local ``!tags``) are rejected;
+* mapping keys must be strings.  Plain numeric keys (OpenAPI's ``200:``) become
+  the text as written (``"200"``); any other non-string key is an error;
+* a duplicate key is an error naming both lines;
+* merge keys (``<<``) work as in PyYAML: explicit keys win, then earlier sources.
+
+Aliases are expanded.  To stop "billion laughs" documents, the expanded node count
+is bounded by :data:`MAX_NODES` (checked on the alias graph before anything is
+built) and nesting by :data:`MAX_DEPTH` (which also catches recursive aliases).
+An alias's position is that of the node it refers to.
+
+JSON files (``.json``) are parsed by :func:`json.loads` (duplicate keys rejected);
+their positions come from composing the same text as YAML, and are empty when the
+text is not also valid YAML.  Every problem raises :class:`DocumentError`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from arazzo_engine.errors import DocumentError, Location
+
+__all__ = ["MAX_DEPTH", "MAX_NODES", "RawDocument", "escape_pointer", "read_document"]
+
+MAX_NODES = 2_000_000
+"""Most nodes a document may expand to (aliases counted once per use)."""
+MAX_DEPTH = 500
+"""Deepest nesting of mappings and sequences accepted."""
+
+_Loader: type[yaml.SafeLoader] | type[yaml.CSafeLoader]
+try:
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+_TAG = "tag:yaml.org,2002:"
+_STR, _MAP, _SEQ, _MERGE = _TAG + "str", _TAG + "map", _TAG + "seq", _TAG + "merge"
+_NUMBER_TAGS = frozenset((_TAG + "int", _TAG + "float"))
+
+Position = tuple[int, int]
+
+
+def escape_pointer(token: str) -> str:
+    """Escape one JSON pointer reference token (RFC 6901: ``~`` -> ``~0``, ``/`` -> ``~1``)."""
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    """A file's data and the position of each of its nodes."""
+
+    file: str
+    """The path as the caller gave it, for messages."""
+    path: Path
+    """The resolved absolute path."""
+    data: Any
+    positions: Mapping[str, Position]
+    """JSON pointer -> 1-based (line, column); ``""`` is the root."""
+
+    def locate(self, pointer: str) -> Location:
+        """The location of ``pointer``, or of its nearest ancestor that has a position."""
+        probe = pointer
+        while True:
+            found = self.positions.get(probe)
+            if found is not None:
+                return Location(self.file, pointer, found[0], found[1])
+            if not probe:
+                return Location(self.file, pointer)
+            probe = probe.rpartition("/")[0]
+
+
+def read_document(path: str | os.PathLike[str]) -> RawDocument:
+    """Read a YAML or JSON file whose root is a mapping; raise DocumentError otherwise."""
+    file = os.fspath(path)
+    text = _read_text(file)
+    resolved = Path(file).resolve()
+    if resolved.suffix.lower() == ".json":
+        data, positions = _load_json(text, file)
+    else:
+        root = _compose(text, file)
+        if root is None:
+            raise DocumentError("the document is empty; expected a mapping", Location(file))
+        data, positions = _Converter(file, text, build=True).run(root)
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else f"a scalar ({_short(data)})"
+        where = positions.get("", (1, 1))
+        raise DocumentError(
+            f"the document root must be a mapping (an object), found {kind}",
+            Location(file, "", where[0], where[1]),
+        )
+    return RawDocument(file=file, path=resolved, data=data, positions=positions)
+
+
+# -- reading --------------------------------------------------------------------
+
+
+def _read_text(file: str) -> str:
+    try:
+        raw = Path(file).read_bytes()
+    except FileNotFoundError:
+        raise DocumentError(f"file not found: {file}") from None
+    except IsADirectoryError:
+        raise DocumentError(f"{file} is a directory, not a file") from None
+    except PermissionError:
+        raise DocumentError(f"cannot read {file}: permission denied") from None
+    except OSError as error:
+        raise DocumentError(f"cannot read {file}: {error.strerror or error}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        raise DocumentError(
+            f"the file is not valid UTF-8 (byte 0x{raw[error.start]:02x} at offset {error.start})",
+            Location(file, line=line, column=column),
+        ) from None
+
+
+def _compose(text: str, file: str) -> Node | None:
+    try:
+        return yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as error:
+        raise _syntax_error(error, file) from None
+    except yaml.YAMLError as error:
+        raise DocumentError(f"invalid YAML: {error}", Location(file)) from None
+    except RecursionError:
+        raise DocumentError(
+            f"the document is nested too deeply (more than {MAX_DEPTH} levels)", Location(file)
+        ) from None
+
+
+def _syntax_error(error: yaml.MarkedYAMLError, file: str) -> DocumentError:
+    mark = error.problem_mark or error.context_mark
+    parts = [p for p in (error.problem, error.context) if p]
+    message = "invalid YAML: " + ("; ".join(parts) if parts else "syntax error")
+    if error.context and error.context_mark is not None and error.context_mark is not mark:
+        message += f" (line {error.context_mark.line + 1})"
+    if mark is None:
+        return DocumentError(message, Location(file))
+    return DocumentError(message, Location(file, line=mark.line + 1, column=mark.column + 1))
+
+
+class _DuplicateJsonKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateJsonKey(key)
+            seen.add(key)
+    return result
+
+
+def _load_json(text: str, file: str) -> tuple[Any, dict[str, Position]]:
+    duplicate: str | None = None
+    data: Any = None
+    try:
+        data = json.loads(text, object_pairs_hook=_json_object)
+    except json.JSONDecodeError as error:
+        raise DocumentError(
+            f"invalid JSON: {error.msg}", Location(file, line=error.lineno, column=error.colno)
+        ) from None
+    except RecursionError:
+        raise DocumentError(
+            f"the document is nested too deeply (more than {MAX_DEPTH} levels)", Location(file)
+        ) from None
+    except _DuplicateJsonKey as error:
+        duplicate = error.key
+    positions: dict[str, Position] = {}
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except (yaml.YAMLError, RecursionError):
+        root = None
+    if root is not None:
+        # Raises the located error for a duplicate key or too deep a nesting.
+        _, positions = _Converter(file, text, build=False).run(root)
+    if duplicate is not None:
+        raise DocumentError(f"duplicate key '{duplicate}'", Location(file))
+    if root is None:  # the walk above checked the depth otherwise
+        _check_depth(data, file)
+    return data, positions
+
+
+def _check_depth(data: Any, file: str) -> None:
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise DocumentError(
+                f"the document is nested too deeply (more than {MAX_DEPTH} levels)",
+                Location(file),
+            )
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+
+
+def _tag_name(tag: str) -> str:
+    return "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+# -- YAML nodes -> data -------------------------------------------------------------
+
+
+class _Converter:
+    """Turns a composed node graph into plain data and a pointer -> position table."""
+
+    def __init__(self, file: str, text: str, *, build: bool) -> None:
+        self.file = file
+        self.text = text
+        self.build = build
+        self.positions: dict[str, Position] = {}
+        constructor = SafeConstructor()
+        self.scalars: dict[str, Callable[[ScalarNode], Any]] = {
+            _TAG + "null": constructor.construct_yaml_null,
+            _TAG + "bool": constructor.construct_yaml_bool,
+            _TAG + "int": constructor.construct_yaml_int,
+            _TAG + "float": constructor.construct_yaml_float,
+            _TAG + "timestamp": constructor.construct_scalar,  # kept as written
+        }
+
+    def run(self, root: Node) -> tuple[Any, dict[str, Position]]:
+        if self.build and "*" in self.text:  # aliases are possible: bound their expansion
+            self.expanded_size(root, 0, {})
+        data = self.convert(root, "", 0)
+        return data, self.positions
+
+    def fail(self, message: str, node: Node) -> DocumentError:
+        mark = node.start_mark
+        return DocumentError(
+            message, Location(self.file, line=mark.line + 1, column=mark.column + 1)
+        )
+
+    def unsupported(self, node: Node) -> DocumentError:
+        return self.fail(
+            f"unsupported YAML tag {_tag_name(node.tag)}: only JSON-like values (null, "
+            "booleans, numbers, strings, lists and mappings) are allowed",
+            node,
+        )
+
+    def too_deep(self, node: Node) -> DocumentError:
+        alias = " (or an alias refers to itself)" if self.build and "*" in self.text else ""
+        return self.fail(f"the document is nested more than {MAX_DEPTH} levels deep{alias}", node)
+
+    def expanded_size(self, node: Node, depth: int, sizes: dict[int, int]) -> int:
+        if depth > MAX_DEPTH:
+            raise self.too_deep(node)
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        total = 1
+        if isinstance(node, SequenceNode):
+            for item in node.value:
+                total += self.expanded_size(item, depth + 1, sizes)
+        elif isinstance(node, MappingNode):
+            for key, value in node.value:
+                total += self.expanded_size(value, depth + 1, sizes)
+                if not isinstance(key, ScalarNode):
+                    total += self.expanded_size(key, depth + 1, sizes)
+        if total > MAX_NODES:
+            raise self.fail(
+                f"the document expands to more than {MAX_NODES:,} nodes through aliases "
+                "(an alias bomb?)",
+                node,
+            )
+        sizes[id(node)] = total
+        return total
+
+    def convert(self, node: Node, pointer: str, depth: int) -> Any:
+        if isinstance(node, ScalarNode):
+            return self.scalar(node) if self.build else None
+        if depth >= MAX_DEPTH:
+            raise self.too_deep(node)
+        positions = self.positions
+        if not pointer:
+            mark = node.start_mark
+            positions[""] = (mark.line + 1, mark.column + 1)
+        if isinstance(node, SequenceNode):
+            if node.tag != _SEQ:
+                raise self.unsupported(node)
+            items = []
+            for index, item in enumerate(node.value):
+                child = f"{pointer}/{index}"
+                mark = item.start_mark
+                positions[child] = (mark.line + 1, mark.column + 1)
+                items.append(self.convert(item, child, depth + 1))
+            return items
+        if not isinstance(node, MappingNode) or node.tag != _MAP:
+            raise self.unsupported(node)
+        result: dict[str, Any] = {}
+        for key, key_node, value_node in self.members(node, depth):
+            child = f"{pointer}/{key.replace('~', '~0').replace('/', '~1')}"
+            mark = key_node.start_mark
+            positions[child] = (mark.line + 1, mark.column + 1)
+            result[key] = self.convert(value_node, child, depth + 1)
+        return result
+
+    def scalar(self, node: ScalarNode) -> Any:
+        tag = node.tag
+        if tag == _STR:
+            return node.value
+        construct = self.scalars.get(tag)
+        if construct is None:
+            raise self.unsupported(node)
+        try:
+            return construct(node)
+        except (ValueError, yaml.YAMLError):
+            raise self.fail(f"{node.value!r} is not a valid {_tag_name(tag)}", node) from None
+
+    def key(self, node: Node) -> str:
+        if isinstance(node, ScalarNode):
+            if node.tag == _STR:
+                return str(node.value)
+            if node.tag in _NUMBER_TAGS:
+                return str(node.value)
+            kind = _tag_name(node.tag).lstrip("!").replace("bool", "boolean")
+            raise self.fail(
+                f"mapping key {node.value!r} reads as a {kind}; keys must be strings (quote it)",
+                node,
+            )
+        kind = "mapping" if isinstance(node, MappingNode) else "sequence"
+        raise self.fail(f"a mapping key must be a string, found a {kind}", node)
+
+    def members(self, node: MappingNode, depth: int) -> Iterator[tuple[str, Node, Node]]:
+        """A mapping's (key, key node, value node) triples, merge keys applied."""
+        if depth > MAX_DEPTH:
+            raise self.too_deep(node)
+        seen: dict[str, Node] = {}
+        merges: list[Node] = []
+        explicit: list[tuple[str, Node, Node]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                merges.append(value_node)
+                continue
+            key = self.key(key_node)
+            first = seen.get(key)
+            if first is not None:
+                raise self.fail(
+                    f"duplicate key '{key}' (first at line {first.start_mark.line + 1}, "
+                    f"again at line {key_node.start_mark.line + 1})",
+                    key_node,
+                )
+            seen[key] = key_node
+            explicit.append((key, key_node, value_node))
+        yield from explicit
+        for merge in merges:
+            sources = merge.value if isinstance(merge, SequenceNode) else [merge]
+            for source in sources:
+                if not isinstance(source, MappingNode):
+                    raise self.fail("a merge key (<<) needs a mapping or a list of mappings", merge)
+                for key, key_node, value_node in self.members(source, depth + 1):
+                    if key not in seen:
+                        seen[key] = key_node
+                        yield key, key_node, value_node
