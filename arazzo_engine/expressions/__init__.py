@@ -1,0 +1,50 @@
+"""Arazzo runtime expressions, templates, "any | {expression}" values and conditions.
+
+Parse once, evaluate many times::
+
+    cond = parse_condition("$statusCode == 200 && $response.body#/status == 'ok'")
+    evaluate_condition(cond, ctx)            # -> bool
+    evaluate(parse_expression("$inputs.token"), ctx)
+    evaluate(parse_template("Bearer {$inputs.token}"), ctx)
+    evaluate(parse_value({"id": "$steps.s.outputs.id"}), ctx)
+
+The grammar, which characters end names and JSON pointers, and the error
+messages are described in :mod:`arazzo_engine.expressions.parser`; the
+evaluation rules in :mod:`arazzo_engine.expressions.evaluate`; the node classes
+in :mod:`arazzo_engine.expressions.ast`.
+"""
+
+from arazzo_engine.expressions.ast import (
+    Condition,
+    Expression,
+    Template,
+    ValueNode,
+    referenced_steps,
+    walk_expressions,
+)
+from arazzo_engine.expressions.context import EvaluationContext
+from arazzo_engine.expressions.evaluate import evaluate, evaluate_condition
+from arazzo_engine.expressions.parser import (
+    parse_condition,
+    parse_expression,
+    parse_template,
+    parse_value,
+)
+from arazzo_engine.expressions.unparse import unparse
+
+__all__ = [
+    "Condition",
+    "EvaluationContext",
+    "Expression",
+    "Template",
+    "ValueNode",
+    "evaluate",
+    "evaluate_condition",
+    "parse_condition",
+    "parse_expression",
+    "parse_template",
+    "parse_value",
+    "referenced_steps",
+    "unparse",
+    "walk_expressions",
+]

@@ -1,0 +1,376 @@
+"""The syntax tree of runtime expressions, templates, values and conditions.
+
+Every node is a small frozen dataclass; two trees are equal when they have the
+same shape and the same fields.  Nodes also carry one private, non-compared slot
+(``_compiled``) in which :func:`arazzo_engine.expressions.evaluate` caches the
+closure it builds for the node the first time the node is evaluated.
+
+Runtime expressions (all subclasses of :class:`Expression`)::
+
+    Url  Method  StatusCode
+    RequestHeader(name)  RequestQuery(name)  RequestPath(name)  RequestBody(pointer)
+    ResponseHeader(name)  ResponseBody(pointer)
+    InputRef(name, pointer)  OutputRef(name, pointer)
+    StepOutputRef(step_id, name, pointer)
+    WorkflowInputRef(workflow_id, name, pointer)  WorkflowOutputRef(workflow_id, name, pointer)
+    SourceDescriptionRef(name, field)  ComponentRef(kind, name)
+
+``pointer`` is ``None`` when the text has no ``#``, else the tuple of decoded
+JSON Pointer reference tokens (``()`` for a bare ``#``: the whole value).
+
+Templates: ``Template(parts)``, the parts being literal ``str`` and expressions.
+
+Values of "any | {expression}" fields (:data:`ValueNode`): a :class:`Constant`,
+an :class:`Expression`, a :class:`Template`, or an :class:`ObjectValue` /
+:class:`ArrayValue` holding at least one expression somewhere inside.
+
+Conditions (:data:`Condition`): ``Literal(value)``, an :class:`Expression`,
+``Access(target, path)`` (an expression followed by ``[n]`` / ``.member``
+accessors: :class:`Index`, :class:`Member`), ``Compare(op, left, right)``,
+``Not(operand)``, ``And(operands)`` and ``Or(operands)`` (flattened: no direct
+child of an ``And`` is an ``And``, likewise for ``Or``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from typing import Literal as TypingLiteral
+
+__all__ = [
+    "Access",
+    "And",
+    "ArrayValue",
+    "Comparable",
+    "Compare",
+    "CompareOp",
+    "ComponentRef",
+    "Condition",
+    "Constant",
+    "Expression",
+    "Index",
+    "InputRef",
+    "Literal",
+    "Member",
+    "Method",
+    "Node",
+    "Not",
+    "ObjectValue",
+    "Or",
+    "OutputRef",
+    "RequestBody",
+    "RequestHeader",
+    "RequestPath",
+    "RequestQuery",
+    "ResponseBody",
+    "ResponseHeader",
+    "SourceDescriptionRef",
+    "StatusCode",
+    "StepOutputRef",
+    "Template",
+    "Url",
+    "ValueNode",
+    "WorkflowInputRef",
+    "WorkflowOutputRef",
+    "referenced_steps",
+    "walk_expressions",
+]
+
+Pointer = tuple[str, ...] | None
+CompareOp = TypingLiteral["==", "!=", "<", "<=", ">", ">="]
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """Base of every node; holds the evaluator's cache (not part of equality)."""
+
+    _compiled: Callable[[Any], Any] | None = field(
+        default=None, init=False, repr=False, compare=False, hash=False
+    )
+
+
+# ------------------------------------------------------------------ expressions
+
+
+@dataclass(frozen=True, slots=True)
+class Expression(Node):
+    """Base of the runtime expression nodes."""
+
+
+@dataclass(frozen=True, slots=True)
+class Url(Expression):
+    """``$url``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Method(Expression):
+    """``$method``."""
+
+
+@dataclass(frozen=True, slots=True)
+class StatusCode(Expression):
+    """``$statusCode``."""
+
+
+@dataclass(frozen=True, slots=True)
+class RequestHeader(Expression):
+    """``$request.header.<name>`` (``name`` as written; matched case-insensitively)."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class RequestQuery(Expression):
+    """``$request.query.<name>``."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class RequestPath(Expression):
+    """``$request.path.<name>``."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class RequestBody(Expression):
+    """``$request.body`` with an optional ``#`` JSON pointer."""
+
+    pointer: Pointer = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseHeader(Expression):
+    """``$response.header.<name>`` (``name`` as written; matched case-insensitively)."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseBody(Expression):
+    """``$response.body`` with an optional ``#`` JSON pointer."""
+
+    pointer: Pointer = None
+
+
+@dataclass(frozen=True, slots=True)
+class InputRef(Expression):
+    """``$inputs.<name>[#pointer]``."""
+
+    name: str
+    pointer: Pointer = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutputRef(Expression):
+    """``$outputs.<name>[#pointer]``."""
+
+    name: str
+    pointer: Pointer = None
+
+
+@dataclass(frozen=True, slots=True)
+class StepOutputRef(Expression):
+    """``$steps.<step_id>.outputs.<name>[#pointer]``."""
+
+    step_id: str
+    name: str
+    pointer: Pointer = None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkflowInputRef(Expression):
+    """``$workflows.<workflow_id>.inputs.<name>[#pointer]``."""
+
+    workflow_id: str
+    name: str
+    pointer: Pointer = None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkflowOutputRef(Expression):
+    """``$workflows.<workflow_id>.outputs.<name>[#pointer]``."""
+
+    workflow_id: str
+    name: str
+    pointer: Pointer = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceDescriptionRef(Expression):
+    """``$sourceDescriptions.<name>.<field>``."""
+
+    name: str
+    field: str
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentRef(Expression):
+    """``$components.<kind>.<name>``; kind is parameters, successActions, failureActions, inputs."""
+
+    kind: str
+    name: str
+
+
+# -------------------------------------------------------------------- templates
+
+
+@dataclass(frozen=True, slots=True)
+class Template(Node):
+    """Text with embedded ``{$...}`` expressions; never two adjacent ``str`` parts, no ``''``."""
+
+    parts: tuple[str | Expression, ...]
+
+
+# ----------------------------------------------------------------------- values
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Constant(Node):
+    """A literal value of an "any | {expression}" field, returned as is (do not mutate it)."""
+
+    value: Any
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            type(other) is Constant
+            and type(self.value) is type(other.value)
+            and self.value == other.value
+        )
+
+    def __hash__(self) -> int:
+        return hash((Constant, type(self.value), self.value))
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectValue(Node):
+    """A mapping with at least one expression inside; keys stay literal."""
+
+    items: tuple[tuple[Any, ValueNode], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ArrayValue(Node):
+    """A list with at least one expression inside."""
+
+    items: tuple[ValueNode, ...]
+
+
+# ------------------------------------------------------------------- conditions
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Literal(Node):
+    """``true``, ``false``, ``null``, a number or a string in a condition.
+
+    Equality also compares the Python type, so ``true`` differs from ``1``.
+    """
+
+    value: bool | int | float | str | None
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            type(other) is Literal
+            and type(self.value) is type(other.value)
+            and self.value == other.value
+        )
+
+    def __hash__(self) -> int:
+        return hash((Literal, type(self.value), self.value))
+
+
+@dataclass(frozen=True, slots=True)
+class Index(Node):
+    """``[n]`` accessor (0-based)."""
+
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class Member(Node):
+    """``.name`` accessor."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Access(Node):
+    """A runtime expression followed by one or more accessors."""
+
+    target: Expression
+    path: tuple[Index | Member, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Compare(Node):
+    """``left op right``; both sides are literals, expressions or accesses."""
+
+    op: CompareOp
+    left: Comparable
+    right: Comparable
+
+
+@dataclass(frozen=True, slots=True)
+class Not(Node):
+    """``!operand``: true unless the operand is exactly ``True``."""
+
+    operand: Condition
+
+
+@dataclass(frozen=True, slots=True)
+class And(Node):
+    """``a && b && ...`` (two or more operands, short-circuit)."""
+
+    operands: tuple[Condition, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Or(Node):
+    """``a || b || ...`` (two or more operands, short-circuit)."""
+
+    operands: tuple[Condition, ...]
+
+
+ValueNode = Constant | Expression | Template | ObjectValue | ArrayValue
+Comparable = Literal | Expression | Access
+Condition = Literal | Expression | Access | Compare | Not | And | Or
+
+
+# ------------------------------------------------------------------ traversal
+
+
+def walk_expressions(node: Node) -> Iterator[Expression]:
+    """Every runtime expression inside ``node`` (itself included), in text order."""
+    if isinstance(node, Expression):
+        yield node
+    elif isinstance(node, Template):
+        for part in node.parts:
+            if isinstance(part, Expression):
+                yield part
+    elif isinstance(node, Access):
+        yield node.target
+    elif isinstance(node, Compare):
+        yield from walk_expressions(node.left)
+        yield from walk_expressions(node.right)
+    elif isinstance(node, Not):
+        yield from walk_expressions(node.operand)
+    elif isinstance(node, (And, Or)):
+        for operand in node.operands:
+            yield from walk_expressions(operand)
+    elif isinstance(node, ObjectValue):
+        for _, value in node.items:
+            yield from walk_expressions(value)
+    elif isinstance(node, ArrayValue):
+        for item in node.items:
+            yield from walk_expressions(item)
+
+
+def referenced_steps(node: Node) -> frozenset[str]:
+    """The step ids of every ``$steps.<id>.outputs...`` inside ``node``."""
+    return frozenset(
+        expression.step_id
+        for expression in walk_expressions(node)
+        if isinstance(expression, StepOutputRef)
+    )

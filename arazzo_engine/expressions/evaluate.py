@@ -1,0 +1,449 @@
+"""Evaluate parsed expressions, templates, values and conditions.
+
+Each node is compiled once into a small closure (cached on the node), so
+evaluating a parsed condition costs a few function calls.
+
+Semantics
+---------
+* An expression yields the JSON value it names, type preserved.  Anything
+  absent (missing header or input, a step that has not run, a JSON pointer
+  without target, a pointer into text) yields ``None``; nothing raises.
+* Input and output names may contain dots (Q-C2): ``$inputs.a.b.c`` uses the
+  longest prefix naming an existing key (``a.b.c``, then ``a.b``, then ``a``)
+  and reads the rest as object members.
+* JSON pointers follow RFC 6901: array indices are decimal without leading
+  zeros and ``-`` never resolves.  Header names are passed to the context
+  lower-cased (the context matches them case-insensitively).
+* Templates turn embedded values into text: strings unchanged, ``true`` /
+  ``false`` / ``null``, numbers as JSON, objects and arrays as compact JSON.
+* Conditions: ``==`` / ``!=`` compare two strings case-insensitively
+  (``casefold``), a number with a numeric string numerically, ``null`` equals
+  only ``null``, booleans never equal numbers, other type pairs are unequal,
+  arrays and objects element by element with the same rules.  ``<`` ``<=``
+  ``>`` ``>=`` order numbers (numeric strings coerced) and strings
+  (case-insensitively); with ``null``, booleans or mismatched types they are
+  false.  ``&&`` / ``||`` short-circuit and count a side as true only if it is
+  exactly ``True``; ``!x`` is true unless ``x`` is exactly ``True``.  ``[n]``
+  reads a list element, ``.name`` an object member, else ``None``.  A
+  condition passes only when it evaluates to exactly ``True``.
+
+A :class:`~arazzo_engine.expressions.ast.Constant` evaluates to the very object
+it holds: copy it before mutating it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from arazzo_engine.expressions.ast import (
+    Access,
+    And,
+    ArrayValue,
+    Compare,
+    ComponentRef,
+    Condition,
+    Constant,
+    Index,
+    InputRef,
+    Literal,
+    Member,
+    Method,
+    Node,
+    Not,
+    ObjectValue,
+    Or,
+    OutputRef,
+    RequestBody,
+    RequestHeader,
+    RequestPath,
+    RequestQuery,
+    ResponseBody,
+    ResponseHeader,
+    SourceDescriptionRef,
+    StatusCode,
+    StepOutputRef,
+    Template,
+    Url,
+    WorkflowInputRef,
+    WorkflowOutputRef,
+)
+from arazzo_engine.expressions.context import EvaluationContext
+
+__all__ = ["compile_node", "evaluate", "evaluate_condition", "loose_equal", "to_text"]
+
+Fn = Callable[[EvaluationContext], Any]
+_Step = tuple[str, int]  # a JSON pointer token and its array index (-1: not an index)
+
+_NUMBER_TYPES = (int, float, Decimal)
+_ARRAY_INDEX = re.compile(r"0|[1-9][0-9]*", re.ASCII)
+_NUMERIC_STRING = re.compile(r"\s*[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\s*")
+_INTEGER_STRING = re.compile(r"\s*[-+]?[0-9]+\s*")
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _steps(pointer: tuple[str, ...]) -> tuple[_Step, ...]:
+    return tuple(
+        (token, int(token) if _ARRAY_INDEX.fullmatch(token) and len(token) < 19 else -1)
+        for token in pointer
+    )
+
+
+def _resolve(value: Any, steps: tuple[_Step, ...]) -> Any:
+    """Follow pre-split JSON pointer steps; ``None`` when there is no target."""
+    for key, index in steps:
+        if isinstance(value, dict):
+            value = value.get(key)
+        elif isinstance(value, list):
+            if 0 <= index < len(value):
+                value = value[index]
+            else:
+                return None
+        elif isinstance(value, Mapping):
+            value = value.get(key)
+        elif isinstance(value, Sequence) and not isinstance(value, (str, bytes, bytearray)):
+            if 0 <= index < len(value):
+                value = value[index]
+            else:
+                return None
+        else:
+            return None
+        if value is None:
+            return None
+    return value
+
+
+def _members(value: Any, names: tuple[str, ...]) -> Any:
+    for name in names:
+        if isinstance(value, Mapping):
+            value = value.get(name)
+        else:
+            return None
+    return value
+
+
+def _name_lookup(name: str) -> Callable[[Mapping[str, Any] | None], Any]:
+    """A reader of ``name`` from a mapping, longest existing dotted prefix first."""
+    if "." not in name:
+
+        def simple(mapping: Mapping[str, Any] | None) -> Any:
+            return None if mapping is None else mapping.get(name)
+
+        return simple
+    pieces = name.split(".")
+    candidates = tuple(
+        (".".join(pieces[:cut]), tuple(pieces[cut:])) for cut in range(len(pieces) - 1, 0, -1)
+    )
+
+    def dotted(mapping: Mapping[str, Any] | None) -> Any:
+        if mapping is None:
+            return None
+        if name in mapping:
+            return mapping[name]
+        for prefix, rest in candidates:
+            if prefix in mapping:
+                return _members(mapping[prefix], rest)
+        return None
+
+    return dotted
+
+
+def _with_pointer(read: Fn, pointer: tuple[str, ...] | None) -> Fn:
+    if not pointer:  # None (no '#') or () (the whole value)
+        return read
+    steps = _steps(pointer)
+
+    def pointed(ctx: EvaluationContext) -> Any:
+        return _resolve(read(ctx), steps)
+
+    return pointed
+
+
+def _to_number(text: str) -> int | float | None:
+    if not _NUMERIC_STRING.fullmatch(text):
+        return None
+    try:
+        return int(text) if _INTEGER_STRING.fullmatch(text) else float(text)
+    except ValueError:  # too many digits for int()
+        return float(text)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, _NUMBER_TYPES) and not isinstance(value, bool)
+
+
+def loose_equal(left: Any, right: Any) -> bool:
+    """``==`` of the simple condition language (see the module docstring)."""
+    if left is None or right is None:
+        return left is None and right is None
+    if isinstance(left, bool) or isinstance(right, bool):
+        return isinstance(left, bool) and isinstance(right, bool) and left == right
+    if isinstance(left, str):
+        if isinstance(right, str):
+            return left == right or left.casefold() == right.casefold()
+        if _is_number(right):
+            number = _to_number(left)
+            return number is not None and number == right
+        return False
+    if _is_number(left):
+        if _is_number(right):
+            return bool(left == right)
+        if isinstance(right, str):
+            number = _to_number(right)
+            return number is not None and number == left
+        return False
+    if isinstance(left, Mapping):
+        return (
+            isinstance(right, Mapping)
+            and left.keys() == right.keys()
+            and all(loose_equal(left[key], right[key]) for key in left)
+        )
+    if isinstance(left, (list, tuple)):
+        return (
+            isinstance(right, (list, tuple))
+            and len(left) == len(right)
+            and all(loose_equal(a, b) for a, b in zip(left, right, strict=True))
+        )
+    return type(left) is type(right) and bool(left == right)
+
+
+def _ordered(left: Any, right: Any) -> tuple[Any, Any] | None:
+    """The pair to order, or ``None`` when the two values cannot be ordered."""
+    if isinstance(left, str):
+        if isinstance(right, str):
+            return left.casefold(), right.casefold()
+        if _is_number(right):
+            number = _to_number(left)
+            return None if number is None else (number, right)
+        return None
+    if _is_number(left):
+        if _is_number(right):
+            return left, right
+        if isinstance(right, str):
+            number = _to_number(right)
+            return None if number is None else (left, number)
+    return None
+
+
+def _lt(left: Any, right: Any) -> bool:
+    pair = _ordered(left, right)
+    return pair is not None and bool(pair[0] < pair[1])
+
+
+def _le(left: Any, right: Any) -> bool:
+    pair = _ordered(left, right)
+    return pair is not None and bool(pair[0] <= pair[1])
+
+
+def _gt(left: Any, right: Any) -> bool:
+    pair = _ordered(left, right)
+    return pair is not None and bool(pair[0] > pair[1])
+
+
+def _ge(left: Any, right: Any) -> bool:
+    pair = _ordered(left, right)
+    return pair is not None and bool(pair[0] >= pair[1])
+
+
+def _ne(left: Any, right: Any) -> bool:
+    return not loose_equal(left, right)
+
+
+_COMPARATORS: dict[str, Callable[[Any, Any], bool]] = {
+    "==": loose_equal,
+    "!=": _ne,
+    "<": _lt,
+    "<=": _le,
+    ">": _gt,
+    ">=": _ge,
+}
+
+
+def to_text(value: Any) -> str:
+    """How an embedded ``{$...}`` value is written into a template."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, float):
+        return json.dumps(value)
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", errors="replace")
+    if isinstance(value, (Mapping, list, tuple)):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+    return str(value)
+
+
+# ---------------------------------------------------------------- compiling
+
+
+def _compile_expression(node: Node) -> Fn:
+    if isinstance(node, StatusCode):
+        return lambda ctx: ctx.status_code
+    if isinstance(node, Url):
+        return lambda ctx: ctx.url
+    if isinstance(node, Method):
+        return lambda ctx: ctx.method
+    if isinstance(node, ResponseBody):
+        return _with_pointer(lambda ctx: ctx.response_body(), node.pointer)
+    if isinstance(node, RequestBody):
+        return _with_pointer(lambda ctx: ctx.request_body(), node.pointer)
+    if isinstance(node, (RequestHeader, ResponseHeader)):
+        header = node.name.lower()
+        if isinstance(node, RequestHeader):
+            return lambda ctx: ctx.request_header(header)
+        return lambda ctx: ctx.response_header(header)
+    if isinstance(node, RequestQuery):
+        query = node.name
+        return lambda ctx: ctx.request_query(query)
+    if isinstance(node, RequestPath):
+        path = node.name
+        return lambda ctx: ctx.request_path(path)
+    if isinstance(node, InputRef):
+        lookup = _name_lookup(node.name)
+        return _with_pointer(lambda ctx: lookup(ctx.inputs()), node.pointer)
+    if isinstance(node, OutputRef):
+        lookup = _name_lookup(node.name)
+        return _with_pointer(lambda ctx: lookup(ctx.outputs()), node.pointer)
+    if isinstance(node, StepOutputRef):
+        lookup, step_id = _name_lookup(node.name), node.step_id
+        return _with_pointer(lambda ctx: lookup(ctx.step_outputs(step_id)), node.pointer)
+    if isinstance(node, WorkflowInputRef):
+        lookup, workflow_id = _name_lookup(node.name), node.workflow_id
+        return _with_pointer(lambda ctx: lookup(ctx.workflow_inputs(workflow_id)), node.pointer)
+    if isinstance(node, WorkflowOutputRef):
+        lookup, workflow_id = _name_lookup(node.name), node.workflow_id
+        return _with_pointer(lambda ctx: lookup(ctx.workflow_outputs(workflow_id)), node.pointer)
+    if isinstance(node, SourceDescriptionRef):
+        source, source_field = node.name, node.field
+        return lambda ctx: ctx.source_description(source, source_field)
+    if isinstance(node, ComponentRef):
+        kind, name = node.kind, node.name
+        return lambda ctx: ctx.component(kind, name)
+    raise TypeError(f"cannot evaluate {type(node).__name__}")
+
+
+def _access(value: Any, path: tuple[Index | Member, ...]) -> Any:
+    for accessor in path:
+        if isinstance(accessor, Index):
+            if isinstance(value, (list, tuple)) and accessor.index < len(value):
+                value = value[accessor.index]
+            else:
+                return None
+        elif isinstance(value, Mapping):
+            value = value.get(accessor.name)
+        else:
+            return None
+    return value
+
+
+def _compile_template(node: Template) -> Fn:
+    parts = tuple(part if isinstance(part, str) else compile_node(part) for part in node.parts)
+    if not parts:
+        return lambda ctx: ""
+    if len(parts) == 1:
+        only = parts[0]
+        if isinstance(only, str):
+            return lambda ctx: only
+        return lambda ctx: to_text(only(ctx))
+
+    def render(ctx: EvaluationContext) -> str:
+        return "".join([part if isinstance(part, str) else to_text(part(ctx)) for part in parts])
+
+    return render
+
+
+def _compile_and(operands: tuple[Condition, ...]) -> Fn:
+    fns = tuple(compile_node(operand) for operand in operands)
+    if len(fns) == 2:
+        first, second = fns
+        return lambda ctx: first(ctx) is True and second(ctx) is True
+
+    def all_true(ctx: EvaluationContext) -> bool:
+        return all(fn(ctx) is True for fn in fns)
+
+    return all_true
+
+
+def _compile_or(operands: tuple[Condition, ...]) -> Fn:
+    fns = tuple(compile_node(operand) for operand in operands)
+    if len(fns) == 2:
+        first, second = fns
+        return lambda ctx: first(ctx) is True or second(ctx) is True
+
+    def any_true(ctx: EvaluationContext) -> bool:
+        return any(fn(ctx) is True for fn in fns)
+
+    return any_true
+
+
+def _build(node: Node) -> Fn:
+    if isinstance(node, Compare):
+        compare, left, right = _COMPARATORS[node.op], compile_node(node.left), node.right
+        if type(right) is Literal:
+            constant = right.value
+            return lambda ctx: compare(left(ctx), constant)
+        right_fn = compile_node(right)
+        return lambda ctx: compare(left(ctx), right_fn(ctx))
+    if isinstance(node, (Constant, Literal)):
+        value = node.value
+        return lambda ctx: value
+    if isinstance(node, And):
+        return _compile_and(node.operands)
+    if isinstance(node, Or):
+        return _compile_or(node.operands)
+    if isinstance(node, Not):
+        operand = compile_node(node.operand)
+        return lambda ctx: operand(ctx) is not True
+    if isinstance(node, Access):
+        target, path = compile_node(node.target), node.path
+        return lambda ctx: _access(target(ctx), path)
+    if isinstance(node, Template):
+        return _compile_template(node)
+    if isinstance(node, ObjectValue):
+        items = tuple((key, compile_node(value)) for key, value in node.items)
+        return lambda ctx: {key: fn(ctx) for key, fn in items}
+    if isinstance(node, ArrayValue):
+        elements = tuple(compile_node(element) for element in node.items)
+        return lambda ctx: [fn(ctx) for fn in elements]
+    return _compile_expression(node)
+
+
+def compile_node(node: Node) -> Fn:
+    """The closure evaluating ``node`` (built once, then cached on the node)."""
+    fn = getattr(node, "_compiled", None)
+    if fn is None:
+        if not isinstance(node, Node):
+            raise TypeError(f"cannot evaluate {type(node).__name__}; parse it first")
+        fn = _build(node)
+        object.__setattr__(node, "_compiled", fn)
+    return fn
+
+
+def evaluate(node: Node, ctx: EvaluationContext) -> Any:
+    """The value of an expression, template, value or condition node.
+
+    Expressions and values keep their JSON type; a template yields text; a
+    condition node yields its (boolean or operand) value.
+    """
+    fn = getattr(node, "_compiled", None)
+    if fn is None:
+        fn = compile_node(node)
+    return fn(ctx)
+
+
+def evaluate_condition(cond: Condition, ctx: EvaluationContext) -> bool:
+    """True only when the condition evaluates to exactly ``True``."""
+    fn = cond._compiled
+    if fn is None:
+        fn = compile_node(cond)
+    return fn(ctx) is True
