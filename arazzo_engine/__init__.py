@@ -1,0 +1,44 @@
+"""arazzo_engine: runs API workflows written in the OpenAPI Arazzo 1.0.x specification.
+
+The public surface (see API.md): load a document with :meth:`Engine.load`, run a
+workflow with :meth:`Engine.run`, read the :class:`RunResult`.
+"""
+
+from arazzo_engine.engine import Engine
+from arazzo_engine.errors import (
+    ArazzoError,
+    ArazzoValidationError,
+    ConfigurationError,
+    Diagnostic,
+    DocumentError,
+    EvaluationError,
+    ExpressionSyntaxError,
+    InputValidationError,
+    Location,
+    RequestBuildError,
+    StreamError,
+    WorkflowNotFoundError,
+)
+from arazzo_engine.response import HttpResponse
+from arazzo_engine.results import RunResult, StepResult
+from arazzo_engine.sse import ServerSentEvent
+
+__all__ = [
+    "ArazzoError",
+    "ArazzoValidationError",
+    "ConfigurationError",
+    "Diagnostic",
+    "DocumentError",
+    "Engine",
+    "EvaluationError",
+    "ExpressionSyntaxError",
+    "HttpResponse",
+    "InputValidationError",
+    "Location",
+    "RequestBuildError",
+    "RunResult",
+    "ServerSentEvent",
+    "StepResult",
+    "StreamError",
+    "WorkflowNotFoundError",
+]

@@ -1,0 +1,7 @@
+"""``python -m arazzo_engine`` is the ``arazzo`` command."""
+
+import sys
+
+from arazzo_engine.cli import main
+
+sys.exit(main())

@@ -1,0 +1,278 @@
+"""The ``arazzo`` command line: validate, list and run workflows.
+
+Exit codes: 0 success, 1 the workflow failed, 2 a bad document, bad usage,
+an unknown workflow, inputs that break the schema, or an unreadable file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any, TextIO
+
+from arazzo_engine.engine import Engine
+from arazzo_engine.errors import ArazzoError, ArazzoValidationError, StreamError
+from arazzo_engine.redaction import Redactor
+from arazzo_engine.results import RunResult
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A command-line argument is malformed."""
+
+
+def _version() -> str:
+    try:
+        return version("arazzo-engine")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _pairs(items: Sequence[str] | None, option: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for item in items or ():
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise UsageError(f"{option} expects NAME=VALUE, got {item!r}")
+        found[name] = value
+    return found
+
+
+def _coerce(name: str, text: str, schema: Mapping[str, Any] | None) -> Any:
+    """An ``--input`` value typed by the inputs schema's declared type for it."""
+    declared = (schema or {}).get("properties", {}).get(name, {})
+    kind = declared.get("type") if isinstance(declared, Mapping) else None
+    try:
+        if kind == "integer":
+            return int(text)
+        if kind == "number":
+            return float(text)
+        if kind == "boolean":
+            lowered = text.lower()
+            if lowered not in ("true", "false"):
+                raise ValueError("expected true or false")
+            return lowered == "true"
+        if kind in ("object", "array"):
+            return json.loads(text)
+    except ValueError as error:
+        raise UsageError(f"--input {name}: {text!r} is not a valid {kind}: {error}") from None
+    return text
+
+
+def _inputs(args: argparse.Namespace, engine: Engine, workflow_id: str) -> dict[str, Any]:
+    inputs: dict[str, Any] = {}
+    if args.inputs_file:
+        try:
+            with open(args.inputs_file, encoding="utf-8") as handle:
+                loaded = json.load(handle)
+        except (OSError, ValueError) as error:
+            raise UsageError(f"--inputs-file {args.inputs_file}: {error}") from None
+        if not isinstance(loaded, dict):
+            raise UsageError(f"--inputs-file {args.inputs_file} must hold a JSON object")
+        inputs.update(loaded)
+    workflow = engine.document.workflow(workflow_id)
+    schema = workflow.inputs if workflow is not None else None
+    for item in args.input or ():
+        if ":=" in item.split("=", 1)[0] + "=":
+            name, _, text = item.partition(":=")
+            try:
+                inputs[name] = json.loads(text)
+            except ValueError as error:
+                raise UsageError(f"--input {name}:= expects JSON: {error}") from None
+            continue
+        name, sep, text = item.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--input expects NAME=VALUE or NAME:=JSON, got {item!r}")
+        inputs[name] = _coerce(name, text, schema)
+    return inputs
+
+
+def _load(args: argparse.Namespace) -> Engine:
+    return Engine.load(
+        args.path,
+        servers=_pairs(getattr(args, "server", None), "--server"),
+        sources=_pairs(getattr(args, "source", None), "--source"),
+        credentials=_pairs(getattr(args, "auth", None), "--auth"),
+        timeout=getattr(args, "timeout", 30.0),
+        max_steps=getattr(args, "max_steps", 1000),
+        path_allow_reserved=getattr(args, "path_allow_reserved", None) or (),
+    )
+
+
+def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    engine = _load(args)
+    for warning in engine.warnings:
+        print(str(warning), file=err)
+    print(f"{args.path}: valid ({len(engine.workflow_ids)} workflows)", file=out)
+    return EXIT_OK
+
+
+def _cmd_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    engine = _load(args)
+    for workflow in engine.document.workflows:
+        summary = f"  {workflow.summary}" if workflow.summary else ""
+        print(f"{workflow.workflow_id}{summary}", file=out)
+        properties = (workflow.inputs or {}).get("properties", {})
+        required = set((workflow.inputs or {}).get("required", []))
+        for name, schema in properties.items():
+            kind = schema.get("type", "any") if isinstance(schema, Mapping) else "any"
+            flag = " (required)" if name in required else ""
+            print(f"    --input {name}=<{kind}>{flag}", file=out)
+    return EXIT_OK
+
+
+def _print_steps(result: RunResult, out: TextIO) -> None:
+    for step in result.steps:
+        mark = "ok  " if step.succeeded else "FAIL"
+        status = step.status_code if step.status_code is not None else "---"
+        print(
+            f"{mark} {step.workflow_id}/{step.step_id}  {status}  attempt {step.attempt}  "
+            f"{step.elapsed * 1000:.0f} ms",
+            file=out,
+        )
+        if step.error:
+            print(f"     {step.error}", file=out)
+
+
+def _follow_streams(result: RunResult, out: TextIO) -> None:
+    started = time.perf_counter()
+    for step in result.steps:
+        response = step.response
+        if response is None or not response.is_stream:
+            continue
+        print(f"events from {step.step_id}:", file=out, flush=True)
+        for event in response.events():
+            at = time.perf_counter() - started
+            print(f"  +{at:7.3f}s  {event.event}: {event.data}", file=out, flush=True)
+
+
+def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    engine = _load(args)
+    workflow_id = args.workflow
+    if workflow_id is None:
+        if len(engine.workflow_ids) != 1:
+            choices = ", ".join(engine.workflow_ids)
+            print(f"error: several workflows; choose one with -w: {choices}", file=err)
+            return EXIT_USAGE
+        workflow_id = engine.workflow_ids[0]
+    inputs = _inputs(args, engine, workflow_id)
+    with engine.run(workflow_id, inputs) as result:
+        if args.json:
+            print(json.dumps(result.to_json(), default=_json_default, indent=2), file=out)
+            return EXIT_OK if result.succeeded else EXIT_FAILED
+        _print_steps(result, out)
+        if result.succeeded and not args.no_follow:
+            try:
+                _follow_streams(result, out)
+            except StreamError as error:
+                print(f"error: {error}", file=err)
+                return EXIT_FAILED
+        if result.outputs:
+            text = json.dumps(result.outputs, default=_json_default)
+            print(f"outputs: {text}", file=out)
+        if not result.succeeded:
+            print(f"error: {result.error}", file=err)
+            return EXIT_FAILED
+    return EXIT_OK
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return repr(value)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="arazzo", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"arazzo {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def common(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("path", help="the Arazzo document (.yaml, .yml or .json)")
+        sub.add_argument(
+            "--source",
+            action="append",
+            metavar="SOURCE=PATH",
+            help="read a source description from PATH instead of its url",
+        )
+        sub.add_argument(
+            "--server",
+            action="append",
+            metavar="SOURCE=URL",
+            help="send a source's requests to URL",
+        )
+
+    validate = commands.add_parser("validate", help="check a document; exit 0 valid, 2 invalid")
+    common(validate)
+    validate.set_defaults(handler=_cmd_validate)
+    listing = commands.add_parser("list", help="workflow ids with summaries and inputs")
+    common(listing)
+    listing.set_defaults(handler=_cmd_list)
+    run = commands.add_parser("run", help="run a workflow")
+    common(run)
+    run.add_argument("-w", "--workflow", help="the workflow id (optional when there is one)")
+    run.add_argument(
+        "--input",
+        action="append",
+        metavar="NAME=VALUE",
+        help="an input, typed by the inputs schema; NAME:=JSON for raw JSON",
+    )
+    run.add_argument("--inputs-file", metavar="FILE.json", help="inputs as a JSON object")
+    run.add_argument(
+        "--auth",
+        action="append",
+        metavar="SCHEME=VALUE",
+        help="a credential for an OpenAPI security scheme (never printed)",
+    )
+    run.add_argument("--json", action="store_true", help="print only the result as JSON")
+    run.add_argument(
+        "--no-follow", action="store_true", help="do not print the events of an open stream"
+    )
+    run.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
+    run.add_argument("--max-steps", type=int, default=1000, help="step executions allowed")
+    run.add_argument(
+        "--path-allow-reserved",
+        action="append",
+        metavar="SOURCE",
+        help="keep '/' and other reserved characters raw in SOURCE's path values",
+    )
+    run.set_defaults(handler=_cmd_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    out = out or sys.stdout
+    err = sys.stderr
+    args = _parser().parse_args(argv)
+    secrets = list(_pairs(getattr(args, "auth", None), "--auth").values()) if _auth_ok(args) else []
+    redactor = Redactor(secrets)
+    try:
+        code: int = args.handler(args, out, err)
+        return code
+    except ArazzoValidationError as error:
+        print(redactor.text(str(error)), file=err)
+        return EXIT_USAGE
+    except (ArazzoError, UsageError) as error:
+        print(f"error: {redactor.text(str(error))}", file=err)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=err)
+        return 130
+
+
+def _auth_ok(args: argparse.Namespace) -> bool:
+    try:
+        _pairs(getattr(args, "auth", None), "--auth")
+    except UsageError:
+        return False
+    return True
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,436 @@
+"""The step loop: run a workflow's steps, judge them, follow their actions.
+
+A step failure, an HTTP error or a transport error never raises: it ends the
+run with ``succeeded == False`` and an error naming the step.  Every execution
+counts against ``max_steps`` so a ``goto`` loop always ends.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from arazzo_engine.criteria import CompiledCriterion, judge
+from arazzo_engine.errors import InputValidationError, RequestBuildError
+from arazzo_engine.expressions import evaluate
+from arazzo_engine.inputs import InputsChecker
+from arazzo_engine.openapi.index import SecurityScheme
+from arazzo_engine.openapi.request_builder import build_request
+from arazzo_engine.openapi.security import apply_credentials
+from arazzo_engine.plan import ActionPlan, StepPlan, WorkflowPlan
+from arazzo_engine.redaction import Redactor
+from arazzo_engine.results import RunResult, StepResult
+from arazzo_engine.runtime import RunState, StepContext, WorkflowRecord, WorkflowState
+from arazzo_engine.transport import HttpRequest, Transport, TransportError
+
+logger = logging.getLogger("arazzo_engine")
+
+MAX_RETRY_WAIT = 300.0
+"""The longest a retry waits, whatever ``Retry-After`` or ``retryAfter`` ask (seconds)."""
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """What an Engine fixes for all its runs."""
+
+    timeout: float
+    max_steps: int
+    max_depth: int
+    credentials: Mapping[str, str]
+    base_urls: Mapping[tuple[str, str], str]
+    """Per (source name, operation pointer): the absolute base URL of its requests."""
+    security_schemes: Mapping[str, Mapping[str, SecurityScheme]]
+    """Per OpenAPI source name: its security schemes by name."""
+    path_allow_reserved: frozenset[str]
+    redactor: Redactor
+    sleep: Callable[[float], None] = time.sleep
+
+
+@dataclass
+class _Outcome:
+    """How one workflow execution ended."""
+
+    succeeded: bool
+    outputs: dict[str, Any]
+    error: str | None
+
+
+class _Abort(Exception):
+    """The whole run stops (``max_steps`` or depth exceeded)."""
+
+
+class Interpreter:
+    """Runs workflow plans; one instance per ``Engine.run``."""
+
+    def __init__(
+        self,
+        plans: Mapping[str, WorkflowPlan],
+        settings: RunSettings,
+        transport: Transport,
+        state: RunState,
+        inputs_checker: InputsChecker,
+    ) -> None:
+        self.plans = plans
+        self.settings = settings
+        self.transport = transport
+        self.state = state
+        self.inputs_checker = inputs_checker
+        self.records: list[StepResult] = []
+
+    # -- public ------------------------------------------------------------------
+    def run(self, workflow_id: str, inputs: Mapping[str, Any]) -> RunResult:
+        plan = self.plans[workflow_id]
+        try:
+            outcome = self.run_workflow(plan, inputs, depth=0)
+        except _Abort as abort:
+            outcome = _Outcome(False, self._outputs_after_abort(workflow_id), str(abort))
+        return RunResult(
+            workflow_id=workflow_id,
+            succeeded=outcome.succeeded,
+            outputs=outcome.outputs,
+            error=outcome.error,
+            steps=self.records,
+        )
+
+    def _outputs_after_abort(self, workflow_id: str) -> dict[str, Any]:
+        record = self.state.workflows.get(workflow_id)
+        return dict(record.outputs) if record is not None else {}
+
+    # -- workflows ---------------------------------------------------------------
+    def run_workflow(self, plan: WorkflowPlan, inputs: Mapping[str, Any], depth: int) -> _Outcome:
+        wid = plan.workflow_id
+        if depth > self.settings.max_depth:
+            raise _Abort(
+                f"workflow '{wid}' would nest deeper than {self.settings.max_depth} levels; "
+                "a workflow is calling itself"
+            )
+        for dependency in plan.workflow.depends_on:
+            failure = self._run_dependency(wid, dependency, inputs, depth)
+            if failure is not None:
+                return _Outcome(False, self._null_outputs(plan), failure)
+        record = WorkflowRecord(inputs=inputs)
+        self.state.workflows[wid] = record
+        workflow_state = WorkflowState(workflow_id=wid, inputs=inputs, run=self.state)
+        record.outputs = workflow_state.outputs
+        succeeded, error = self._step_loop(plan, workflow_state, depth)
+        self._evaluate_workflow_outputs(plan, workflow_state)
+        record.succeeded, record.error = succeeded, error
+        return _Outcome(succeeded, dict(workflow_state.outputs), error)
+
+    def _run_dependency(
+        self, wid: str, dependency: str, inputs: Mapping[str, Any], depth: int
+    ) -> str | None:
+        done = self.state.workflows.get(dependency)
+        if done is None or done.succeeded is None:
+            dep_plan = self.plans[dependency]
+            dep_inputs = self.inputs_checker.filter_for(dependency, inputs)
+            try:
+                self.inputs_checker.check(dependency, dep_inputs)
+            except InputValidationError as error:
+                return (
+                    f"workflow '{wid}' depends on '{dependency}', whose inputs are invalid: {error}"
+                )
+            outcome = self.run_workflow(dep_plan, dep_inputs, depth + 1)
+            if not outcome.succeeded:
+                return f"workflow '{wid}' depends on '{dependency}', which failed: {outcome.error}"
+            return None
+        if not done.succeeded:
+            return f"workflow '{wid}' depends on '{dependency}', which failed: {done.error}"
+        return None
+
+    def _null_outputs(self, plan: WorkflowPlan) -> dict[str, Any]:
+        return {name: None for name, _ in plan.outputs}
+
+    def _evaluate_workflow_outputs(self, plan: WorkflowPlan, state: WorkflowState) -> None:
+        context = StepContext(state)
+        for name, expression in plan.outputs:
+            state.outputs[name] = self._safe_evaluate(expression, context)
+
+    def _safe_evaluate(self, expression: Any, context: StepContext) -> Any:
+        try:
+            return evaluate(expression, context)
+        except Exception as error:  # an output that cannot be computed is None
+            logger.debug("output evaluation failed: %s", self.settings.redactor.text(str(error)))
+            return None
+
+    def _step_loop(
+        self, plan: WorkflowPlan, state: WorkflowState, depth: int
+    ) -> tuple[bool, str | None]:
+        attempts: dict[str, int] = {}
+        retries_used: dict[tuple[int, str], int] = {}
+        index = 0
+        while index < len(plan.steps):
+            step = plan.steps[index]
+            result, context = self._execute(step, state, attempts, depth)
+            if result.succeeded:
+                retries_used.clear()
+                action = self._first_matching(step.on_success, context)
+                if action is None:
+                    index += 1
+                    continue
+                if action.type == "end":
+                    return True, None
+                jump = self._goto(plan, action, state, depth)
+                if isinstance(jump, int):
+                    index = jump
+                    continue
+                return jump
+            reason = result.error or f"step '{step.step_id}' failed"
+            chosen = self._failure_action(step, context, retries_used)
+            if chosen is None:
+                return False, reason
+            if chosen.type == "end":
+                return False, reason
+            if chosen.type == "retry":
+                self._wait_before_retry(chosen, context)
+                if chosen.step_id is not None:
+                    target = plan.steps[plan.step_index[chosen.step_id]]
+                    self._execute(target, state, attempts, depth)
+                elif chosen.workflow_id is not None:
+                    self._transfer(chosen.workflow_id, state, depth)
+                continue
+            retries_used.clear()
+            jump = self._goto(plan, chosen, state, depth)
+            if isinstance(jump, int):
+                index = jump
+                continue
+            return jump
+        return True, None
+
+    def _goto(
+        self, plan: WorkflowPlan, action: ActionPlan, state: WorkflowState, depth: int
+    ) -> int | tuple[bool, str | None]:
+        """A step index to continue at, or how the workflow ended after a transfer."""
+        if action.step_id is not None:
+            return plan.step_index[action.step_id]
+        assert action.workflow_id is not None
+        outcome = self._transfer(action.workflow_id, state, depth)
+        return outcome.succeeded, outcome.error
+
+    def _transfer(self, workflow_id: str, state: WorkflowState, depth: int) -> _Outcome:
+        """Run another workflow with the current inputs filtered to its schema."""
+        inputs = self.inputs_checker.filter_for(workflow_id, state.inputs)
+        return self.run_workflow(self.plans[workflow_id], inputs, depth + 1)
+
+    def _first_matching(
+        self, actions: tuple[ActionPlan, ...], context: StepContext
+    ) -> ActionPlan | None:
+        for action in actions:
+            if self._criteria_hold(action.criteria, context):
+                return action
+        return None
+
+    def _failure_action(
+        self, step: StepPlan, context: StepContext, retries_used: dict[tuple[int, str], int]
+    ) -> ActionPlan | None:
+        for action in step.on_failure:
+            if not self._criteria_hold(action.criteria, context):
+                continue
+            if action.type != "retry":
+                return action
+            key = (step.index, action.name)
+            limit = 1 if action.retry_limit is None else action.retry_limit
+            used = retries_used.get(key, 0)
+            if used < limit:
+                retries_used[key] = used + 1
+                return action
+        return None
+
+    def _criteria_hold(self, criteria: tuple[CompiledCriterion, ...], context: StepContext) -> bool:
+        return all(judge(criterion, context)[0] for criterion in criteria)
+
+    def _wait_before_retry(self, action: ActionPlan, context: StepContext) -> None:
+        delay = action.retry_after or 0.0
+        header = context.response_header("Retry-After")
+        if header:
+            parsed = _retry_after_seconds(header)
+            if parsed is not None:
+                delay = parsed
+        delay = min(max(delay, 0.0), MAX_RETRY_WAIT)
+        if delay:
+            self.settings.sleep(delay)
+
+    # -- steps -------------------------------------------------------------------
+    def _count_execution(self, step: StepPlan) -> None:
+        self.state.executions += 1
+        if self.state.executions > self.settings.max_steps:
+            raise _Abort(
+                f"the run exceeded max_steps ({self.settings.max_steps}) at step "
+                f"'{step.step_id}' of workflow '{step.workflow_id}'; a goto or retry loop "
+                "never ended (raise max_steps if the workflow needs more)"
+            )
+
+    def _execute(
+        self, step: StepPlan, state: WorkflowState, attempts: dict[str, int], depth: int
+    ) -> tuple[StepResult, StepContext]:
+        self._count_execution(step)
+        attempt = attempts.get(step.step_id, 0) + 1
+        attempts[step.step_id] = attempt
+        if step.child_workflow is not None:
+            return self._execute_workflow_step(step, state, attempt, depth)
+        return self._execute_operation_step(step, state, attempt)
+
+    def _step_error(self, step: StepPlan, message: str) -> str:
+        return self.settings.redactor.text(
+            f"step '{step.step_id}' of workflow '{step.workflow_id}': {message}"
+        )
+
+    def _execute_operation_step(
+        self, step: StepPlan, state: WorkflowState, attempt: int
+    ) -> tuple[StepResult, StepContext]:
+        context = StepContext(state)
+        started = time.perf_counter()
+        try:
+            request = self._build_request(step, context)
+        except (RequestBuildError, ValueError, TypeError) as error:
+            return self._finish(step, state, context, attempt, started, str(error))
+        context.request = request
+        logger.info("%s %s", request.method, self.settings.redactor.text(request.url))
+        try:
+            response = self.transport.send(request, timeout=self.settings.timeout)
+        except TransportError as error:
+            url = self.settings.redactor.text(request.url)
+            return self._finish(
+                step, state, context, attempt, started, f"{request.method} {url}: {error}"
+            )
+        context.response = response
+        logger.info(
+            "%s %s -> %d %s",
+            request.method,
+            self.settings.redactor.text(request.url),
+            response.status_code,
+            response.content_type,
+        )
+        failure = self._judge(step, context)
+        if failure is not None and response.status_code in (401, 403):
+            missing = self._missing_credentials(step)
+            if missing:
+                failure += f" (no credential given for security scheme {', '.join(missing)})"
+        return self._finish(step, state, context, attempt, started, failure)
+
+    def _missing_credentials(self, step: StepPlan) -> tuple[str, ...]:
+        operation = step.operation
+        if operation is None:
+            return ()
+        return tuple(
+            name
+            for requirement in operation.security
+            for name in requirement
+            if name not in self.settings.credentials
+        )
+
+    def _build_request(self, step: StepPlan, context: StepContext) -> HttpRequest:
+        operation = step.operation
+        assert operation is not None
+        params: list[tuple[str, str, Any]] = []
+        for parameter in step.parameters:
+            if parameter.location is None:
+                continue
+            params.append((parameter.name, parameter.location, evaluate(parameter.value, context)))
+        body = evaluate(step.body, context) if step.body is not None else None
+        if step.replacements:
+            from arazzo_engine.payload import apply_replacements
+
+            body = apply_replacements(
+                body, [(target, evaluate(v, context)) for target, v in step.replacements]
+            )
+        base_url = self.settings.base_urls.get((operation.source, operation.pointer))
+        if base_url is None:
+            raise RequestBuildError(
+                f"source '{operation.source}' has no absolute server URL; give one with "
+                f"servers={{'{operation.source}': URL}} or --server {operation.source}=URL"
+            )
+        credentials = apply_credentials(
+            operation,
+            self.settings.security_schemes.get(operation.source, {}),
+            self.settings.credentials,
+        )
+        return build_request(
+            operation,
+            base_url=base_url,
+            parameters=params,
+            body=body,
+            has_body=step.body is not None,
+            content_type=step.content_type,
+            credentials=credentials,
+            path_allow_reserved=operation.source in self.settings.path_allow_reserved,
+        )
+
+    def _judge(self, step: StepPlan, context: StepContext) -> str | None:
+        """None when the step succeeded, else why it failed."""
+        status = context.status_code
+        if not step.criteria:
+            if status is not None and 200 <= status < 300:
+                return None
+            return f"HTTP {status} (no successCriteria, so a 2xx status was expected)"
+        for criterion in step.criteria:
+            held, problem = judge(criterion, context)
+            if not held:
+                detail = f"; {problem}" if problem else ""
+                return f"successCriteria not met: `{criterion.text}` (HTTP {status}){detail}"
+        return None
+
+    def _execute_workflow_step(
+        self, step: StepPlan, state: WorkflowState, attempt: int, depth: int
+    ) -> tuple[StepResult, StepContext]:
+        context = StepContext(state)
+        started = time.perf_counter()
+        child_id = step.child_workflow
+        assert child_id is not None
+        try:
+            inputs = {
+                p.name: evaluate(p.value, context) for p in step.parameters if p.location is None
+            }
+        except Exception as error:
+            return self._finish(step, state, context, attempt, started, str(error))
+        try:
+            self.inputs_checker.check(child_id, inputs)
+        except InputValidationError as error:
+            return self._finish(step, state, context, attempt, started, str(error))
+        outcome = self.run_workflow(self.plans[child_id], inputs, depth + 1)
+        context.child_outputs = outcome.outputs
+        failure = None if outcome.succeeded else f"workflow '{child_id}' failed: {outcome.error}"
+        return self._finish(step, state, context, attempt, started, failure)
+
+    def _finish(
+        self,
+        step: StepPlan,
+        state: WorkflowState,
+        context: StepContext,
+        attempt: int,
+        started: float,
+        failure: str | None,
+    ) -> tuple[StepResult, StepContext]:
+        outputs = {name: self._safe_evaluate(expr, context) for name, expr in step.outputs}
+        state.step_outputs[step.step_id] = outputs
+        response = context.response
+        result = StepResult(
+            step_id=step.step_id,
+            workflow_id=step.workflow_id,
+            succeeded=failure is None,
+            status_code=response.status_code if response is not None else None,
+            outputs=outputs,
+            attempt=attempt,
+            response=response,
+            error=self._step_error(step, failure) if failure is not None else None,
+            elapsed=time.perf_counter() - started,
+            request=context.request,
+        )
+        self.records.append(result)
+        return result, context
+
+
+def _retry_after_seconds(header: str) -> float | None:
+    """``Retry-After`` as seconds: delta-seconds or an HTTP date."""
+    text = header.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    return max(when.timestamp() - time.time(), 0.0)

@@ -1,0 +1,457 @@
+"""The run plan: everything a step needs, worked out once at load.
+
+Every expression is parsed, every operation looked up, every parameter list
+merged (workflow then step, by name and location), every Reusable Object and
+action list resolved here, so running a step does no parsing and no searching.
+Problems found on the way are collected as located diagnostics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from arazzo_engine.criteria import CompiledCriterion, CriterionCompileError, compile_criterion
+from arazzo_engine.errors import Diagnostic, ExpressionSyntaxError, Location
+from arazzo_engine.expressions import Expression, ValueNode, parse_expression, parse_value
+from arazzo_engine.model import (
+    ArazzoDocument,
+    Criterion,
+    FailureAction,
+    Parameter,
+    ReusableObject,
+    Step,
+    SuccessAction,
+    Workflow,
+)
+from arazzo_engine.openapi.index import Operation, OperationIndex, parameter_key
+
+COMPONENT_PREFIX = "$components."
+SOURCE_PREFIX = "$sourceDescriptions."
+
+
+@dataclass(frozen=True, slots=True)
+class StepParameter:
+    """A parameter after merging: ``location`` is None for workflow-step inputs."""
+
+    name: str
+    location: str | None
+    value: ValueNode
+
+
+@dataclass(frozen=True, slots=True)
+class ActionPlan:
+    """A success or failure action with its target and criteria resolved."""
+
+    name: str
+    type: str
+    step_id: str | None
+    workflow_id: str | None
+    retry_after: float | None
+    retry_limit: int | None
+    criteria: tuple[CompiledCriterion, ...]
+    pointer: str
+
+
+@dataclass(frozen=True, slots=True)
+class StepPlan:
+    """One step, ready to run."""
+
+    step: Step
+    workflow_id: str
+    index: int
+    operation: Operation | None
+    child_workflow: str | None
+    parameters: tuple[StepParameter, ...]
+    body: ValueNode | None
+    content_type: str | None
+    replacements: tuple[tuple[str, ValueNode], ...]
+    criteria: tuple[CompiledCriterion, ...]
+    on_success: tuple[ActionPlan, ...]
+    on_failure: tuple[ActionPlan, ...]
+    outputs: tuple[tuple[str, Expression], ...]
+
+    @property
+    def step_id(self) -> str:
+        return self.step.step_id
+
+
+@dataclass(frozen=True)
+class WorkflowPlan:
+    """One workflow, ready to run."""
+
+    workflow: Workflow
+    steps: tuple[StepPlan, ...]
+    step_index: Mapping[str, int]
+    outputs: tuple[tuple[str, Expression], ...]
+
+    @property
+    def workflow_id(self) -> str:
+        return self.workflow.workflow_id
+
+
+class _Compiler:
+    def __init__(
+        self,
+        document: ArazzoDocument,
+        indexes: Mapping[str, OperationIndex],
+        locate: Callable[[str], Location],
+    ) -> None:
+        self.document = document
+        self.locate = locate
+        self.indexes = indexes
+        self.diagnostics: list[Diagnostic] = []
+
+    # -- reporting ---------------------------------------------------------------
+    def error(self, rule: str, message: str, pointer: str, line: int) -> None:
+        """Record an error at ``pointer`` (its own line when known, else the node's)."""
+        location = self.locate(pointer)
+        if not location.line:
+            location = Location(self.document.file, pointer, line, 0)
+        self.diagnostics.append(Diagnostic("error", rule, message, location))
+
+    def expression(self, text: str, what: str, pointer: str, line: int) -> Expression | None:
+        try:
+            return parse_expression(text)
+        except ExpressionSyntaxError as error:
+            self.error(
+                "expression-syntax", f"{what} does not parse: {error.render()}", pointer, line
+            )
+            return None
+
+    def value(self, raw: Any, what: str, pointer: str, line: int) -> ValueNode | None:
+        try:
+            return parse_value(raw)
+        except ExpressionSyntaxError as error:
+            self.error(
+                "expression-syntax", f"{what} does not parse: {error.render()}", pointer, line
+            )
+            return None
+
+    def criteria(self, items: tuple[Criterion, ...]) -> tuple[CompiledCriterion, ...]:
+        compiled: list[CompiledCriterion] = []
+        for criterion in items:
+            try:
+                compiled.append(compile_criterion(criterion))
+            except CriterionCompileError as error:
+                self.error(
+                    "criterion",
+                    f"criterion {error.field} is not valid: {error.reason}",
+                    f"{criterion.pointer}/{error.field}",
+                    criterion.line,
+                )
+        return tuple(compiled)
+
+    # -- components and reusable objects ----------------------------------------
+    def component(self, reusable: ReusableObject, kind: str) -> Any:
+        prefix = f"{COMPONENT_PREFIX}{kind}."
+        if not reusable.reference.startswith(prefix):
+            self.error(
+                "reference",
+                f"a reference here must be {prefix}<name>, got '{reusable.reference}'",
+                f"{reusable.pointer}/reference",
+                reusable.line,
+            )
+            return None
+        key = reusable.reference[len(prefix) :]
+        table: Mapping[str, Any] = getattr(self.document.components, _COMPONENT_FIELDS[kind])
+        if key not in table:
+            known = ", ".join(sorted(table)) or "none"
+            self.error(
+                "reference",
+                f"'{reusable.reference}' does not exist; components.{kind} has: {known}",
+                f"{reusable.pointer}/reference",
+                reusable.line,
+            )
+            return None
+        return table[key]
+
+    def parameters(
+        self, items: tuple[Parameter | ReusableObject, ...]
+    ) -> list[tuple[Parameter, Any, str]]:
+        """Resolve reusables: (parameter, value, pointer of the list entry)."""
+        resolved: list[tuple[Parameter, Any, str]] = []
+        for item in items:
+            if isinstance(item, ReusableObject):
+                target = self.component(item, "parameters")
+                if isinstance(target, Parameter):
+                    value = item.value if item.has_value else target.value
+                    resolved.append((target, value, item.pointer))
+            else:
+                resolved.append((item, item.value, item.pointer))
+        return resolved
+
+    def actions(
+        self,
+        items: tuple[SuccessAction | FailureAction | ReusableObject, ...],
+        kind: str,
+        workflow: Workflow,
+    ) -> list[ActionPlan]:
+        plans: list[ActionPlan] = []
+        for item in items:
+            action = self.component(item, kind) if isinstance(item, ReusableObject) else item
+            if not isinstance(action, (SuccessAction, FailureAction)):
+                continue
+            if action.step_id is not None and workflow.step(action.step_id) is None:
+                self.error(
+                    "action-target",
+                    f"action '{action.name}' targets step '{action.step_id}', which is not a "
+                    f"step of workflow '{workflow.workflow_id}'",
+                    f"{item.pointer}/stepId" if item is action else item.pointer,
+                    item.line,
+                )
+            if (
+                action.workflow_id is not None
+                and self.document.workflow(action.workflow_id) is None
+            ):
+                self.error(
+                    "action-target",
+                    f"action '{action.name}' targets workflow '{action.workflow_id}', which the "
+                    "document does not define",
+                    f"{item.pointer}/workflowId" if item is action else item.pointer,
+                    item.line,
+                )
+            is_failure = isinstance(action, FailureAction)
+            plans.append(
+                ActionPlan(
+                    name=action.name,
+                    type=action.type,
+                    step_id=action.step_id,
+                    workflow_id=action.workflow_id,
+                    retry_after=action.retry_after if is_failure else None,  # type: ignore[union-attr]
+                    retry_limit=action.retry_limit if is_failure else None,  # type: ignore[union-attr]
+                    criteria=self.criteria(action.criteria),
+                    pointer=item.pointer,
+                )
+            )
+        return plans
+
+    # -- operations --------------------------------------------------------------
+    def operation(self, step: Step) -> Operation | None:
+        if step.operation_id is not None:
+            return self.operation_by_id(step)
+        if step.operation_path is not None:
+            return self.operation_by_path(step)
+        return None
+
+    def operation_by_id(self, step: Step) -> Operation | None:
+        ref = step.operation_id or ""
+        pointer = f"{step.pointer}/operationId"
+        if ref.startswith(SOURCE_PREFIX):
+            source, _, op_id = ref[len(SOURCE_PREFIX) :].partition(".")
+            index = self.indexes.get(source)
+            if index is None:
+                self.error(
+                    "operation",
+                    f"'{ref}' names source '{source}', which is not an OpenAPI source "
+                    f"description of this document (have: {', '.join(self.indexes) or 'none'})",
+                    pointer,
+                    step.line,
+                )
+                return None
+            found = index.by_id.get(op_id)
+            if found is None:
+                self.error(
+                    "operation",
+                    f"operationId '{op_id}' is not in source '{source}' ({index.source.location})",
+                    pointer,
+                    step.line,
+                )
+            return found
+        candidates = [ix.by_id[ref] for ix in self.indexes.values() if ref in ix.by_id]
+        if len(candidates) == 1:
+            return candidates[0]
+        if not candidates:
+            self.error(
+                "operation",
+                f"operationId '{ref}' is not defined by any source description "
+                f"({', '.join(self.indexes) or 'none loaded'})",
+                pointer,
+                step.line,
+            )
+        else:
+            names = ", ".join(f"$sourceDescriptions.{c.source}.{ref}" for c in candidates)
+            self.error(
+                "operation",
+                f"operationId '{ref}' exists in several sources; qualify it as one of: {names}",
+                pointer,
+                step.line,
+            )
+        return None
+
+    def operation_by_path(self, step: Step) -> Operation | None:
+        ref = step.operation_path or ""
+        pointer = f"{step.pointer}/operationPath"
+        head, sep, json_pointer = ref.partition("#")
+        source_name = None
+        if head.startswith("{$sourceDescriptions.") and head.endswith(".url}"):
+            source_name = head[len("{$sourceDescriptions.") : -len(".url}")]
+        if not sep or source_name is None:
+            self.error(
+                "operation",
+                "an operationPath must read '{$sourceDescriptions.<name>.url}#/paths/...'"
+                f", got '{ref}'",
+                pointer,
+                step.line,
+            )
+            return None
+        index = self.indexes.get(source_name)
+        if index is None:
+            self.error(
+                "operation",
+                f"operationPath names source '{source_name}', which is not an OpenAPI source "
+                "description of this document",
+                pointer,
+                step.line,
+            )
+            return None
+        found = index.by_pointer.get(json_pointer)
+        if found is None:
+            self.error(
+                "operation",
+                f"operationPath '#{json_pointer}' does not point at an operation of source "
+                f"'{source_name}'",
+                pointer,
+                step.line,
+            )
+        return found
+
+    # -- steps and workflows -----------------------------------------------------
+    def merged_parameters(self, workflow: Workflow, step: Step) -> tuple[StepParameter, ...]:
+        merged: dict[tuple[str, str | None], StepParameter] = {}
+        for source in (workflow.parameters, step.parameters):
+            for parameter, raw, pointer in self.parameters(source):
+                value = self.value(
+                    raw, f"parameter '{parameter.name}'", f"{pointer}/value", parameter.line
+                )
+                if value is None:
+                    continue
+                location = parameter.location
+                key = (
+                    parameter_key(parameter.name, location)
+                    if location is not None
+                    else (parameter.name, None)
+                )
+                merged[key] = StepParameter(parameter.name, location, value)
+        return tuple(merged.values())
+
+    def step(self, workflow: Workflow, step: Step, index: int) -> StepPlan:
+        operation = self.operation(step)
+        child = None
+        if step.workflow_id is not None:
+            child = step.workflow_id
+            if self.document.workflow(child) is None:
+                self.error(
+                    "workflow-reference",
+                    f"step '{step.step_id}' calls workflow '{child}', which the document does "
+                    "not define",
+                    f"{step.pointer}/workflowId",
+                    step.line,
+                )
+        body: ValueNode | None = None
+        content_type = None
+        replacements: list[tuple[str, ValueNode]] = []
+        if step.request_body is not None:
+            rb = step.request_body
+            content_type = rb.content_type
+            if rb.has_payload:
+                body = self.value(
+                    rb.payload, "the request body payload", f"{rb.pointer}/payload", rb.line
+                )
+            for replacement in rb.replacements:
+                node = self.value(
+                    replacement.value,
+                    "a payload replacement value",
+                    f"{replacement.pointer}/value",
+                    replacement.line,
+                )
+                if node is not None:
+                    replacements.append((replacement.target, node))
+        outputs = self.outputs(step.outputs, step.pointer, step.line)
+        success = self.actions(step.on_success, "successActions", workflow)
+        failure = self.actions(step.on_failure, "failureActions", workflow)
+        success += self.inherited(success, workflow.success_actions, "successActions", workflow)
+        failure += self.inherited(failure, workflow.failure_actions, "failureActions", workflow)
+        return StepPlan(
+            step=step,
+            workflow_id=workflow.workflow_id,
+            index=index,
+            operation=operation,
+            child_workflow=child,
+            parameters=self.merged_parameters(workflow, step),
+            body=body,
+            content_type=content_type,
+            replacements=tuple(replacements),
+            criteria=self.criteria(step.success_criteria),
+            on_success=tuple(success),
+            on_failure=tuple(failure),
+            outputs=outputs,
+        )
+
+    def inherited(
+        self,
+        own: list[ActionPlan],
+        workflow_items: tuple[Any, ...],
+        kind: str,
+        workflow: Workflow,
+    ) -> list[ActionPlan]:
+        """The workflow's actions a step does not redefine by name."""
+        names = {action.name for action in own}
+        return [a for a in self.actions(workflow_items, kind, workflow) if a.name not in names]
+
+    def outputs(
+        self, outputs: Mapping[str, str], pointer: str, line: int
+    ) -> tuple[tuple[str, Expression], ...]:
+        compiled: list[tuple[str, Expression]] = []
+        for name, text in outputs.items():
+            where = f"{pointer}/outputs/{name.replace('~', '~0').replace('/', '~1')}"
+            if not isinstance(text, str):
+                self.error(
+                    "type", f"output '{name}' must be a runtime expression string", where, line
+                )
+                continue
+            node = self.expression(text, f"output '{name}'", where, line)
+            if node is not None:
+                compiled.append((name, node))
+        return tuple(compiled)
+
+    def workflow(self, workflow: Workflow) -> WorkflowPlan:
+        steps = tuple(self.step(workflow, step, i) for i, step in enumerate(workflow.steps))
+        for dependency in workflow.depends_on:
+            if self.document.workflow(dependency) is None:
+                self.error(
+                    "depends-on",
+                    f"workflow '{workflow.workflow_id}' depends on '{dependency}', which the "
+                    "document does not define",
+                    f"{workflow.pointer}/dependsOn",
+                    workflow.line,
+                )
+        return WorkflowPlan(
+            workflow=workflow,
+            steps=steps,
+            step_index={plan.step_id: plan.index for plan in steps},
+            outputs=self.outputs(workflow.outputs, workflow.pointer, workflow.line),
+        )
+
+
+_COMPONENT_FIELDS = {
+    "parameters": "parameters",
+    "successActions": "success_actions",
+    "failureActions": "failure_actions",
+    "inputs": "inputs",
+}
+
+
+def compile_document(
+    document: ArazzoDocument,
+    indexes: Mapping[str, OperationIndex],
+    locate: Callable[[str], Location],
+) -> tuple[dict[str, WorkflowPlan], list[Diagnostic]]:
+    """Plan every workflow of a document; diagnostics list what could not be planned.
+
+    ``locate`` maps a JSON pointer of the document to its place in the file.
+    """
+    compiler = _Compiler(document, indexes, locate)
+    plans = {wf.workflow_id: compiler.workflow(wf) for wf in document.workflows}
+    return plans, compiler.diagnostics

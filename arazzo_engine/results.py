@@ -1,0 +1,76 @@
+"""What a run gives back: the workflow's result and a record per step execution."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+from arazzo_engine.response import HttpResponse
+from arazzo_engine.transport import HttpRequest
+
+
+@dataclass
+class StepResult:
+    """One execution of one step (a retried or revisited step appears once per execution)."""
+
+    step_id: str
+    workflow_id: str
+    succeeded: bool
+    status_code: int | None
+    outputs: dict[str, Any]
+    attempt: int
+    response: HttpResponse | None
+    error: str | None = None
+    elapsed: float = 0.0
+    """Seconds from sending the request to judging the step."""
+    request: HttpRequest | None = field(default=None, repr=False)
+
+
+@dataclass
+class RunResult:
+    """The result of ``Engine.run``; a context manager that closes open streams."""
+
+    workflow_id: str
+    succeeded: bool
+    outputs: dict[str, Any]
+    error: str | None
+    steps: list[StepResult]
+
+    def close(self) -> None:
+        """Close every response stream the run left open."""
+        for step in self.steps:
+            if step.response is not None:
+                step.response.close()
+
+    def __enter__(self) -> RunResult:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def to_json(self) -> dict[str, Any]:
+        """The CLI's ``--json`` object."""
+        return {
+            "workflowId": self.workflow_id,
+            "succeeded": self.succeeded,
+            "outputs": self.outputs,
+            "error": self.error,
+            "steps": [
+                {
+                    "stepId": s.step_id,
+                    "workflowId": s.workflow_id,
+                    "statusCode": s.status_code,
+                    "succeeded": s.succeeded,
+                    "attempt": s.attempt,
+                    "outputs": s.outputs,
+                    "error": s.error,
+                }
+                for s in self.steps
+            ],
+        }
