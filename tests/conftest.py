@@ -1,0 +1,30 @@
+"""Shared test fixtures: the repository root on sys.path and local HTTP servers."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from fixtures.fal.fake_fal_server import FakeFalServer  # noqa: E402
+from tests.http_server import RecordingServer  # noqa: E402
+
+FAL_WORKFLOW = ROOT / "fixtures" / "fal" / "arazzo" / "fal-ai-stream-inference-workflow.yml"
+
+
+@pytest.fixture
+def fal_server() -> Iterator[FakeFalServer]:
+    with FakeFalServer(api_key="test-key", events=3, interval=0.05, lifetime=30.0) as server:
+        yield server
+
+
+@pytest.fixture
+def http_server() -> Iterator[RecordingServer]:
+    with RecordingServer() as server:
+        yield server
