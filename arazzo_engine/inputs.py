@@ -28,9 +28,13 @@ def _input_path(path: Any) -> str:
 
 
 class InputsChecker:
-    """Validates and filters workflow inputs; one per loaded document."""
+    """Validates and filters workflow inputs, by run-wide workflow key.
 
-    def __init__(self, document: ArazzoDocument, raw: Mapping[str, Any]) -> None:
+    Built per document (``prefix`` makes its keys run-wide); :meth:`absorb`
+    gathers the checkers of every document a run can reach into one.
+    """
+
+    def __init__(self, document: ArazzoDocument, raw: Mapping[str, Any], prefix: str = "") -> None:
         resource = Resource.from_contents(dict(raw), default_specification=DRAFT202012)
         registry: Registry[Any] = Registry().with_resource(_DOCUMENT_URI, resource)
         self._validators: dict[str, Draft202012Validator] = {}
@@ -39,8 +43,14 @@ class InputsChecker:
             if workflow.inputs is None:
                 continue
             schema = {"$ref": f"{_DOCUMENT_URI}#/workflows/{index}/inputs"}
-            self._validators[workflow.workflow_id] = Draft202012Validator(schema, registry=registry)
-            self._schemas[workflow.workflow_id] = self._resolved(workflow.inputs, raw)
+            key = prefix + workflow.workflow_id
+            self._validators[key] = Draft202012Validator(schema, registry=registry)
+            self._schemas[key] = self._resolved(workflow.inputs, raw)
+
+    def absorb(self, other: InputsChecker) -> None:
+        """Take over another document's validators (their keys are already run-wide)."""
+        self._validators.update(other._validators)
+        self._schemas.update(other._schemas)
 
     @staticmethod
     def _resolved(schema: Mapping[str, Any], raw: Mapping[str, Any]) -> Mapping[str, Any]:

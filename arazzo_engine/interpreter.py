@@ -18,7 +18,6 @@ from arazzo_engine.criteria import CompiledCriterion, judge
 from arazzo_engine.errors import InputValidationError, RequestBuildError
 from arazzo_engine.expressions import evaluate
 from arazzo_engine.inputs import InputsChecker
-from arazzo_engine.openapi.index import SecurityScheme
 from arazzo_engine.openapi.request_builder import build_request
 from arazzo_engine.openapi.security import apply_credentials
 from arazzo_engine.plan import ActionPlan, StepPlan, WorkflowPlan
@@ -41,10 +40,6 @@ class RunSettings:
     max_steps: int
     max_depth: int
     credentials: Mapping[str, str]
-    base_urls: Mapping[tuple[str, str], str]
-    """Per (source name, operation pointer): the absolute base URL of its requests."""
-    security_schemes: Mapping[str, Mapping[str, SecurityScheme]]
-    """Per OpenAPI source name: its security schemes by name."""
     path_allow_reserved: frozenset[str]
     redactor: Redactor
     sleep: Callable[[float], None] = time.sleep
@@ -108,13 +103,15 @@ class Interpreter:
                 f"workflow '{wid}' would nest deeper than {self.settings.max_depth} levels; "
                 "a workflow is calling itself"
             )
-        for dependency in plan.workflow.depends_on:
+        for dependency in plan.depends_on:
             failure = self._run_dependency(wid, dependency, inputs, depth)
             if failure is not None:
                 return _Outcome(False, self._null_outputs(plan), failure)
         record = WorkflowRecord(inputs=inputs)
-        self.state.workflows[wid] = record
-        workflow_state = WorkflowState(workflow_id=wid, inputs=inputs, run=self.state)
+        self.state.workflows[plan.key] = record
+        workflow_state = WorkflowState(
+            workflow_id=wid, inputs=inputs, run=self.state, scope=plan.scope
+        )
         record.outputs = workflow_state.outputs
         succeeded, error = self._step_loop(plan, workflow_state, depth)
         self._evaluate_workflow_outputs(plan, workflow_state)
@@ -124,22 +121,22 @@ class Interpreter:
     def _run_dependency(
         self, wid: str, dependency: str, inputs: Mapping[str, Any], depth: int
     ) -> str | None:
+        """Run a dependency unless this run already did; its failure message, if any."""
+        dep_plan = self.plans[dependency]
+        name = dep_plan.workflow_id
         done = self.state.workflows.get(dependency)
         if done is None or done.succeeded is None:
-            dep_plan = self.plans[dependency]
             dep_inputs = self.inputs_checker.filter_for(dependency, inputs)
             try:
                 self.inputs_checker.check(dependency, dep_inputs)
             except InputValidationError as error:
-                return (
-                    f"workflow '{wid}' depends on '{dependency}', whose inputs are invalid: {error}"
-                )
+                return f"workflow '{wid}' depends on '{name}', whose inputs are invalid: {error}"
             outcome = self.run_workflow(dep_plan, dep_inputs, depth + 1)
             if not outcome.succeeded:
-                return f"workflow '{wid}' depends on '{dependency}', which failed: {outcome.error}"
+                return f"workflow '{wid}' depends on '{name}', which failed: {outcome.error}"
             return None
         if not done.succeeded:
-            return f"workflow '{wid}' depends on '{dependency}', which failed: {done.error}"
+            return f"workflow '{wid}' depends on '{name}', which failed: {done.error}"
         return None
 
     def _null_outputs(self, plan: WorkflowPlan) -> dict[str, Any]:
@@ -338,7 +335,7 @@ class Interpreter:
             body = apply_replacements(
                 body, [(target, evaluate(v, context)) for target, v in step.replacements]
             )
-        base_url = self.settings.base_urls.get((operation.source, operation.pointer))
+        base_url = step.base_url
         if base_url is None:
             raise RequestBuildError(
                 f"source '{operation.source}' has no absolute server URL; give one with "
@@ -346,7 +343,7 @@ class Interpreter:
             )
         credentials = apply_credentials(
             operation,
-            self.settings.security_schemes.get(operation.source, {}),
+            step.security_schemes,
             self.settings.credentials,
         )
         return build_request(

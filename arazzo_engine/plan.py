@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from arazzo_engine.criteria import CompiledCriterion, CriterionCompileError, compile_criterion
@@ -25,7 +26,7 @@ from arazzo_engine.model import (
     SuccessAction,
     Workflow,
 )
-from arazzo_engine.openapi.index import Operation, OperationIndex, parameter_key
+from arazzo_engine.openapi.index import Operation, OperationIndex, SecurityScheme, parameter_key
 
 COMPONENT_PREFIX = "$components."
 SOURCE_PREFIX = "$sourceDescriptions."
@@ -48,6 +49,7 @@ class ActionPlan:
     type: str
     step_id: str | None
     workflow_id: str | None
+    """The target workflow's run-wide key (see :func:`workflow_key`)."""
     retry_after: float | None
     retry_limit: int | None
     criteria: tuple[CompiledCriterion, ...]
@@ -62,7 +64,11 @@ class StepPlan:
     workflow_id: str
     index: int
     operation: Operation | None
+    base_url: str | None
+    """Where the operation's requests go; None when no absolute server URL is known."""
+    security_schemes: Mapping[str, SecurityScheme]
     child_workflow: str | None
+    """The called workflow's run-wide key."""
     parameters: tuple[StepParameter, ...]
     body: ValueNode | None
     content_type: str | None
@@ -82,24 +88,57 @@ class WorkflowPlan:
     """One workflow, ready to run."""
 
     workflow: Workflow
+    key: str
+    """Run-wide key: the workflow id in the entry document, prefixed in others."""
+    scope: DocumentScope
     steps: tuple[StepPlan, ...]
     step_index: Mapping[str, int]
     outputs: tuple[tuple[str, Expression], ...]
+    depends_on: tuple[str, ...]
+    """Run-wide keys of the workflows that must complete first."""
 
     @property
     def workflow_id(self) -> str:
         return self.workflow.workflow_id
 
 
+@dataclass(frozen=True)
+class DocumentScope:
+    """What expressions of one Arazzo document see: its own components and sources."""
+
+    document: ArazzoDocument
+    prefix: str
+    """Prepended to workflow ids to make run-wide keys ('' for the entry document)."""
+    source_fields: Mapping[str, Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class ExternalDocument:
+    """An Arazzo source description: its scope and the workflow ids it defines."""
+
+    prefix: str
+    workflow_ids: frozenset[str]
+
+
+def workflow_key(prefix: str, workflow_id: str) -> str:
+    """The run-wide key of a workflow of the document with ``prefix``."""
+    return f"{prefix}{workflow_id}"
+
+
 class _Compiler:
     def __init__(
         self,
-        document: ArazzoDocument,
+        scope: DocumentScope,
         indexes: Mapping[str, OperationIndex],
         locate: Callable[[str], Location],
+        externals: Mapping[str, ExternalDocument],
+        base_urls: Mapping[tuple[str, str], str],
     ) -> None:
-        self.document = document
+        self.scope = scope
+        self.document = scope.document
         self.locate = locate
+        self.externals = externals
+        self.base_urls = base_urls
         self.indexes = indexes
         self.diagnostics: list[Diagnostic] = []
 
@@ -201,16 +240,11 @@ class _Compiler:
                     f"{item.pointer}/stepId" if item is action else item.pointer,
                     item.line,
                 )
-            if (
-                action.workflow_id is not None
-                and self.document.workflow(action.workflow_id) is None
-            ):
-                self.error(
-                    "action-target",
-                    f"action '{action.name}' targets workflow '{action.workflow_id}', which the "
-                    "document does not define",
-                    f"{item.pointer}/workflowId" if item is action else item.pointer,
-                    item.line,
+            target = None
+            if action.workflow_id is not None:
+                where = f"{item.pointer}/workflowId" if item is action else item.pointer
+                target = self.workflow_reference(
+                    action.workflow_id, f"action '{action.name}' targets", where, item.line
                 )
             is_failure = isinstance(action, FailureAction)
             plans.append(
@@ -218,7 +252,7 @@ class _Compiler:
                     name=action.name,
                     type=action.type,
                     step_id=action.step_id,
-                    workflow_id=action.workflow_id,
+                    workflow_id=target,
                     retry_after=action.retry_after if is_failure else None,  # type: ignore[union-attr]
                     retry_limit=action.retry_limit if is_failure else None,  # type: ignore[union-attr]
                     criteria=self.criteria(action.criteria),
@@ -340,15 +374,12 @@ class _Compiler:
         operation = self.operation(step)
         child = None
         if step.workflow_id is not None:
-            child = step.workflow_id
-            if self.document.workflow(child) is None:
-                self.error(
-                    "workflow-reference",
-                    f"step '{step.step_id}' calls workflow '{child}', which the document does "
-                    "not define",
-                    f"{step.pointer}/workflowId",
-                    step.line,
-                )
+            child = self.workflow_reference(
+                step.workflow_id,
+                f"step '{step.step_id}' calls",
+                f"{step.pointer}/workflowId",
+                step.line,
+            )
         body: ValueNode | None = None
         content_type = None
         replacements: list[tuple[str, ValueNode]] = []
@@ -378,6 +409,12 @@ class _Compiler:
             workflow_id=workflow.workflow_id,
             index=index,
             operation=operation,
+            base_url=self.base_urls.get((operation.source, operation.pointer))
+            if operation is not None
+            else None,
+            security_schemes=self.indexes[operation.source].security_schemes
+            if operation is not None
+            else _NO_SCHEMES,
             child_workflow=child,
             parameters=self.merged_parameters(workflow, step),
             body=body,
@@ -416,24 +453,69 @@ class _Compiler:
                 compiled.append((name, node))
         return tuple(compiled)
 
+    def workflow_reference(self, text: str, what: str, pointer: str, line: int) -> str | None:
+        """The run-wide key of a workflow named in this document, or None (reported)."""
+        if text.startswith(SOURCE_PREFIX):
+            name, _, workflow_id = text[len(SOURCE_PREFIX) :].partition(".")
+            external = self.externals.get(name)
+            if external is None:
+                known = ", ".join(sorted(self.externals)) or "none"
+                self.error(
+                    "workflow-reference",
+                    f"{what} '{text}', but '{name}' is not an Arazzo source description of "
+                    f"this document (Arazzo sources: {known})",
+                    pointer,
+                    line,
+                )
+                return None
+            if workflow_id not in external.workflow_ids:
+                known = ", ".join(sorted(external.workflow_ids)) or "none"
+                self.error(
+                    "workflow-reference",
+                    f"{what} '{text}', but source '{name}' has no workflow '{workflow_id}' "
+                    f"(it has: {known})",
+                    pointer,
+                    line,
+                )
+                return None
+            return workflow_key(external.prefix, workflow_id)
+        if self.document.workflow(text) is None:
+            known = ", ".join(w.workflow_id for w in self.document.workflows)
+            self.error(
+                "workflow-reference",
+                f"{what} workflow '{text}', which the document does not define (it has: "
+                f"{known}); a workflow of another Arazzo document is written "
+                "$sourceDescriptions.<name>.<workflowId>",
+                pointer,
+                line,
+            )
+            return None
+        return workflow_key(self.scope.prefix, text)
+
     def workflow(self, workflow: Workflow) -> WorkflowPlan:
         steps = tuple(self.step(workflow, step, i) for i, step in enumerate(workflow.steps))
-        for dependency in workflow.depends_on:
-            if self.document.workflow(dependency) is None:
-                self.error(
-                    "depends-on",
-                    f"workflow '{workflow.workflow_id}' depends on '{dependency}', which the "
-                    "document does not define",
-                    f"{workflow.pointer}/dependsOn",
-                    workflow.line,
-                )
+        depends_on: list[str] = []
+        for i, dependency in enumerate(workflow.depends_on):
+            key = self.workflow_reference(
+                dependency,
+                f"workflow '{workflow.workflow_id}' depends on",
+                f"{workflow.pointer}/dependsOn/{i}",
+                workflow.line,
+            )
+            if key is not None:
+                depends_on.append(key)
         return WorkflowPlan(
             workflow=workflow,
+            key=workflow_key(self.scope.prefix, workflow.workflow_id),
+            scope=self.scope,
             steps=steps,
             step_index={plan.step_id: plan.index for plan in steps},
             outputs=self.outputs(workflow.outputs, workflow.pointer, workflow.line),
+            depends_on=tuple(depends_on),
         )
 
+
+_NO_SCHEMES: Mapping[str, SecurityScheme] = MappingProxyType({})
 
 _COMPONENT_FIELDS = {
     "parameters": "parameters",
@@ -444,14 +526,58 @@ _COMPONENT_FIELDS = {
 
 
 def compile_document(
-    document: ArazzoDocument,
+    scope: DocumentScope,
     indexes: Mapping[str, OperationIndex],
     locate: Callable[[str], Location],
+    externals: Mapping[str, ExternalDocument],
+    base_urls: Mapping[tuple[str, str], str],
 ) -> tuple[dict[str, WorkflowPlan], list[Diagnostic]]:
-    """Plan every workflow of a document; diagnostics list what could not be planned.
+    """Plan every workflow of a document, keyed run-wide; diagnostics list the problems.
 
-    ``locate`` maps a JSON pointer of the document to its place in the file.
+    ``locate`` maps a JSON pointer of the document to its place in the file;
+    ``externals`` are its Arazzo source descriptions by name; ``base_urls``
+    gives each (source, operation pointer) its absolute base URL.
     """
-    compiler = _Compiler(document, indexes, locate)
-    plans = {wf.workflow_id: compiler.workflow(wf) for wf in document.workflows}
+    compiler = _Compiler(scope, indexes, locate, externals, base_urls)
+    plans = {}
+    for workflow in scope.document.workflows:
+        plan = compiler.workflow(workflow)
+        plans[plan.key] = plan
     return plans, compiler.diagnostics
+
+
+def dependency_cycles(plans: Mapping[str, WorkflowPlan]) -> list[Diagnostic]:
+    """One error per ``dependsOn`` cycle, reported at the workflow that closes it."""
+    found: list[Diagnostic] = []
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    path: list[str] = []
+
+    def visit(key: str) -> None:
+        state[key] = 1
+        path.append(key)
+        for dependency in plans[key].depends_on:
+            if state.get(dependency) == 1:
+                cycle = [*path[path.index(dependency) :], dependency]
+                plan = plans[key]
+                names = " -> ".join(plans[k].workflow_id for k in cycle)
+                found.append(
+                    Diagnostic(
+                        "error",
+                        "depends-on-cycle",
+                        f"dependsOn forms a cycle: {names}",
+                        Location(
+                            plan.scope.document.file,
+                            f"{plan.workflow.pointer}/dependsOn",
+                            plan.workflow.line,
+                        ),
+                    )
+                )
+            elif dependency not in state and dependency in plans:
+                visit(dependency)
+        path.pop()
+        state[key] = 2
+
+    for key in plans:
+        if key not in state:
+            visit(key)
+    return found

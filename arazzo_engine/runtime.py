@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from arazzo_engine.model import ArazzoDocument
+from arazzo_engine.plan import DocumentScope
 from arazzo_engine.response import HttpResponse
 from arazzo_engine.transport import HttpRequest
 
@@ -30,10 +30,11 @@ class WorkflowRecord:
 
 @dataclass
 class RunState:
-    """What one ``Engine.run`` shares across all workflows it executes."""
+    """What one ``Engine.run`` shares across all workflows it executes.
 
-    document: ArazzoDocument
-    source_urls: Mapping[str, Mapping[str, Any]]
+    ``workflows`` is keyed by run-wide workflow key (see ``plan.workflow_key``).
+    """
+
     workflows: dict[str, WorkflowRecord] = field(default_factory=dict)
     executions: int = 0
 
@@ -45,6 +46,7 @@ class WorkflowState:
     workflow_id: str
     inputs: Mapping[str, Any]
     run: RunState
+    scope: DocumentScope
     step_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
 
@@ -116,18 +118,18 @@ class StepContext:
         return self.state.step_outputs.get(step_id)
 
     def workflow_inputs(self, workflow_id: str) -> Mapping[str, Any] | None:
-        record = self.state.run.workflows.get(workflow_id)
+        record = self.state.run.workflows.get(self.state.scope.prefix + workflow_id)
         return record.inputs if record is not None else None
 
     def workflow_outputs(self, workflow_id: str) -> Mapping[str, Any] | None:
-        record = self.state.run.workflows.get(workflow_id)
+        record = self.state.run.workflows.get(self.state.scope.prefix + workflow_id)
         return record.outputs if record is not None else None
 
     def source_description(self, name: str, field: str) -> Any:
-        return self.state.run.source_urls.get(name, _EMPTY).get(field)
+        return self.state.scope.source_fields.get(name, _EMPTY).get(field)
 
     def component(self, kind: str, name: str) -> Any:
-        components = self.state.run.document.components
+        components = self.state.scope.document.components
         table: Mapping[str, Any] = {
             "inputs": components.inputs,
             "parameters": components.parameters,
