@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from types import MappingProxyType
 from typing import Any
 
@@ -126,6 +127,29 @@ class Engine:
         state = RunState()
         interpreter = Interpreter(self._plans, self._settings, self._transport, state, self._inputs)
         return interpreter.run(workflow_id, given)
+
+    def run_many(
+        self,
+        workflow_id: str,
+        inputs: Iterable[Mapping[str, Any] | None],
+        *,
+        concurrency: int = 4,
+    ) -> list[RunResult]:
+        """Run one workflow once per inputs mapping, ``concurrency`` at a time.
+
+        Results come back in input order.  Inputs are all checked before the
+        first run starts, so a bad one raises before anything is sent.
+        """
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+        batch = [dict(item or {}) for item in inputs]
+        if self.document.workflow(workflow_id) is not None:
+            for item in batch:
+                self._inputs.check(workflow_id, item)
+        if concurrency == 1 or len(batch) <= 1:
+            return [self.run(workflow_id, item) for item in batch]
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            return list(pool.map(lambda item: self.run(workflow_id, item), batch))
 
 
 def _has_errors(diagnostics: Iterable[Diagnostic]) -> bool:

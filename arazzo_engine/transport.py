@@ -52,7 +52,7 @@ class RequestsTransport:
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     ) -> None:
         self._own_session = session is None
-        self.session = session if session is not None else requests.Session()
+        self.session = session if session is not None else _pooled_session()
         self.max_body_bytes = max_body_bytes
 
     def send(self, request: HttpRequest, *, timeout: float) -> HttpResponse:
@@ -108,6 +108,15 @@ class RequestsTransport:
     def close(self) -> None:
         if self._own_session:
             self.session.close()
+
+
+def _pooled_session() -> requests.Session:
+    """A session whose connection pools suit ``run_many`` with many threads."""
+    session = requests.Session()
+    adapter = requests.adapters.HTTPAdapter(pool_connections=16, pool_maxsize=64)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
 
 
 def _reason(error: BaseException) -> str:
