@@ -7,6 +7,7 @@ counts against ``max_steps`` so a ``goto`` loop always ends.
 
 from __future__ import annotations
 
+import datetime
 import email.utils
 import logging
 import time
@@ -113,8 +114,11 @@ class Interpreter:
             workflow_id=wid, inputs=inputs, run=self.state, scope=plan.scope
         )
         record.outputs = workflow_state.outputs
-        succeeded, error = self._step_loop(plan, workflow_state, depth)
-        self._evaluate_workflow_outputs(plan, workflow_state)
+        try:
+            succeeded, error = self._step_loop(plan, workflow_state, depth)
+        finally:
+            # Also when max_steps aborts the run: outputs hold what can be evaluated.
+            self._evaluate_workflow_outputs(plan, workflow_state)
         record.succeeded, record.error = succeeded, error
         return _Outcome(succeeded, dict(workflow_state.outputs), error)
 
@@ -209,9 +213,22 @@ class Interpreter:
         return outcome.succeeded, outcome.error
 
     def _transfer(self, workflow_id: str, state: WorkflowState, depth: int) -> _Outcome:
-        """Run another workflow with the current inputs filtered to its schema."""
+        """Run another workflow with the current inputs filtered to its schema.
+
+        Its schema's defaults fill what is left out; inputs that break its schema
+        fail it before any of its steps runs.
+        """
+        plan = self.plans[workflow_id]
         inputs = self.inputs_checker.filter_for(workflow_id, state.inputs)
-        return self.run_workflow(self.plans[workflow_id], inputs, depth + 1)
+        try:
+            self.inputs_checker.check(workflow_id, inputs)
+        except InputValidationError as error:
+            message = self.settings.redactor.text(
+                f"workflow '{state.workflow_id}' hands over to '{plan.workflow_id}', "
+                f"whose inputs are invalid: {error}"
+            )
+            return _Outcome(False, self._null_outputs(plan), message)
+        return self.run_workflow(plan, inputs, depth + 1)
 
     def _first_matching(
         self, actions: tuple[ActionPlan, ...], context: StepContext
@@ -428,6 +445,8 @@ def _retry_after_seconds(header: str) -> float | None:
         return float(text)
     try:
         when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError):
         return None
+    if when.tzinfo is None:  # "-0000": a date in UTC with no known local offset
+        when = when.replace(tzinfo=datetime.timezone.utc)
     return max(when.timestamp() - time.time(), 0.0)

@@ -24,10 +24,11 @@ def _tokens(pointer: str) -> list[str]:
 def apply_replacements(body: Any, replacements: Sequence[tuple[str, Any]]) -> Any:
     """Apply each (target, value) in order; a missing last member of an object is added.
 
-    A string body holding JSON is parsed, edited and sent back as JSON text.
+    A string body holding JSON text is parsed and the edited value returned, so
+    the request encodes it once by its media type (JSON text stays JSON text,
+    not a JSON string holding it).
     """
-    was_text = isinstance(body, str)
-    if was_text:
+    if isinstance(body, str):
         try:
             body = json.loads(body)
         except ValueError:
@@ -50,7 +51,7 @@ def apply_replacements(body: Any, replacements: Sequence[tuple[str, Any]]) -> An
             parent[int(last)] = value
         else:
             raise RequestBuildError(f"payload replacement target '{target}' does not exist")
-    return json.dumps(body) if was_text else body
+    return body
 
 
 def _step(node: Any, token: str, target: str) -> Any:

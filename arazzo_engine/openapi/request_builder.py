@@ -60,7 +60,9 @@ def encode_body(value: Any, content_type: str | None) -> tuple[bytes | None, str
     media = (content_type or "").split(";", 1)[0].strip().lower()
     if isinstance(value, bytes):
         return value, content_type or "application/octet-stream"
-    if isinstance(value, str) and not is_json_media_type(media):
+    if isinstance(value, str):
+        # A string payload is the body's text: JSON text with placeholders already
+        # substituted, a form string, XML... It is sent as it is, never re-encoded.
         return value.encode("utf-8"), content_type or "text/plain; charset=utf-8"
     if media == "application/x-www-form-urlencoded":
         if not isinstance(value, Mapping):
