@@ -1,9 +1,17 @@
 """Success and action criteria: compiled once at load, judged per step.
 
-``simple`` conditions use the engine's condition language; ``regex`` applies
-Python ``re.search`` to the evaluated ``context`` (non-strings stringified:
-JSON text for objects and arrays, ``true``/``false``/``null`` for the rest).
+``simple`` conditions use the engine's condition language; ``jsonpath`` and
+``xpath`` are delegated to :mod:`arazzo_engine.jsonpath_criterion` and
+:mod:`arazzo_engine.xpath_criterion`; ``regex`` applies ``search`` semantics
+to the evaluated ``context`` (non-strings stringified: JSON text for objects
+and arrays, ``true``/``false``/``null`` for the rest).
 An evaluation problem makes the criterion fail with a reason; it never raises.
+
+Regular expressions come from documents that may be hostile.  With the
+``google-re2`` package installed they run on RE2 (linear time); otherwise on
+Python's ``re`` with bounds: patterns up to ``MAX_REGEX_PATTERN`` characters
+and subjects up to ``MAX_REGEX_SUBJECT`` characters (a longer subject fails the
+criterion with that reason).
 """
 
 from __future__ import annotations
@@ -23,7 +31,20 @@ from arazzo_engine.expressions import (
     parse_condition,
     parse_expression,
 )
+from arazzo_engine.jsonpath_criterion import CriterionSyntaxError, JsonPathCondition
 from arazzo_engine.model import Criterion
+from arazzo_engine.xpath_criterion import XPathCondition
+
+MAX_REGEX_PATTERN = 2_000
+MAX_REGEX_SUBJECT = 1_000_000
+
+try:  # RE2 guarantees linear-time matching when available.
+    import re2 as _regex_engine  # type: ignore[import-not-found, unused-ignore]
+
+    REGEX_ENGINE = "re2"
+except ImportError:  # pragma: no cover - depends on the environment
+    _regex_engine = re
+    REGEX_ENGINE = "re"
 
 
 class CriterionCompileError(Exception):
@@ -42,7 +63,8 @@ class CompiledCriterion:
     criterion: Criterion
     kind: str
     condition: Condition | None
-    pattern: re.Pattern[str] | None
+    pattern: Any
+    """The compiled regex, JsonPathCondition or XPathCondition."""
     context: Expression | None
 
     @property
@@ -68,18 +90,34 @@ def compile_criterion(criterion: Criterion) -> CompiledCriterion:
     if kind == "regex":
         if context is None:
             raise CriterionCompileError("context", "a regex criterion needs a 'context'")
+        if len(criterion.condition) > MAX_REGEX_PATTERN:
+            raise CriterionCompileError(
+                "condition",
+                f"the regular expression is {len(criterion.condition)} characters long; "
+                f"the limit is {MAX_REGEX_PATTERN}",
+            )
         try:
-            pattern = re.compile(criterion.condition)
-        except re.error as error:
+            pattern = _regex_engine.compile(criterion.condition)
+        except Exception as error:  # re.error, or re2's own error type
             raise CriterionCompileError(
                 "condition", f"the regular expression does not compile: {error}"
             ) from None
         return CompiledCriterion(criterion, kind, None, pattern, context)
-    raise CriterionCompileError(
-        "type",
-        f"criterion type '{kind}' is not supported by this version of the engine "
-        "(supported: simple, regex)",
-    )
+    if context is None:
+        raise CriterionCompileError("context", f"a {kind} criterion needs a 'context'")
+    try:
+        if kind == "jsonpath":
+            query: Any = JsonPathCondition(criterion.condition, criterion.version)
+        elif kind == "xpath":
+            query = XPathCondition(criterion.condition, criterion.version)
+        else:
+            raise CriterionCompileError(
+                "type",
+                f"criterion type '{kind}' is not one of simple, regex, jsonpath, xpath",
+            )
+    except CriterionSyntaxError as error:
+        raise CriterionCompileError("condition", str(error)) from None
+    return CompiledCriterion(criterion, kind, None, query, context)
 
 
 def stringify(value: Any) -> str:
@@ -105,6 +143,14 @@ def judge(compiled: CompiledCriterion, ctx: EvaluationContext) -> tuple[bool, st
         value = evaluate(compiled.context, ctx)
         if value is None:
             return False, f"the context {compiled.criterion.context} has no value"
-        return compiled.pattern.search(stringify(value)) is not None, None
+        if compiled.kind != "regex":
+            return bool(compiled.pattern.test(value)), None
+        subject = stringify(value)
+        if len(subject) > MAX_REGEX_SUBJECT:
+            return False, (
+                f"the regex subject is {len(subject)} characters long; the limit is "
+                f"{MAX_REGEX_SUBJECT}"
+            )
+        return compiled.pattern.search(subject) is not None, None
     except Exception as error:  # a criterion never crashes a run; the reason is kept
         return False, f"evaluating the criterion failed: {error}"

@@ -264,6 +264,11 @@ _COMPARATORS: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
+def compare(op: str, left: Any, right: Any) -> bool:
+    """Compare two values by the simple-condition rules (``op`` is ``==``, ``<``, ...)."""
+    return _COMPARATORS[op](left, right)
+
+
 def to_text(value: Any) -> str:
     """How an embedded ``{$...}`` value is written into a template."""
     if isinstance(value, str):
