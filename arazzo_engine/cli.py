@@ -18,6 +18,8 @@ from arazzo_engine.engine import Engine
 from arazzo_engine.errors import ArazzoError, ArazzoValidationError, StreamError
 from arazzo_engine.redaction import Redactor
 from arazzo_engine.results import RunResult
+from arazzo_engine.validation import finalize, render, strict
+from arazzo_engine.validation.report import FORMATS, diagnostic_for
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -105,11 +107,37 @@ def _load(args: argparse.Namespace) -> Engine:
 
 
 def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    engine = _load(args)
-    for warning in engine.warnings:
-        print(str(warning), file=err)
-    print(f"{args.path}: valid ({len(engine.workflow_ids)} workflows)", file=out)
-    return EXIT_OK
+    """Every finding of a load, warnings included, in the chosen format; 2 when any is an error.
+
+    ``text`` goes to stderr like a compiler's (the summary of a valid document to
+    stdout); ``json`` and ``github`` go to stdout.
+    """
+    workflows: int | None = None
+    try:
+        engine = _load(args)
+    except ArazzoValidationError as error:
+        found = list(error.errors)
+    except (ArazzoError, UsageError) as error:
+        found = [diagnostic_for(error, args.path)]
+    else:
+        found = list(engine.warnings)
+        workflows = len(engine.workflow_ids)
+    if args.strict:
+        found = strict(found)
+    found = finalize(found, args.path)
+    errors = sum(1 for d in found if d.severity == "error")
+    warnings = len(found) - errors
+    if args.format != "text":
+        print(render(found, args.format), file=out)
+    else:
+        if found:
+            print(render(found, "text"), file=err)
+        counts = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+        if errors:
+            print(f"{args.path}: invalid ({counts})", file=err)
+        else:
+            print(f"{args.path}: valid ({workflows} workflows, {counts})", file=out)
+    return EXIT_USAGE if errors else EXIT_OK
 
 
 def _cmd_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -209,6 +237,15 @@ def _parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", help="check a document; exit 0 valid, 2 invalid")
     common(validate)
+    validate.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="text",
+        help="text (file:line:col: severity: message [rule]), json, or github annotations",
+    )
+    validate.add_argument(
+        "--strict", action="store_true", help="treat warnings as errors (exit 2 on any)"
+    )
     validate.set_defaults(handler=_cmd_validate)
     listing = commands.add_parser("list", help="workflow ids with summaries and inputs")
     common(listing)

@@ -30,6 +30,8 @@ from arazzo_engine.plan import (
     compile_document,
     dependency_cycles,
 )
+from arazzo_engine.validation import check_document, check_plans, finalize
+from arazzo_engine.validation.cascades import without_source_cascades
 
 
 @dataclass
@@ -76,6 +78,7 @@ class ProjectLoader:
         self.project.entry = self._load_raw(raw, prefix="", stack=())
         cycles = dependency_cycles(self.project.plans)
         self.project.diagnostics.extend(cycles)
+        self.project.diagnostics = finalize(self.project.diagnostics, raw.file)
         return self.project
 
     def _load_raw(
@@ -84,6 +87,8 @@ class ProjectLoader:
         project = self.project
         document, diagnostics = build_model(raw)
         project.diagnostics.extend(diagnostics)
+        if document is not None:
+            project.diagnostics.extend(check_document(document, raw))
         if document is None or any(d.severity == "error" for d in diagnostics):
             return None
         self._prefixes[raw.path] = prefix
@@ -131,8 +136,12 @@ class ProjectLoader:
         plans, plan_diagnostics = compile_document(
             scope, indexes, raw.locate, externals, _base_urls(indexes, self.servers)
         )
-        project.diagnostics.extend(plan_diagnostics)
+        project.diagnostics.extend(
+            without_source_cascades(plan_diagnostics, project.diagnostics, document, raw)
+        )
         project.plans.update(plans)
+        schemes = {name: index.security_schemes for name, index in indexes.items()}
+        project.diagnostics.extend(check_plans(plans, project.plans, raw, schemes))
         checker = InputsChecker(document, raw.data, prefix)
         if project.inputs is None:
             project.inputs = checker

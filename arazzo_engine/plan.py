@@ -279,7 +279,8 @@ class _Compiler:
                 self.error(
                     "operation",
                     f"'{ref}' names source '{source}', which is not an OpenAPI source "
-                    f"description of this document (have: {', '.join(self.indexes) or 'none'})",
+                    f"description of this document (have: {', '.join(self.indexes) or 'none'})"
+                    + _did_you_mean(source, self.indexes),
                     pointer,
                     step.line,
                 )
@@ -288,7 +289,8 @@ class _Compiler:
             if found is None:
                 self.error(
                     "operation",
-                    f"operationId '{op_id}' is not in source '{source}' ({index.source.location})",
+                    f"operationId '{op_id}' is not in source '{source}' ({index.source.location})"
+                    + _did_you_mean(op_id, index.by_id),
                     pointer,
                     step.line,
                 )
@@ -297,10 +299,11 @@ class _Compiler:
         if len(candidates) == 1:
             return candidates[0]
         if not candidates:
+            known = {k: None for ix in self.indexes.values() for k in ix.by_id}
             self.error(
                 "operation",
                 f"operationId '{ref}' is not defined by any source description "
-                f"({', '.join(self.indexes) or 'none loaded'})",
+                f"({', '.join(self.indexes) or 'none loaded'})" + _did_you_mean(ref, known),
                 pointer,
                 step.line,
             )
@@ -335,17 +338,27 @@ class _Compiler:
             self.error(
                 "operation",
                 f"operationPath names source '{source_name}', which is not an OpenAPI source "
-                "description of this document",
+                "description of this document" + _did_you_mean(source_name, self.indexes),
                 pointer,
                 step.line,
             )
             return None
         found = index.by_pointer.get(json_pointer)
         if found is None:
+            methods = sorted(
+                p.rpartition("/")[2]
+                for p in index.by_pointer
+                if p.rpartition("/")[0] == json_pointer
+            )
+            hint = (
+                f"; it points at a Path Item: add the method, e.g. '#{json_pointer}/{methods[0]}'"
+                if methods
+                else ""
+            )
             self.error(
                 "operation",
                 f"operationPath '#{json_pointer}' does not point at an operation of source "
-                f"'{source_name}'",
+                f"'{source_name}'{hint}",
                 pointer,
                 step.line,
             )
@@ -516,6 +529,13 @@ class _Compiler:
 
 
 _NO_SCHEMES: Mapping[str, SecurityScheme] = MappingProxyType({})
+
+
+def _did_you_mean(name: str, known: Mapping[str, Any]) -> str:
+    """A hint naming the known id that differs from ``name`` only by case."""
+    same = [k for k in known if k.lower() == name.lower()]
+    return f"; did you mean '{same[0]}'? (names are case-sensitive)" if same else ""
+
 
 _COMPONENT_FIELDS = {
     "parameters": "parameters",

@@ -60,7 +60,7 @@ def test_unknown_workflow_of_a_source_lists_what_it_has(tmp_path: Path) -> None:
     path = write(tmp_path, ENTRY.read_text().replace("child.fetchThing", "child.fetchNothing"))
     with pytest.raises(ArazzoValidationError) as info:
         Engine.load(path)
-    (error,) = info.value.errors
+    (error,) = [e for e in info.value.errors if e.severity == "error"]
     assert error.rule == "workflow-reference"
     assert "fetchNothing" in error.message and "fetchThing, recordAudit" in error.message
     assert error.pointer == "/workflows/0/steps/0/workflowId"
@@ -86,6 +86,6 @@ def test_depends_on_cycle_is_reported(tmp_path: Path) -> None:
     path = write(tmp_path, text)
     with pytest.raises(ArazzoValidationError) as info:
         Engine.load(path)
-    rules = [e.rule for e in info.value.errors]
+    rules = [e.rule for e in info.value.errors if e.severity == "error"]
     assert rules == ["depends-on-cycle"]
-    assert "viaChild -> handOver -> viaChild" in info.value.errors[0].message
+    assert "viaChild -> handOver -> viaChild" in str(info.value)

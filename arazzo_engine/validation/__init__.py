@@ -1,0 +1,24 @@
+"""Load-time validation beyond structure: semantics, warnings and reports.
+
+Structure (fields, types, enums, required fields, patterns of keys) is checked
+while the model is built (:mod:`arazzo_engine.model_builder`); references that
+need the sources (operations, workflows, components, expression syntax) while
+the run plan is compiled (:mod:`arazzo_engine.plan`).  This package adds:
+
+* :func:`check_document` - on each document's model and raw data: unique ids,
+  id patterns, ``in`` on parameters, names used by runtime expressions, flow
+  warnings, JSON payload texts, inputs schemas;
+* :func:`check_plans` - on the compiled plan: path parameters, undeclared
+  parameters, inputs of called workflows, response bodies;
+* :mod:`~arazzo_engine.validation.report` - ordering and the text, JSON and
+  GitHub formats of ``arazzo validate``.
+
+:data:`RULES` lists every rule id a load can report.
+"""
+
+from arazzo_engine.validation.operations import check_plans
+from arazzo_engine.validation.report import finalize, render, strict
+from arazzo_engine.validation.rules import RULES, Rule
+from arazzo_engine.validation.semantic import check_document
+
+__all__ = ["RULES", "Rule", "check_document", "check_plans", "finalize", "render", "strict"]

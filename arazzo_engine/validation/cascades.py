@@ -1,0 +1,63 @@
+"""Dropping the plan's reports that only repeat a source description that failed to load.
+
+When a source cannot be read, every step that uses it would also get an
+``operation`` (or ``workflow-reference``) error saying the operation is not
+there: the same problem twice.  Those second reports are dropped; the
+``source-*`` error says what to fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from arazzo_engine.document import RawDocument
+from arazzo_engine.errors import Diagnostic
+from arazzo_engine.model import ArazzoDocument
+from arazzo_engine.validation.common import pointer_get
+
+SOURCE_RULES = (
+    "source-unreadable",
+    "source-remote",
+    "source-type",
+    "source-openapi",
+    "source-self",
+)
+PREFIX = "$sourceDescriptions."
+
+
+def failed_sources(
+    diagnostics: Iterable[Diagnostic], document: ArazzoDocument, raw: RawDocument
+) -> set[str]:
+    """Names of this document's source descriptions that failed to load."""
+    pointers = {d.pointer for d in diagnostics if d.rule in SOURCE_RULES and d.file == raw.file}
+    return {sd.name for sd in document.source_descriptions if sd.pointer in pointers}
+
+
+def _named_source(text: str) -> str | None:
+    if text.startswith(PREFIX):
+        return text[len(PREFIX) :].partition(".")[0]
+    if text.startswith("{" + PREFIX):
+        return text[len(PREFIX) + 1 :].partition(".")[0]
+    return None
+
+
+def without_source_cascades(
+    plan_diagnostics: Iterable[Diagnostic],
+    diagnostics: Iterable[Diagnostic],
+    document: ArazzoDocument,
+    raw: RawDocument,
+) -> list[Diagnostic]:
+    """``plan_diagnostics`` without those caused by a source that did not load."""
+    failed = failed_sources(diagnostics, document, raw)
+    if not failed:
+        return list(plan_diagnostics)
+    kept: list[Diagnostic] = []
+    for diagnostic in plan_diagnostics:
+        if diagnostic.rule in ("operation", "workflow-reference"):
+            found, text = pointer_get(raw.data, diagnostic.pointer)
+            if found and isinstance(text, str):
+                source = _named_source(text)
+                if source in failed or (source is None and diagnostic.rule == "operation"):
+                    continue
+        kept.append(diagnostic)
+    return kept

@@ -1,0 +1,86 @@
+"""Every rule id a load can report, with its severity, where it is checked and what it means."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: str
+    """``error``, ``warning``, or ``error/warning`` when the case decides."""
+    module: str
+    summary: str
+
+
+_TABLE = """
+document|error|document|the file is missing, unreadable, or not YAML/JSON
+configuration|error|engine|an option (sources=, servers=...) names something unknown
+usage|error|cli|a malformed command-line option
+required|error|model_builder|a required field is missing
+type|error|model_builder|a field has the wrong JSON type or range
+enum|error/warning|model_builder|a value outside its fixed set (unknown dialect version: warning)
+arazzo-version|error|model_builder|'arazzo' is not a 1.0.x version string
+not-arazzo|error|model_builder|the file is an OpenAPI/AsyncAPI description
+unknown-field|error|model_builder|a field that is neither an Arazzo field nor x-
+min-items|error|model_builder|sourceDescriptions, workflows or steps is empty
+key-pattern|error|model_builder|an outputs or components key breaks ^[a-zA-Z0-9.-_]+$
+step-target|error|model_builder|not exactly one of operationId/operationPath/workflowId
+criterion-context|error|model_builder|a criterion with 'type' but no 'context'
+goto-target|error|model_builder|a goto without exactly one target, a retry with two
+action-fields|error|model_builder|retryAfter/retryLimit off a retry, a target on an end
+source-unreadable|error|openapi.sources|a source description cannot be read
+source-remote|error|openapi.sources|a remote source while remote loading is off
+source-type|error|openapi.sources|a source is not the type declared, or neither type
+source-openapi|error|loading|an OpenAPI source the engine cannot use (Swagger 2...)
+source-self|error|loading|an arazzo source description pointing at its own document
+operation|error|plan|operationId/operationPath that names no operation (or several)
+workflow-reference|error|plan|a step, action or dependsOn naming an unknown workflow
+action-target|error|plan|a goto/retry stepId that is not a step of the workflow
+reference|error|plan|a Reusable Object reference of the wrong kind or to nothing
+expression-syntax|error|plan|a runtime expression or value that does not parse
+criterion|error|plan|a criterion that does not compile (condition, regex, type)
+depends-on-cycle|error|plan|dependsOn forms a cycle
+duplicate-workflow-id|error|validation.semantic|two workflows with one workflowId
+duplicate-step-id|error|validation.semantic|two steps of a workflow with one stepId
+duplicate-source-name|error|validation.semantic|two source descriptions with one name
+duplicate-parameter|error|validation.semantic|a parameters list repeating a (name, in)
+duplicate-action|error|validation.semantic|an action list repeating an action name
+source-name-pattern|error|validation.semantic|a source name outside [A-Za-z0-9_-]+
+id-pattern|warning|validation.semantic|a workflowId or stepId outside [A-Za-z0-9_-]+
+parameter-in|error|validation.semantic|an operation-step parameter without 'in'
+parameter-in-ignored|warning|validation.semantic|'in' on a parameter passed to a workflow
+inputs-ref|error|validation.semantic|an inputs schema $ref that does not resolve
+inputs-schema|error|validation.semantic|an inputs schema that is not JSON Schema 2020-12
+unknown-step|error|validation.references|$steps.<id> naming no step of the workflow
+unknown-output|error|validation.references|an output no step or workflow declares
+unknown-input|error|validation.references|an input a closed inputs schema cannot receive
+undeclared-input|warning|validation.references|an input the workflow's inputs do not declare
+unknown-workflow|error|validation.references|$workflows.<id> naming no workflow
+unknown-source|error|validation.references|$sourceDescriptions.<name> naming no source or field
+component-reference|error|validation.references|$components.<kind>.<name> naming nothing
+dotted-name|warning|validation.references|member access by dots ($inputs.a.b) instead of #/b
+step-output-order|warning|validation.references|a step output read before any path sets it
+response-context|warning|validation.references|$response/$request where there is none
+unreachable-step|warning|validation.warnings|a step no path reaches
+goto-self-loop|warning|validation.warnings|a goto to its own step with no criteria
+unused-output|warning|validation.warnings|a step output nothing reads
+missing-success-criteria|warning|validation.warnings|an operation step without successCriteria
+workflow-step-criteria|warning|validation.warnings|successCriteria on a workflow step (ignored)
+reusable-value|warning|validation.warnings|'value' on an action reference (ignored)
+jsonpath-null-test|warning|validation.warnings|a JSONPath '@.x != null' filter
+jsonpath-goessner|warning|validation.warnings|a JSONPath comparison outside a filter ($.x != null)
+payload-json|error|validation.payloads|a JSON payload text that does not parse
+template-quoted-json|warning|validation.payloads|"{$inputs.obj}": an object quoted into a string
+path-parameter|error|validation.operations|a path parameter the operation needs is missing
+undeclared-parameter|warning|validation.operations|a parameter the operation or workflow lacks
+missing-workflow-input|error|validation.operations|a required input of a called workflow missing
+unpassed-workflow-input|warning|validation.operations|an input a called workflow reads, not passed
+no-response-body|warning|validation.operations|$response.body of an operation with no body
+"""
+
+RULES: dict[str, Rule] = {
+    fields[0]: Rule(*fields) for fields in (line.split("|") for line in _TABLE.strip().splitlines())
+}
+"""Every rule id, in the order a load meets them."""
