@@ -35,6 +35,20 @@ class Received:
     def json(self) -> Any:
         return json.loads(self.body)
 
+    def form(self) -> list[tuple[str, str]]:
+        """The body read as application/x-www-form-urlencoded pairs, in order."""
+        return parse_qsl(self.body.decode("ascii"), keep_blank_values=True, strict_parsing=True)
+
+    def cookies(self) -> list[tuple[str, str]]:
+        """The Cookie header's name=value pairs, in order ([] without the header)."""
+        header = self.header("Cookie")
+        if not header:
+            return []
+        return [
+            (name.strip(), value.strip())
+            for name, _, value in (part.partition("=") for part in header.split(";"))
+        ]
+
 
 @dataclass
 class Reply:
@@ -61,14 +75,17 @@ Route = Callable[[Received], Reply]
 class RecordingServer:
     """Routes by (METHOD, path without query); unknown routes answer 404."""
 
-    def __init__(self, lifetime: float = 30.0) -> None:
+    def __init__(self, lifetime: float = 30.0, poll_interval: float = 0.5) -> None:
         self.requests: list[Received] = []
         self.routes: dict[tuple[str, str], Route | Reply | list[Reply]] = {}
         self._lock = threading.Lock()
         handler = self._handler_class()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # poll_interval bounds how long shutdown() waits for the serving loop.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(poll_interval,), daemon=True
+        )
         self._timer = threading.Timer(lifetime, self._server.shutdown)
         self._timer.daemon = True
 

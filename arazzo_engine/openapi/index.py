@@ -76,6 +76,8 @@ class Operation:
     security: tuple[Mapping[str, tuple[str, ...]], ...]
     """Alternative requirements (OR); each maps scheme names that must all apply (AND)."""
     response_media_types: tuple[str, ...] = ()
+    response_statuses: tuple[str, ...] = ()
+    """The keys of the operation's ``responses`` ('200', '302', '4XX', 'default')."""
 
 
 @dataclass(frozen=True)
@@ -202,7 +204,11 @@ def build_operation_index(source: LoadedSource) -> OperationIndex:
                 content = _value(op_node / "requestBody").get("content") or {}
                 media = tuple(str(m) for m in content)
             responses: list[str] = []
-            for _, response in (op_node / "responses").items() if "responses" in op_node else ():
+            statuses: list[str] = []
+            for status, response in (
+                (op_node / "responses").items() if "responses" in op_node else ()
+            ):
+                statuses.append(str(status))
                 responses.extend(str(m) for m in (_value(response).get("content") or {}))
             operation_id = op_data.get("operationId")
             pointer = f"/paths/{_escape(str(path_template))}/{method}"
@@ -217,6 +223,7 @@ def build_operation_index(source: LoadedSource) -> OperationIndex:
                 servers=_servers(op_node) or path_servers or root_servers,
                 security=_security(op_data["security"]) if "security" in op_data else root_security,
                 response_media_types=tuple(dict.fromkeys(responses)),
+                response_statuses=tuple(statuses),
             )
             by_pointer[pointer] = operation
             if operation.operation_id is not None:
