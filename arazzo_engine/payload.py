@@ -1,9 +1,16 @@
-"""Payload replacements: JSON Pointer edits applied to an evaluated request body."""
+"""Payload replacements applied to an evaluated request body, in order.
+
+A JSON payload (a value, or text holding JSON) takes JSON Pointer targets; an
+XML payload (text starting with ``<``) takes XPath targets selecting elements
+(their text is replaced) or, written ``.../@name``, an attribute.  A target
+that selects nothing is an error naming it.
+"""
 
 from __future__ import annotations
 
 import copy
 import json
+from xml.etree import ElementTree
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,6 +35,8 @@ def apply_replacements(body: Any, replacements: Sequence[tuple[str, Any]]) -> An
     the request encodes it once by its media type (JSON text stays JSON text,
     not a JSON string holding it).
     """
+    if isinstance(body, str) and body.lstrip().startswith("<"):
+        return _apply_xml(body, replacements)
     if isinstance(body, str):
         try:
             body = json.loads(body)
@@ -60,3 +69,36 @@ def _step(node: Any, token: str, target: str) -> Any:
     if isinstance(node, list) and token.isdigit() and int(token) < len(node):
         return node[int(token)]
     raise RequestBuildError(f"payload replacement target '{target}' does not exist")
+
+
+def _apply_xml(text: str, replacements: Sequence[tuple[str, Any]]) -> str:
+    """XPath-targeted edits of XML text; the edited document comes back as text."""
+    import elementpath
+
+    from arazzo_engine.expressions.evaluate import to_text
+    from arazzo_engine.xpath_criterion import parse_xml
+
+    try:
+        tree, namespaces, _ = parse_xml(text)
+    except ValueError as error:
+        raise RequestBuildError(f"the XML payload cannot be edited: {error}") from None
+    root = tree.getroot()
+    for target, value in replacements:
+        path, _, attribute = target.rpartition("/@") if "/@" in target else (target, "", "")
+        try:
+            selected = elementpath.select(root, path, namespaces=namespaces)
+        except Exception as error:  # elementpath raises its own error types
+            raise RequestBuildError(
+                f"payload replacement target '{target}' is not a valid XPath: {error}"
+            ) from None
+        elements = [n for n in selected if hasattr(n, "tag")] if isinstance(selected, list) else []
+        if not elements:
+            raise RequestBuildError(f"payload replacement target '{target}' does not exist")
+        for element in elements:
+            if attribute:
+                element.set(attribute, to_text(value))
+            else:
+                element.text = to_text(value)
+    declaration = text.lstrip().startswith("<?xml")
+    body = ElementTree.tostring(root, encoding="unicode")
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n' + body) if declaration else body

@@ -143,3 +143,19 @@ def test_payload_without_content_type_follows_the_operation(
     (request,) = http_server.requests
     assert request.header("Content-Type") == "application/x-www-form-urlencoded"
     assert request.body == b"name=Rex"
+
+
+def test_xpath_replacements_edit_an_xml_payload(http_server: RecordingServer) -> None:
+    result = engine_for(http_server).run("xmlReplacements", {"name": "Rex"})
+    assert result.succeeded, result.error
+    request = http_server.requests[0]
+    assert request.header("Content-Type") == "application/xml"
+    assert request.body.decode() == '<order id="o-7"><name>Rex</name><qty>1</qty></order>'
+
+
+def test_xpath_replacement_target_that_selects_nothing_is_named() -> None:
+    from arazzo_engine.errors import RequestBuildError
+    from arazzo_engine.payload import apply_replacements
+
+    with pytest.raises(RequestBuildError, match="'/order/missing' does not exist"):
+        apply_replacements("<order><qty>1</qty></order>", [("/order/missing", 1)])
