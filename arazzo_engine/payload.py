@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import copy
 import json
-from xml.etree import ElementTree
 from collections.abc import Sequence
 from typing import Any
+from xml.etree import ElementTree
 
 from arazzo_engine.errors import RequestBuildError
 
@@ -83,6 +83,8 @@ def _apply_xml(text: str, replacements: Sequence[tuple[str, Any]]) -> str:
     except ValueError as error:
         raise RequestBuildError(f"the XML payload cannot be edited: {error}") from None
     root = tree.getroot()
+    if root is None:
+        raise RequestBuildError("the XML payload has no root element")
     for target, value in replacements:
         path, _, attribute = target.rpartition("/@") if "/@" in target else (target, "", "")
         try:
@@ -100,5 +102,5 @@ def _apply_xml(text: str, replacements: Sequence[tuple[str, Any]]) -> str:
             else:
                 element.text = to_text(value)
     declaration = text.lstrip().startswith("<?xml")
-    body = ElementTree.tostring(root, encoding="unicode")
+    body: str = ElementTree.tostring(root, encoding="unicode")
     return ('<?xml version="1.0" encoding="UTF-8"?>\n' + body) if declaration else body
