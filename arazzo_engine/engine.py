@@ -56,6 +56,18 @@ class Engine:
     def __repr__(self) -> str:
         return f"<Engine {self.document.file} workflows={self.workflow_ids}>"
 
+    def close(self) -> None:
+        """Release the connections of the engine's own HTTP session (not a given one)."""
+        close = getattr(self._transport, "close", None)
+        if close is not None:
+            close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     @property
     def workflow_ids(self) -> list[str]:
         """The document's workflow ids, in document order."""
@@ -75,11 +87,14 @@ class Engine:
         session: requests.Session | None = None,
         path_allow_reserved: Iterable[str] = (),
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_response_seconds: float | None = None,
     ) -> Engine:
         """Read, check and prepare a document; raises ArazzoError subclasses on problems.
 
         ``path_allow_reserved`` names sources whose path parameter values keep
         reserved characters such as ``/`` unencoded (fal's ``flux/schnell``).
+        ``max_response_seconds`` bounds the whole of a non-streaming response
+        (default ten times ``timeout``).
         """
         servers = dict(servers or {})
         source_paths = {k: os.fspath(v) for k, v in (sources or {}).items()}
@@ -109,7 +124,9 @@ class Engine:
             plans=MappingProxyType(project.plans),
             sources=MappingProxyType(project.sources),
             settings=settings,
-            transport=RequestsTransport(session, max_body_bytes=max_body_bytes),
+            transport=RequestsTransport(
+                session, max_body_bytes=max_body_bytes, max_response_seconds=max_response_seconds
+            ),
             inputs_checker=project.inputs,
             warnings=tuple(d for d in project.diagnostics if d.severity == "warning"),
         )

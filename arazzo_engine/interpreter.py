@@ -320,6 +320,9 @@ class Interpreter:
             response.content_type,
         )
         failure = self._judge(step, context)
+        if failure is None:
+            # A body that does not parse as its declared type fails the step.
+            failure = response.body_problem
         if failure is not None and response.status_code in (401, 403):
             missing = self._missing_credentials(step)
             if missing:

@@ -118,6 +118,18 @@ class ProjectLoader:
                         Diagnostic("error", "source-openapi", str(error), raw.locate(sd.pointer))
                     )
                     continue
+                except (KeyError, AttributeError, TypeError, ValueError) as error:
+                    # A description whose shape breaks the OpenAPI structure somewhere.
+                    project.diagnostics.append(
+                        Diagnostic(
+                            "error",
+                            "source-openapi",
+                            f"source description '{sd.name}' ({found.location}) is not a "
+                            f"well-formed OpenAPI description: {type(error).__name__}: {error}",
+                            raw.locate(sd.pointer),
+                        )
+                    )
+                    continue
                 project.scheme_names.update(indexes[sd.name].security_schemes)
             else:
                 external = self._external(found, raw, sd.pointer, stack)

@@ -245,7 +245,7 @@ def iter_raw_chunks(response: requests.Response, size: int = 65536) -> Iterator[
         return
     while True:
         try:
-            chunk: bytes = read1(size)
+            chunk: bytes = read1(size, decode_content=True)
         except ProtocolError as exc:
             raise requests.exceptions.ChunkedEncodingError(exc) from exc
         except DecodeError as exc:

@@ -166,4 +166,16 @@ def build_request(
         body_value=body if has_body else None,
         path_values=path_values,
         query_values=query_values,
+        credential_headers=frozenset(credentials.headers)
+        | (frozenset({"Cookie"}) if credentials.cookies else frozenset()),
+        follow_redirects=not declares_redirect(operation),
     )
+
+
+def declares_redirect(operation: Operation) -> bool:
+    """Whether the operation documents a 3xx answer (then a redirect is its response).
+
+    Reads ``Operation.response_statuses``, the keys of the operation's
+    ``responses`` (``'302'``, ``'3XX'``...).
+    """
+    return any(status.strip()[:1] == "3" for status in operation.response_statuses)

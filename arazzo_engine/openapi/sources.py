@@ -42,8 +42,6 @@ def resolve_source_location(url: str, base_file: Path) -> str:
     parts = urlsplit(url)
     if parts.scheme in ("http", "https"):
         return url
-    if parts.scheme == "file":
-        return str(Path(unquote(parts.path)))
     if parts.scheme and len(parts.scheme) > 1:
         return url
     path = Path(unquote(parts.path))
@@ -81,6 +79,16 @@ def load_source(
         f"point it elsewhere with Engine.load(..., sources={{{name!r}: PATH}})"
         f" or --source {name}=PATH"
     )
+    scheme = urlsplit(location).scheme
+    if len(scheme) > 1 and scheme not in ("http", "https"):
+        return Diagnostic(
+            "error",
+            "source-scheme",
+            f"source description '{name}' has url {location!r}: the scheme '{scheme}' is not "
+            f"supported (only relative or absolute paths, and http(s) with allow_remote=True); "
+            f"{hint}",
+            where,
+        )
     if _is_remote(location):
         if not allow_remote:
             return Diagnostic(
