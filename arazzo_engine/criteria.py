@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from arazzo_engine.errors import ExpressionSyntaxError
@@ -107,9 +108,9 @@ def compile_criterion(criterion: Criterion) -> CompiledCriterion:
         raise CriterionCompileError("context", f"a {kind} criterion needs a 'context'")
     try:
         if kind == "jsonpath":
-            query: Any = JsonPathCondition(criterion.condition, criterion.version)
+            query: Any = _jsonpath(criterion.condition, criterion.version)
         elif kind == "xpath":
-            query = XPathCondition(criterion.condition, criterion.version)
+            query = _xpath(criterion.condition, criterion.version)
         else:
             raise CriterionCompileError(
                 "type",
@@ -118,6 +119,17 @@ def compile_criterion(criterion: Criterion) -> CompiledCriterion:
     except CriterionSyntaxError as error:
         raise CriterionCompileError("condition", str(error)) from None
     return CompiledCriterion(criterion, kind, None, query, context)
+
+
+@lru_cache(maxsize=1024)
+def _jsonpath(condition: str, version: str | None) -> JsonPathCondition:
+    """Compiled once per text: documents repeat the same query on many steps."""
+    return JsonPathCondition(condition, version)
+
+
+@lru_cache(maxsize=1024)
+def _xpath(condition: str, version: str | None) -> XPathCondition:
+    return XPathCondition(condition, version)
 
 
 def stringify(value: Any) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _server import OPENAPI, chain_document
 
-from arazzo_engine import Engine
+from arazzo_engine import Engine, criteria
 from arazzo_engine.expressions import parser
 
 ROUNDS = 9
@@ -28,6 +28,8 @@ def clear_parse_caches() -> None:
     """Parse every expression again, as a first load of a new document would."""
     for cached in (parser._cached_expression, parser._cached_condition, parser._cached_template):
         cached.cache_clear()
+    criteria._jsonpath.cache_clear()
+    criteria._xpath.cache_clear()
 
 
 def main() -> None:

@@ -31,7 +31,7 @@ from arazzo_engine.validation.common import (
     names,
     resolve_parameter,
 )
-from arazzo_engine.validation.sites import parse_site, workflow_sites
+from arazzo_engine.validation.sites import Site, parse_site, workflow_sites
 
 TEMPLATE_VARIABLE = re.compile(r"\{([^{}]+)\}")
 UNDECLARABLE_HEADERS = ("accept", "content-type", "authorization")
@@ -52,6 +52,10 @@ def check_plans(
     findings = Findings(raw)
     for plan in plans.values():
         undeclared: dict[str, list[tuple[str, Parameter, Operation]]] = {}
+        reading: dict[int, list[Site]] = {}  # step index -> sites judged after its response
+        for site in workflow_sites(plan.workflow):
+            if site.step is not None and site.phase in ("criteria", "outputs", "actions"):
+                reading.setdefault(site.step, []).append(site)
         for step_plan in plan.steps:
             given = list(merged_parameters(plan.workflow, step_plan.step, plan.scope.document))
             if step_plan.operation is not None:
@@ -68,7 +72,9 @@ def check_plans(
                         undeclared.setdefault(pointer, []).append(entry)
                     else:
                         _undeclared(findings, parameter, operation, pointer, None)
-                check_response_body(findings, plan.workflow, step_plan, operation)
+                check_response_body(
+                    findings, reading.get(step_plan.index, []), step_plan, operation
+                )
             elif (child := every_plan.get(step_plan.child_workflow or "")) is not None:
                 check_child_inputs(findings, step_plan, child, given)
         for pointer, entries in undeclared.items():
@@ -164,13 +170,12 @@ def check_path_parameters(
 
 
 def check_response_body(
-    findings: Findings, workflow: Workflow, step_plan: StepPlan, operation: Operation
+    findings: Findings, sites: list[Site], step_plan: StepPlan, operation: Operation
 ) -> None:
+    """Warn when a step reads ``$response.body`` of an operation that declares none."""
     if operation.response_media_types:
         return
-    for site in workflow_sites(workflow):
-        if site.step != step_plan.index or site.phase not in ("criteria", "outputs", "actions"):
-            continue
+    for site in sites:
         node = parse_site(site)
         if node is None:
             continue
