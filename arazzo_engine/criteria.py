@@ -7,7 +7,10 @@ to the evaluated ``context`` (non-strings stringified: JSON text for objects
 and arrays, ``true``/``false``/``null`` for the rest).
 An evaluation problem makes the criterion fail with a reason; it never raises.
 
-Regular expressions come from documents that may be hostile.  With the
+Criteria come from documents that may be hostile: JSONPath and XPath
+conditions are limited to ``MAX_QUERY_LENGTH`` characters and XPath parses
+at most ``MAX_XML_CONTEXT`` of XML (response bodies are capped by
+``max_body_bytes`` before that).  Regular expressions: with the
 ``google-re2`` package installed they run on RE2 (linear time); otherwise on
 Python's ``re`` with bounds: patterns up to ``MAX_REGEX_PATTERN`` characters
 and subjects up to ``MAX_REGEX_SUBJECT`` characters (a longer subject fails the
@@ -38,6 +41,10 @@ from arazzo_engine.xpath_criterion import XPathCondition
 
 MAX_REGEX_PATTERN = 2_000
 MAX_REGEX_SUBJECT = 1_000_000
+MAX_QUERY_LENGTH = 4_000
+"""The longest JSONPath or XPath condition compiled."""
+MAX_XML_CONTEXT = 10_000_000
+"""The largest XML text (characters or bytes) an XPath criterion parses."""
 
 try:  # RE2 guarantees linear-time matching when available.
     import re2 as _regex_engine  # type: ignore[import-not-found, unused-ignore]
@@ -106,6 +113,12 @@ def compile_criterion(criterion: Criterion) -> CompiledCriterion:
         return CompiledCriterion(criterion, kind, None, pattern, context)
     if context is None:
         raise CriterionCompileError("context", f"a {kind} criterion needs a 'context'")
+    if len(criterion.condition) > MAX_QUERY_LENGTH:
+        raise CriterionCompileError(
+            "condition",
+            f"the {kind} condition is {len(criterion.condition)} characters long; "
+            f"the limit is {MAX_QUERY_LENGTH}",
+        )
     try:
         if kind == "jsonpath":
             query: Any = _jsonpath(criterion.condition, criterion.version)
@@ -155,6 +168,9 @@ def judge(compiled: CompiledCriterion, ctx: EvaluationContext) -> tuple[bool, st
         value = evaluate(compiled.context, ctx)
         if value is None:
             return False, f"the context {compiled.criterion.context} has no value"
+        too_big = isinstance(value, (str, bytes)) and len(value) > MAX_XML_CONTEXT
+        if compiled.kind == "xpath" and too_big:
+            return False, f"the XML context is {len(value)} long; the limit is {MAX_XML_CONTEXT}"
         if compiled.kind != "regex":
             return bool(compiled.pattern.test(value)), None
         subject = stringify(value)

@@ -486,3 +486,20 @@ def test_credentials_never_show_in_the_command_line_output(folder: Path, as_json
         assert server.seen("echo")[0].headers["x-api-key"] == SECRETS["ApiKey"]
     for text in outputs:
         _assert_no_secret(text, text)
+
+
+def test_criteria_texts_and_contexts_are_bounded() -> None:
+    from arazzo_engine import criteria
+    from arazzo_engine.model import Criterion
+
+    long_query = "$.a" + "[0]" * criteria.MAX_QUERY_LENGTH
+    with pytest.raises(criteria.CriterionCompileError, match="the limit is"):
+        criteria.compile_criterion(
+            Criterion(condition=long_query, context="$response.body", type="jsonpath")
+        )
+    with pytest.raises(criteria.CriterionCompileError, match="the limit is"):
+        criteria.compile_criterion(
+            Criterion(
+                condition="a" * (criteria.MAX_REGEX_PATTERN + 1), context="$url", type="regex"
+            )
+        )
