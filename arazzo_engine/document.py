@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +44,14 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from arazzo_engine.errors import DocumentError, Location
 
-__all__ = ["MAX_DEPTH", "MAX_NODES", "RawDocument", "escape_pointer", "read_document"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_NODES",
+    "RawDocument",
+    "escape_pointer",
+    "read_data",
+    "read_document",
+]
 
 MAX_NODES = 2_000_000
 """Most nodes a document may expand to (aliases counted once per use)."""
@@ -387,3 +395,157 @@ class _Converter:
                     if key not in seen:
                         seen[key] = key_node
                         yield key, key_node, value_node
+
+
+# -- reading without positions (large OpenAPI descriptions) -------------------------
+
+
+def read_data(path: str | os.PathLike[str]) -> RawDocument:
+    """Read a YAML or JSON file quickly, without positions (``positions`` is empty).
+
+    For large OpenAPI descriptions, whose nodes are never reported by line: JSON
+    goes straight through :func:`json.loads` (a repeated key keeps its last
+    value), YAML through PyYAML's C parser and a constructor with the rules of
+    :func:`read_document` (string keys, plain numeric keys as written,
+    timestamps as strings, JSON-like tags only, duplicate keys rejected).  Alias
+    expansion is bounded by :data:`MAX_NODES` whenever the text may define an
+    anchor; an alias is shared, not copied.
+    """
+    file = os.fspath(path)
+    text = _read_text(file)
+    resolved = Path(file).resolve()
+    if resolved.suffix.lower() == ".json":
+        data = _load_json_fast(text, file)
+    else:
+        data = _load_yaml_fast(text, file)
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else f"a scalar ({_short(data)})"
+        raise DocumentError(
+            f"the document root must be a mapping (an object), found {kind}", Location(file, "")
+        )
+    return RawDocument(file=file, path=resolved, data=data, positions={})
+
+
+def _load_json_fast(text: str, file: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise DocumentError(
+            f"invalid JSON: {error.msg}", Location(file, line=error.lineno, column=error.colno)
+        ) from None
+    except RecursionError:
+        raise DocumentError(
+            f"the document is nested too deeply (more than {MAX_DEPTH} levels)", Location(file)
+        ) from None
+
+
+_AMPERSAND = re.compile(r"&[^\s\[\]\{\},]")
+
+
+def _may_define_anchor(text: str) -> bool:
+    """Whether the text may define a YAML anchor (a false positive only costs a check)."""
+    for match in _AMPERSAND.finditer(text):
+        start = match.start()
+        if start == 0 or text[start - 1] in " \t\r\n[{,:?-!":
+            return True
+    return False
+
+
+class _FastConstructionError(Exception):
+    def __init__(self, message: str, node: Node) -> None:
+        super().__init__(message)
+        self.message = message
+        self.node = node
+
+
+class _FastLoader(_Loader):  # type: ignore[misc, valid-type]
+    """The C parser with a constructor that keeps to JSON-like data."""
+
+    def construct_mapping(self, node: Node, deep: bool = False) -> dict[str, Any]:
+        if not isinstance(node, MappingNode):
+            raise _FastConstructionError("a merge key (<<) needs a mapping", node)
+        mapping: dict[str, Any] = {}
+        merges: list[Node] | None = None
+        construct = self.construct_object
+        for key_node, value_node in node.value:
+            tag = key_node.tag
+            if tag == _STR or tag in _NUMBER_TAGS:
+                key = key_node.value
+                if not isinstance(key, str):
+                    raise _FastConstructionError(
+                        "a mapping key must be a string, found a "
+                        + ("mapping" if isinstance(key_node, MappingNode) else "sequence"),
+                        key_node,
+                    )
+            elif tag == _MERGE:
+                if merges is None:
+                    merges = []
+                merges.append(value_node)
+                continue
+            else:
+                raise _FastConstructionError(_bad_key(key_node), key_node)
+            if key in mapping:
+                raise _FastConstructionError(_duplicate(node, key, key_node), key_node)
+            mapping[key] = construct(value_node, deep=deep)
+        if merges is not None:
+            for merge in merges:
+                sources = merge.value if isinstance(merge, SequenceNode) else [merge]
+                for source in sources:
+                    for key, value in self.construct_mapping(source, deep=True).items():
+                        mapping.setdefault(key, value)
+        return mapping
+
+    def construct_unsupported(self, node: Node) -> Any:
+        raise _FastConstructionError(
+            f"unsupported YAML tag {_tag_name(node.tag)}: only JSON-like values (null, "
+            "booleans, numbers, strings, lists and mappings) are allowed",
+            node,
+        )
+
+
+_FastLoader.add_constructor(_TAG + "timestamp", SafeConstructor.construct_scalar)
+for _tag in ("binary", "set", "omap", "pairs"):
+    _FastLoader.add_constructor(_TAG + _tag, _FastLoader.construct_unsupported)
+_FastLoader.add_constructor(None, _FastLoader.construct_unsupported)
+
+
+def _bad_key(node: Node) -> str:
+    if isinstance(node, ScalarNode):
+        kind = _tag_name(node.tag).lstrip("!").replace("bool", "boolean")
+        return f"mapping key {node.value!r} reads as a {kind}; keys must be strings (quote it)"
+    kind = "mapping" if isinstance(node, MappingNode) else "sequence"
+    return f"a mapping key must be a string, found a {kind}"
+
+
+def _duplicate(node: MappingNode, key: str, again: Node) -> str:
+    first = next(k for k, _ in node.value if isinstance(k, ScalarNode) and k.value == key)
+    return (
+        f"duplicate key '{key}' (first at line {first.start_mark.line + 1}, "
+        f"again at line {again.start_mark.line + 1})"
+    )
+
+
+def _load_yaml_fast(text: str, file: str) -> Any:
+    loader = _FastLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            raise DocumentError("the document is empty; expected a mapping", Location(file))
+        if _may_define_anchor(text):  # aliases are possible: bound their expansion
+            _Converter(file, text, build=True).expanded_size(root, 0, {})
+        return loader.construct_document(root)
+    except _FastConstructionError as error:
+        mark = error.node.start_mark
+        raise DocumentError(
+            error.message, Location(file, line=mark.line + 1, column=mark.column + 1)
+        ) from None
+    except yaml.MarkedYAMLError as error:
+        raise _syntax_error(error, file) from None
+    except yaml.YAMLError as error:
+        raise DocumentError(f"invalid YAML: {error}", Location(file)) from None
+    except RecursionError:
+        raise DocumentError(
+            f"the document is nested too deeply (more than {MAX_DEPTH} levels)", Location(file)
+        ) from None
+    finally:
+        loader.dispose()

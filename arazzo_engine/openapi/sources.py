@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
-from arazzo_engine.document import RawDocument, read_document
-from arazzo_engine.errors import ConfigurationError, Diagnostic, DocumentError
+from arazzo_engine.document import RawDocument, read_data, read_document
+from arazzo_engine.errors import ConfigurationError, Diagnostic, DocumentError, Location
+from arazzo_engine.openapi.remote import read_remote
 
 SourceType = Literal["openapi", "arazzo"]
 _SOURCE_TYPES: dict[str, SourceType] = {"openapi": "openapi", "arazzo": "arazzo"}
@@ -98,15 +99,22 @@ def load_source(
                 f"off; pass allow_remote=True, or {hint}",
                 where,
             )
-        return Diagnostic(
-            "error",
-            "source-unreadable",
-            f"source description '{name}': fetching remote descriptions is not supported "
-            f"by this version; {hint}",
-            where,
-        )
+        try:
+            document = read_remote(location, with_positions=declared_type == "arazzo")
+        except DocumentError as error:
+            return Diagnostic(
+                "error",
+                "source-unreadable",
+                f"source description '{name}' cannot be read: {error}; {hint}",
+                where,
+            )
+        return _typed(name, url, location, declared_type, document, where)
     try:
-        document = read_document(location)
+        # OpenAPI descriptions are read fast, without positions (nothing reports
+        # their lines); an Arazzo document keeps them for its own diagnostics.
+        document = (read_document if declared_type == "arazzo" else read_data)(location)
+        if declared_type != "arazzo" and sniff_type(document.data) == "arazzo":
+            document = read_document(location)
     except DocumentError as error:
         if not Path(location).exists():
             message = (
@@ -116,6 +124,18 @@ def load_source(
         else:
             message = f"source description '{name}' ({location}) cannot be read: {error}"
         return Diagnostic("error", "source-unreadable", message, where)
+    return _typed(name, url, location, declared_type, document, where)
+
+
+def _typed(
+    name: str,
+    url: str,
+    location: str,
+    declared_type: str | None,
+    document: RawDocument,
+    where: Location,
+) -> LoadedSource | Diagnostic:
+    """The loaded source, once its declared type agrees with what it is."""
     found = sniff_type(document.data)
     if declared_type is not None and found is not None and declared_type != found:
         return Diagnostic(

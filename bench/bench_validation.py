@@ -1,0 +1,97 @@
+"""Response validation per call: the engine's cached validators vs openapi-core.
+
+Validates Stripe's example resources (../shared/bench-data/stripe-fixtures3)
+against the schemas of Stripe's description, as ``validate="warn"`` does, and
+times one ``GetCustomersCustomer`` 200 response each way (median of many
+calls).  Also counts the fixtures each way rejects: they are Stripe's own
+examples, so every rejection is a false alarm.
+
+Skips cleanly when ../shared/bench-data is absent.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from arazzo_engine.document import read_data
+from arazzo_engine.openapi.index import SchemaAt, build_operation_index
+from arazzo_engine.openapi.sources import LoadedSource
+from arazzo_engine.openapi.validation import OperationValidation
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "bench-data"
+SPEC = DATA / "stripe-spec3-2023-09.yaml"
+FIXTURES = DATA / "stripe-fixtures3-2023-09.json"
+CALLS = 200
+
+
+def median_ms(action: Any, calls: int = CALLS) -> float:
+    times = []
+    for _ in range(calls):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+def main() -> int:
+    if not SPEC.is_file() or not FIXTURES.is_file():
+        print(f"skipped: the Stripe description and fixtures are absent from {DATA}")
+        return 0
+    document = read_data(SPEC)
+    index = build_operation_index(LoadedSource("stripe", "openapi", "x", str(SPEC), document))
+    resources: dict[str, Any] = json.loads(FIXTURES.read_text(encoding="utf-8"))["resources"]
+    operation = index.by_id["GetCustomersCustomer"]
+    assert operation.detail is not None
+    schema = operation.detail.responses["200"]["application/json"]
+    assert schema is not None
+    checks = OperationValidation("warn")
+    customer = resources["customer"]
+
+    def ours() -> list[str]:
+        return checks._check(operation.detail, schema, "read", customer, "body")  # type: ignore[arg-type]
+
+    started = time.perf_counter()
+    ours()
+    first = (time.perf_counter() - started) * 1000
+    print(f"engine:       {median_ms(ours):.3f} ms a call (first call, building: {first:.1f} ms)")
+
+    from openapi_core import Config, OpenAPI
+    from openapi_core.testing import MockRequest, MockResponse
+
+    api = OpenAPI.from_dict(document.data, config=Config(spec_validator_cls=None))
+    request = MockRequest("https://api.stripe.com", "get", "/v1/customers/cus_1")
+    response = MockResponse(
+        json.dumps(customer).encode(), status_code=200, content_type="application/json"
+    )
+
+    def theirs() -> str | None:
+        try:
+            api.validate_response(request, response)
+        except Exception as error:
+            return type(error).__name__
+        return None
+
+    print(f"openapi-core: {median_ms(theirs, 50):.3f} ms a call, on a valid customer: {theirs()}")
+
+    schemas = document.data["components"]["schemas"]
+    rejected = 0
+    checked = 0
+    for name, example in resources.items():
+        if name not in schemas:
+            continue
+        checked += 1
+        pointer = "/components/schemas/" + name.replace("~", "~0").replace("/", "~1")
+        at = SchemaAt(schemas[name], index.resolver.root_uri, pointer)
+        if checks._check(operation.detail, at, "read", example, name):
+            rejected += 1
+    print(f"engine rejects {rejected} of Stripe's {checked} example resources")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
