@@ -16,6 +16,7 @@ from __future__ import annotations
 import codecs
 import http.client
 import json
+import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -47,11 +48,22 @@ def is_json_media_type(media: str) -> bool:
     return media == "application/json" or media.endswith("+json")
 
 
+def is_xml_media_type(media: str) -> bool:
+    return media in ("application/xml", "text/xml") or media.endswith("+xml")
+
+
 def is_text_media_type(media: str) -> bool:
     return (
         media.startswith("text/")
-        or media in ("application/xml", "application/javascript", "application/yaml")
-        or media.endswith("+xml")
+        or media
+        in (
+            "application/javascript",
+            "application/ecmascript",
+            "application/yaml",
+            "application/x-yaml",
+            "application/graphql",
+        )
+        or is_xml_media_type(media)
     )
 
 
@@ -69,13 +81,46 @@ def _codec(charset: str | None) -> str:
     return "utf-8"
 
 
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_XML_DECLARATION = re.compile(rb"""^<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z][\w.\-]*)["']""")
+
+
+def text_codec(content: bytes, media: str, charset: str | None) -> str:
+    """The codec a text body is decoded with: the declared charset, else a byte-order
+    mark, else (XML) the document's own ``encoding`` declaration, else UTF-8."""
+    if charset:
+        return _codec(charset)
+    for bom, name in _BOMS:
+        if content.startswith(bom):
+            return name
+    if is_xml_media_type(media):
+        declared = _XML_DECLARATION.match(content)
+        if declared:
+            return _codec(declared.group(1).decode("ascii"))
+    return "utf-8"
+
+
 def decode_body(content: bytes, media: str, charset: str | None) -> Any:
-    """JSON -> Python value, XML and text -> str, anything else -> bytes."""
+    """JSON -> Python value, XML and text -> str, anything else -> bytes.
+
+    JSON without a charset is read as RFC 8259 says (UTF-8, or UTF-16/32 told
+    by its first bytes); text without one by its byte-order mark, XML's
+    ``encoding`` declaration, else UTF-8.  Text bytes that do not decode are
+    replaced (``body_problem`` reports them when a charset was declared).
+    """
     if is_json_media_type(media):
         if not content.strip():
             return None
         try:
-            return json.loads(content.decode(_codec(charset)))
+            if charset:
+                return json.loads(content.decode(_codec(charset)).lstrip("\ufeff"))
+            return json.loads(content)
         except (UnicodeDecodeError, ValueError) as error:
             raise BodyDecodeError(
                 f"the response body is not valid JSON although its content type is {media}: {error}"
@@ -85,8 +130,72 @@ def decode_body(content: bytes, media: str, charset: str | None) -> Any:
                 f"the response body ({media}) is nested too deeply to decode"
             ) from None
     if is_text_media_type(media):
-        return content.decode(_codec(charset), errors="replace")
+        text = content.decode(text_codec(content, media, charset), errors="replace")
+        return text[1:] if text.startswith("\ufeff") else text
     return content
+
+
+class _StopChecking(Exception):
+    """The XML declares entities: not expanded, so not checked further."""
+
+
+def _xml_problem(content: bytes, media: str, charset: str | None) -> str | None:
+    """Why an XML body is not well-formed, or None.  Entities are never expanded."""
+    from xml.parsers import expat
+
+    if charset:
+        try:
+            data = content.decode(_codec(charset)).lstrip("\ufeff").encode("utf-8")
+        except UnicodeDecodeError as error:
+            return (
+                f"the response body is not valid {charset} text although its content type "
+                f"says so: {error}"
+            )
+        parser = expat.ParserCreate("utf-8")
+    else:
+        data, parser = content, expat.ParserCreate()
+
+    def stop(*_: Any) -> None:
+        raise _StopChecking
+
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.EntityDeclHandler = stop
+    parser.UnparsedEntityDeclHandler = stop
+    try:
+        parser.Parse(data, True)
+    except _StopChecking:
+        return None
+    except expat.ExpatError as error:
+        return (
+            f"the response body is not well-formed XML although its content type is {media}: "
+            f"{error}"
+        )
+    return None
+
+
+def body_problem_of(content: bytes, media: str, charset: str | None) -> str | None:
+    """Why a body does not parse as its content type, or None.
+
+    JSON that does not parse; XML that is not well-formed; text whose bytes are
+    not valid in its declared charset.  Binary bodies never have a problem.
+    """
+    if is_json_media_type(media):
+        try:
+            decode_body(content, media, charset)
+        except BodyDecodeError as error:
+            return str(error)
+        return None
+    if is_xml_media_type(media):
+        return _xml_problem(content, media, charset) if content.strip() else None
+    if is_text_media_type(media) and charset:
+        try:
+            content.decode(_codec(charset))
+        except UnicodeDecodeError as error:
+            return (
+                f"the response body is not valid {charset} text although its content type "
+                f"says so: {error}"
+            )
+    return None
 
 
 class BodyError(Exception):
@@ -305,13 +414,18 @@ class HttpResponse:
         None as well for an open stream (checking would drain it).  The decoded
         body is kept, so a later ``body`` costs nothing.
         """
-        if self._body is not _UNSET or self._raw is not None:
+        if self._raw is not None:
             return None
-        try:
-            self._body = decode_body(self._content or b"", self.content_type, self.charset)
-        except BodyDecodeError as error:
-            return str(error)
-        return None
+        content = self._content or b""
+        if is_json_media_type(self.content_type):
+            if self._body is not _UNSET:
+                return None
+            try:
+                self._body = decode_body(content, self.content_type, self.charset)
+            except BodyDecodeError as error:
+                return str(error)
+            return None
+        return body_problem_of(content, self.content_type, self.charset)
 
     def events(self) -> Iterator[ServerSentEvent]:
         """Server-Sent Events as they arrive; a second call continues the same stream.

@@ -25,6 +25,10 @@ class Received:
     query: list[tuple[str, str]]
     headers: dict[str, str]
     body: bytes
+    raw_query: str = ""
+    """The query string exactly as received (percent-encoding untouched), without '?'."""
+    request_line: str = ""
+    """The request line as received: 'GET /p;x=1?q=a%20b HTTP/1.1'."""
 
     def header(self, name: str) -> str | None:
         for key, value in self.headers.items():
@@ -150,6 +154,8 @@ class RecordingServer:
                     query=parse_qsl(parts.query, keep_blank_values=True),
                     headers=dict(self.headers.items()),
                     body=body,
+                    raw_query=parts.query,
+                    request_line=self.requestline,
                 )
                 reply = outer._answer(received)
                 payload = reply.encoded()

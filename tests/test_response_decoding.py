@@ -1,0 +1,145 @@
+"""Responses decoded by their content type (JSON and +json, XML, text with its charset,
+binary), and a body that does not parse as its declared type failing the step."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from arazzo_engine import Engine, RunResult
+from arazzo_engine.response import body_problem_of, decode_body
+from tests.http_server import RecordingServer, Reply
+
+RESPONSES = Path(__file__).parent / "workflows" / "fidelity" / "responses.arazzo.yaml"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[RecordingServer]:
+    with RecordingServer(lifetime=120.0) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def engine(server: RecordingServer) -> Engine:
+    return Engine.load(RESPONSES, servers={"responses": server.url})
+
+
+def answer(server: RecordingServer, engine: Engine, body: bytes, content_type: str) -> RunResult:
+    server.requests.clear()
+    server.routes.clear()
+    server.route("GET", "/thing", Reply(200, body, content_type=content_type))
+    return engine.run("fetch")
+
+
+def test_json_body_and_a_pointer_into_it(server: RecordingServer, engine: Engine) -> None:
+    result = answer(server, engine, b'{"name": "Rex", "n": [1]}', "application/json")
+    assert result.succeeded, result.error
+    assert result.outputs == {"body": {"name": "Rex", "n": [1]}, "name": "Rex"}
+
+
+def test_plus_json_is_json(server: RecordingServer, engine: Engine) -> None:
+    result = answer(server, engine, b'{"name": "p"}', "application/problem+json")
+    assert result.succeeded, result.error
+    assert result.outputs["name"] == "p"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-le", "utf-32"])
+def test_json_in_any_unicode_encoding_without_a_charset(
+    server: RecordingServer, engine: Engine, encoding: str
+) -> None:
+    result = answer(server, engine, '{"name": "Zoë"}'.encode(encoding), "application/json")
+    assert result.succeeded, result.error
+    assert result.outputs["name"] == "Zoë"
+
+
+def test_json_with_a_declared_charset(server: RecordingServer, engine: Engine) -> None:
+    body = '{"name": "Zoë"}'.encode("latin-1")
+    result = answer(server, engine, body, "application/json; charset=ISO-8859-1")
+    assert result.succeeded, result.error
+    assert result.outputs["name"] == "Zoë"
+
+
+def test_text_decoded_by_its_charset(server: RecordingServer, engine: Engine) -> None:
+    result = answer(server, engine, "café ½".encode("latin-1"), "text/plain; charset=latin-1")
+    assert result.succeeded, result.error
+    assert result.outputs["body"] == "café ½"
+    assert result.steps[0].response is not None
+    assert result.steps[0].response.body == "café ½"
+
+
+def test_text_without_a_charset_is_utf8(server: RecordingServer, engine: Engine) -> None:
+    result = answer(server, engine, "naïve".encode(), "text/csv")
+    assert result.succeeded, result.error
+    assert result.outputs["body"] == "naïve"
+
+
+def test_xml_decoded_by_its_own_declaration(server: RecordingServer, engine: Engine) -> None:
+    body = '<?xml version="1.0" encoding="ISO-8859-1"?><pet>Médor</pet>'.encode("latin-1")
+    result = answer(server, engine, body, "application/xml")
+    assert result.succeeded, result.error
+    assert result.outputs["body"] == '<?xml version="1.0" encoding="ISO-8859-1"?><pet>Médor</pet>'
+
+
+def test_xml_header_charset_wins(server: RecordingServer, engine: Engine) -> None:
+    body = "<pet>Médor</pet>".encode("utf-16")
+    result = answer(server, engine, body, "application/atom+xml; charset=utf-16")
+    assert result.succeeded, result.error
+    assert result.outputs["body"] == "<pet>Médor</pet>"
+
+
+@pytest.mark.parametrize("media", ["image/png", "application/octet-stream", "application/pdf"])
+def test_binary_stays_bytes(server: RecordingServer, engine: Engine, media: str) -> None:
+    result = answer(server, engine, b"\x89PNG\x00\xff", media)
+    assert result.succeeded, result.error
+    assert result.outputs["body"] == b"\x89PNG\x00\xff"
+
+
+def test_empty_json_body_is_none(server: RecordingServer, engine: Engine) -> None:
+    result = answer(server, engine, b"", "application/json")
+    assert result.succeeded, result.error
+    assert result.outputs["body"] is None
+
+
+@pytest.mark.parametrize(
+    ("body", "media", "reason"),
+    [
+        (b'{"name": ', "application/json", "not valid JSON although its content type is"),
+        (b"{'a': 1}", "application/vnd.api+json", "not valid JSON"),
+        (b"<pet><name>Rex</pet>", "application/xml", "not well-formed XML"),
+        (b"<pet>", "text/xml", "not well-formed XML"),
+        (b"\xff\xfe\xfa", "text/plain; charset=utf-8", "not valid utf-8 text"),
+        (b"caf\xe9", "application/xml; charset=utf-8", "not valid utf-8 text"),
+    ],
+)
+def test_a_body_that_does_not_parse_fails_the_step(
+    server: RecordingServer, engine: Engine, body: bytes, media: str, reason: str
+) -> None:
+    result = answer(server, engine, body, media)
+    assert not result.succeeded
+    assert result.error is not None
+    assert result.error.startswith("step 'get' of workflow 'fetch': ")
+    assert reason in result.error
+    assert result.steps[0].status_code == 200
+
+
+def test_xml_entities_are_never_expanded() -> None:
+    laughs = (
+        b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">'
+        b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><l>&b;</l>'
+    )
+    assert body_problem_of(laughs, "application/xml", None) is None
+    text = decode_body(laughs, "application/xml", None)
+    assert isinstance(text, str) and "&b;" in text
+
+
+def test_a_bogus_charset_never_raises() -> None:
+    assert decode_body(b"abc", "text/plain", "no-such-charset") == "abc"
+    assert body_problem_of(b"abc", "text/plain", "no-such-charset") is None
+
+
+def test_text_with_undecodable_bytes_is_replaced_not_raised() -> None:
+    value: Any = decode_body(b"caf\xe9", "text/plain", "utf-8")
+    assert value == "caf\ufffd"
