@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit docs bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,12 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-test: lint typecheck unit
+# The docs build runs when MkDocs is in .venv (the dev and docs extras install it).
+docs: $(STAMP)
+	@if [ -x $(BIN)/mkdocs ]; then $(BIN)/mkdocs build --strict --quiet; \
+	else echo "mkdocs not installed in $(VENV): docs build skipped (pip install -e '.[docs]')"; fi
+
+test: lint typecheck unit docs
 
 # Benchmarks are run by hand, never as timed tests: each prints its figures and
 # the ratio to its baseline measured in the same run.

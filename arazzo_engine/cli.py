@@ -2,6 +2,10 @@
 
 Exit codes: 0 success, 1 the workflow failed, 2 a bad document, bad usage,
 an unknown workflow, inputs that break the schema, or an unreadable file.
+
+``run`` shows the run live (:mod:`arazzo_engine.live`) and writes its reports
+(:mod:`arazzo_engine.reports`), both built on the run's events.  With
+``--json`` stdout holds only the result object; the live view goes to stderr.
 """
 
 from __future__ import annotations
@@ -9,19 +13,24 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from collections.abc import Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any, TextIO
 
 from arazzo_engine.engine import Engine
 from arazzo_engine.errors import ArazzoError, ArazzoValidationError, StreamError
+from arazzo_engine.events import fan_out
+from arazzo_engine.live import LiveView
+from arazzo_engine.openapi.servers import parse_server_variables
 from arazzo_engine.redaction import Redactor
+from arazzo_engine.reports import RunTrace, junit_xml
 from arazzo_engine.results import RunResult
 from arazzo_engine.validation import finalize, render, strict
 from arazzo_engine.validation.report import FORMATS, diagnostic_for
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+REPORT_KINDS = ("junit", "json")
 
 
 class UsageError(Exception):
@@ -98,11 +107,13 @@ def _load(args: argparse.Namespace) -> Engine:
     return Engine.load(
         args.path,
         servers=_pairs(getattr(args, "server", None), "--server"),
+        server_variables=parse_server_variables(getattr(args, "server_var", None) or ()),
         sources=_pairs(getattr(args, "source", None), "--source"),
         credentials=_pairs(getattr(args, "auth", None), "--auth"),
         timeout=getattr(args, "timeout", 30.0),
         max_steps=getattr(args, "max_steps", 1000),
         path_allow_reserved=getattr(args, "path_allow_reserved", None) or (),
+        validate=getattr(args, "validate", "off"),
     )
 
 
@@ -154,32 +165,42 @@ def _cmd_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def _print_steps(result: RunResult, out: TextIO) -> None:
-    for step in result.steps:
-        mark = "ok  " if step.succeeded else "FAIL"
-        status = step.status_code if step.status_code is not None else "---"
-        print(
-            f"{mark} {step.workflow_id}/{step.step_id}  {status}  attempt {step.attempt}  "
-            f"{step.elapsed * 1000:.0f} ms",
-            file=out,
-        )
-        if step.error:
-            print(f"     {step.error}", file=out)
-
-
-def _follow_streams(result: RunResult, out: TextIO) -> None:
-    started = time.perf_counter()
+def _follow_streams(result: RunResult) -> None:
+    """Read every open stream to its end; the live view prints each event as it comes."""
     for step in result.steps:
         response = step.response
-        if response is None or not response.is_stream:
-            continue
-        print(f"events from {step.step_id}:", file=out, flush=True)
-        for event in response.events():
-            at = time.perf_counter() - started
-            print(f"  +{at:7.3f}s  {event.event}: {event.data}", file=out, flush=True)
+        if response is not None and response.is_stream:
+            for _ in response.events():
+                pass
+
+
+def _reports(items: Sequence[str] | None) -> list[tuple[str, Path]]:
+    found: list[tuple[str, Path]] = []
+    for kind, target in _pairs(items, "--report").items():
+        if kind not in REPORT_KINDS:
+            raise UsageError(f"--report {kind}=...: the kinds are {', '.join(REPORT_KINDS)}")
+        if not target:
+            raise UsageError(f"--report {kind}= needs a file name")
+        found.append((kind, Path(target)))
+    return found
+
+
+def _write_reports(
+    reports: list[tuple[str, Path]], trace: RunTrace, name: str, redactor: Redactor
+) -> None:
+    for kind, path in reports:
+        if kind == "junit":
+            text = junit_xml(trace, name=name)
+        else:
+            text = json.dumps(trace.to_json(), indent=2, ensure_ascii=False) + "\n"
+        try:
+            path.write_text(redactor.text(text), encoding="utf-8")
+        except OSError as error:
+            raise UsageError(f"--report {kind}={path}: {error}") from None
 
 
 def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    reports = _reports(args.report)
     engine = _load(args)
     workflow_id = args.workflow
     if workflow_id is None:
@@ -189,24 +210,40 @@ def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             return EXIT_USAGE
         workflow_id = engine.workflow_ids[0]
     inputs = _inputs(args, engine, workflow_id)
-    with engine.run(workflow_id, inputs) as result:
-        if args.json:
-            print(json.dumps(result.to_json(), default=_json_default, indent=2), file=out)
-            return EXIT_OK if result.succeeded else EXIT_FAILED
-        _print_steps(result, out)
-        if result.succeeded and not args.no_follow:
-            try:
-                _follow_streams(result, out)
-            except StreamError as error:
-                print(f"error: {error}", file=err)
+    redactor = Redactor(_pairs(args.auth, "--auth").values())
+    live = LiveView.for_stream(
+        err if args.json else out, verbose=args.verbose, trace=args.trace, redactor=redactor
+    )
+    trace = RunTrace() if reports else None
+    try:
+        with engine.run(workflow_id, inputs, on_event=fan_out(live, trace)) as result:
+            if args.json:
+                live.close()
+                text = json.dumps(result.to_json(), default=_json_default, indent=2)
+                print(redactor.text(text), file=out)
+                return EXIT_OK if result.succeeded else EXIT_FAILED
+            if result.succeeded and not args.no_follow:
+                try:
+                    _follow_streams(result)
+                except StreamError as error:
+                    live.close()
+                    print(f"error: {redactor.text(str(error))}", file=err)
+                    return EXIT_FAILED
+            live.close()
+            for step in result.steps:
+                for finding in step.validation:
+                    print(f"validation: step '{step.step_id}': {finding}", file=err)
+            if result.outputs:
+                text = json.dumps(result.outputs, default=_json_default)
+                print(f"outputs: {redactor.text(text)}", file=out)
+            if not result.succeeded:
+                print(f"error: {redactor.text(result.error or 'the workflow failed')}", file=err)
                 return EXIT_FAILED
-        if result.outputs:
-            text = json.dumps(result.outputs, default=_json_default)
-            print(f"outputs: {text}", file=out)
-        if not result.succeeded:
-            print(f"error: {result.error}", file=err)
-            return EXIT_FAILED
-    return EXIT_OK
+        return EXIT_OK
+    finally:
+        live.close()
+        if trace is not None:
+            _write_reports(reports, trace, Path(args.path).stem, redactor)
 
 
 def _json_default(value: Any) -> Any:
@@ -273,10 +310,40 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
     run.add_argument("--max-steps", type=int, default=1000, help="step executions allowed")
     run.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="show each request and response (credentials masked)",
+    )
+    run.add_argument(
+        "--trace",
+        action="store_true",
+        help="show how every expression, criterion and action evaluated, with the values",
+    )
+    run.add_argument(
+        "--report",
+        action="append",
+        metavar="KIND=FILE",
+        help="write a report after the run: junit=FILE (JUnit XML) or json=FILE (full trace)",
+    )
+    run.add_argument(
+        "--server-var",
+        action="append",
+        metavar="SOURCE.VAR=VALUE",
+        help="a value for server URL variable VAR of SOURCE (checked against its enum)",
+    )
+    run.add_argument(
         "--path-allow-reserved",
         action="append",
         metavar="SOURCE",
         help="keep '/' and other reserved characters raw in SOURCE's path values",
+    )
+    run.add_argument(
+        "--validate",
+        choices=("off", "warn", "strict"),
+        default="off",
+        help="check requests and responses against the OpenAPI description: warn prints "
+        "what does not match, strict also fails the step",
     )
     run.set_defaults(handler=_cmd_run)
     return parser

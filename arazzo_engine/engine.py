@@ -15,13 +15,15 @@ from typing import Any
 import requests
 
 from arazzo_engine.errors import ArazzoValidationError, Diagnostic, WorkflowNotFoundError
+from arazzo_engine.events import EventHandler, tag_run
 from arazzo_engine.inputs import InputsChecker
 from arazzo_engine.interpreter import Interpreter, RunSettings
 from arazzo_engine.loading import ProjectLoader
 from arazzo_engine.model import ArazzoDocument
+from arazzo_engine.openapi.oauth import ClientCredentials, LiveRedactor, prepare_credentials
 from arazzo_engine.openapi.sources import LoadedSource, check_override_names
+from arazzo_engine.openapi.validation import OperationValidation, check_mode
 from arazzo_engine.plan import WorkflowPlan
-from arazzo_engine.redaction import Redactor
 from arazzo_engine.results import RunResult
 from arazzo_engine.runtime import RunState
 from arazzo_engine.transport import DEFAULT_MAX_BODY_BYTES, RequestsTransport, Transport
@@ -79,8 +81,9 @@ class Engine:
         path: str | os.PathLike[str],
         *,
         servers: Mapping[str, str] | None = None,
+        server_variables: Mapping[str, Mapping[str, str]] | None = None,
         sources: Mapping[str, str | os.PathLike[str]] | None = None,
-        credentials: Mapping[str, str] | None = None,
+        credentials: Mapping[str, str | Mapping[str, Any]] | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         allow_remote: bool = False,
         max_steps: int = DEFAULT_MAX_STEPS,
@@ -88,6 +91,7 @@ class Engine:
         path_allow_reserved: Iterable[str] = (),
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         max_response_seconds: float | None = None,
+        validate: str = "off",
     ) -> Engine:
         """Read, check and prepare a document; raises ArazzoError subclasses on problems.
 
@@ -95,13 +99,26 @@ class Engine:
         reserved characters such as ``/`` unencoded (fal's ``flux/schnell``).
         ``max_response_seconds`` bounds the whole of a non-streaming response
         (default ten times ``timeout``).
+        ``server_variables={source: {variable: value}}`` fills server URL
+        variables (checked against their ``enum``).  A credential for an
+        ``oauth2``/``openIdConnect`` scheme may be ``{"client_id": ..., "client_secret":
+        ...}`` (optional ``scopes``, ``token_url``, ``auth_method``): a token is then
+        fetched by the client credentials flow and cached (docs/openapi.md).
+        ``validate="warn"`` checks each request and response against the OpenAPI
+        description and records findings on ``StepResult.validation``; ``"strict"``
+        also fails the step (default ``"off"``).
         """
         servers = dict(servers or {})
+        variables = {k: dict(v) for k, v in (server_variables or {}).items()}
         source_paths = {k: os.fspath(v) for k, v in (sources or {}).items()}
-        credentials = dict(credentials or {})
+        credentials = prepare_credentials(credentials or {})
         allow_reserved = frozenset(path_allow_reserved)
+        validation = check_mode(validate)
         loader = ProjectLoader(
-            servers=servers, source_paths=source_paths, allow_remote=allow_remote
+            servers=servers,
+            source_paths=source_paths,
+            allow_remote=allow_remote,
+            server_variables=variables,
         )
         project = loader.load(path)
         if project.has_errors or project.entry is None or project.inputs is None:
@@ -109,6 +126,7 @@ class Engine:
         names = sorted(project.source_names)
         check_override_names("sources", source_paths, names)
         check_override_names("servers", servers, names)
+        check_override_names("server_variables", variables, names)
         check_override_names("path_allow_reserved", dict.fromkeys(allow_reserved), names)
         check_override_names("credentials", credentials, sorted(project.scheme_names))
         settings = RunSettings(
@@ -117,7 +135,11 @@ class Engine:
             max_depth=DEFAULT_MAX_DEPTH,
             credentials=MappingProxyType(credentials),
             path_allow_reserved=allow_reserved,
-            redactor=Redactor(credentials.values()),
+            redactor=LiveRedactor(
+                credentials.values(),
+                [c for c in credentials.values() if isinstance(c, ClientCredentials)],
+            ),
+            validation=None if validation == "off" else OperationValidation(validation),
         )
         return cls(
             document=project.entry,
@@ -131,8 +153,18 @@ class Engine:
             warnings=tuple(d for d in project.diagnostics if d.severity == "warning"),
         )
 
-    def run(self, workflow_id: str, inputs: Mapping[str, Any] | None = None) -> RunResult:
-        """Run one workflow; step failures end in ``succeeded == False``, never raise."""
+    def run(
+        self,
+        workflow_id: str,
+        inputs: Mapping[str, Any] | None = None,
+        *,
+        on_event: EventHandler | None = None,
+    ) -> RunResult:
+        """Run one workflow; step failures end in ``succeeded == False``, never raise.
+
+        ``on_event`` receives the run's typed events (see :mod:`arazzo_engine.events`)
+        as they happen, stream events included while the caller reads the stream.
+        """
         if self.document.workflow(workflow_id) is None:
             valid = ", ".join(repr(w) for w in self.workflow_ids)
             raise WorkflowNotFoundError(
@@ -142,7 +174,9 @@ class Engine:
         given = dict(inputs or {})
         self._inputs.check(workflow_id, given)
         state = RunState()
-        interpreter = Interpreter(self._plans, self._settings, self._transport, state, self._inputs)
+        interpreter = Interpreter(
+            self._plans, self._settings, self._transport, state, self._inputs, on_event
+        )
         return interpreter.run(workflow_id, given)
 
     def run_many(
@@ -151,11 +185,14 @@ class Engine:
         inputs: Iterable[Mapping[str, Any] | None],
         *,
         concurrency: int = 4,
+        on_event: EventHandler | None = None,
     ) -> list[RunResult]:
         """Run one workflow once per inputs mapping, ``concurrency`` at a time.
 
         Results come back in input order.  Inputs are all checked before the
         first run starts, so a bad one raises before anything is sent.
+        ``on_event`` gets every run's events, each stamped with ``run=`` the
+        index of its inputs mapping; it is called from the worker threads.
         """
         if concurrency < 1:
             raise ValueError(f"concurrency must be at least 1, got {concurrency}")
@@ -163,10 +200,15 @@ class Engine:
         if self.document.workflow(workflow_id) is not None:
             for item in batch:
                 self._inputs.check(workflow_id, item)
+
+        def one(index: int, item: Mapping[str, Any]) -> RunResult:
+            handler = None if on_event is None else tag_run(on_event, index)
+            return self.run(workflow_id, item, on_event=handler)
+
         if concurrency == 1 or len(batch) <= 1:
-            return [self.run(workflow_id, item) for item in batch]
+            return [one(index, item) for index, item in enumerate(batch)]
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
-            return list(pool.map(lambda item: self.run(workflow_id, item), batch))
+            return list(pool.map(one, range(len(batch)), batch))
 
 
 def _has_errors(diagnostics: Iterable[Diagnostic]) -> bool:

@@ -17,12 +17,30 @@ from typing import Any
 
 from arazzo_engine.criteria import CompiledCriterion, judge
 from arazzo_engine.errors import InputValidationError, RequestBuildError
+from arazzo_engine.event_builders import (
+    criterion_evaluated,
+    expression_evaluated,
+    observe_stream,
+    redact_value,
+    request_sent,
+    response_received,
+)
+from arazzo_engine.events import (
+    ActionTaken,
+    EventHandler,
+    StepFinished,
+    StepStarted,
+    WorkflowFinished,
+    WorkflowStarted,
+)
 from arazzo_engine.expressions import evaluate
 from arazzo_engine.inputs import InputsChecker
 from arazzo_engine.openapi.request_builder import build_request
 from arazzo_engine.openapi.security import apply_credentials
+from arazzo_engine.openapi.validation import OperationValidation
 from arazzo_engine.plan import ActionPlan, StepPlan, WorkflowPlan
 from arazzo_engine.redaction import Redactor
+from arazzo_engine.response import HttpResponse
 from arazzo_engine.results import RunResult, StepResult
 from arazzo_engine.runtime import RunState, StepContext, WorkflowRecord, WorkflowState
 from arazzo_engine.transport import HttpRequest, Transport, TransportError
@@ -44,6 +62,8 @@ class RunSettings:
     path_allow_reserved: frozenset[str]
     redactor: Redactor
     sleep: Callable[[float], None] = time.sleep
+    validation: OperationValidation | None = None
+    """Request/response checks against the OpenAPI description (``validate=``)."""
 
 
 @dataclass
@@ -69,6 +89,7 @@ class Interpreter:
         transport: Transport,
         state: RunState,
         inputs_checker: InputsChecker,
+        on_event: EventHandler | None = None,
     ) -> None:
         self.plans = plans
         self.settings = settings
@@ -76,6 +97,8 @@ class Interpreter:
         self.state = state
         self.inputs_checker = inputs_checker
         self.records: list[StepResult] = []
+        self.emit = on_event
+        """Where events go; None (the usual case) builds no event at all."""
 
     # -- public ------------------------------------------------------------------
     def run(self, workflow_id: str, inputs: Mapping[str, Any]) -> RunResult:
@@ -98,6 +121,25 @@ class Interpreter:
 
     # -- workflows ---------------------------------------------------------------
     def run_workflow(self, plan: WorkflowPlan, inputs: Mapping[str, Any], depth: int) -> _Outcome:
+        emit = self.emit
+        if emit is None:
+            return self._run_workflow(plan, inputs, depth)
+        wid, redactor, started = plan.workflow_id, self.settings.redactor, time.perf_counter()
+        step_ids = tuple(s.step_id for s in plan.steps)
+        emit(WorkflowStarted(wid, step_ids, depth, redact_value(dict(inputs), redactor)))
+        try:
+            outcome = self._run_workflow(plan, inputs, depth)
+        except _Abort as abort:
+            outputs = redact_value(self._outputs_after_abort(plan.key), redactor)
+            elapsed = time.perf_counter() - started
+            emit(WorkflowFinished(wid, depth, False, str(abort), outputs, elapsed))
+            raise
+        outputs = redact_value(outcome.outputs, redactor)
+        elapsed = time.perf_counter() - started
+        emit(WorkflowFinished(wid, depth, outcome.succeeded, outcome.error, outputs, elapsed))
+        return outcome
+
+    def _run_workflow(self, plan: WorkflowPlan, inputs: Mapping[str, Any], depth: int) -> _Outcome:
         wid = plan.workflow_id
         if depth > self.settings.max_depth:
             raise _Abort(
@@ -150,6 +192,18 @@ class Interpreter:
         context = StepContext(state)
         for name, expression in plan.outputs:
             state.outputs[name] = self._safe_evaluate(expression, context)
+        if self.emit is not None:
+            for name, expression in plan.outputs:
+                self.emit(
+                    expression_evaluated(
+                        plan.workflow_id,
+                        None,
+                        f"workflow output {name}",
+                        expression,
+                        state.outputs[name],
+                        self.settings.redactor,
+                    )
+                )
 
     def _safe_evaluate(self, expression: Any, context: StepContext) -> Any:
         try:
@@ -169,7 +223,7 @@ class Interpreter:
             result, context = self._execute(step, state, attempts, depth)
             if result.succeeded:
                 retries_used.clear()
-                action = self._first_matching(step.on_success, context)
+                action = self._first_matching(step.on_success, context, step)
                 if action is None:
                     index += 1
                     continue
@@ -231,42 +285,104 @@ class Interpreter:
         return self.run_workflow(plan, inputs, depth + 1)
 
     def _first_matching(
-        self, actions: tuple[ActionPlan, ...], context: StepContext
+        self, actions: tuple[ActionPlan, ...], context: StepContext, step: StepPlan | None = None
     ) -> ActionPlan | None:
         for action in actions:
-            if self._criteria_hold(action.criteria, context):
+            if self._criteria_hold(action.criteria, context, step, f"onSuccess {action.name}"):
+                if self.emit is not None and step is not None:
+                    self._emit_action(step, action, "onSuccess", 0.0)
                 return action
         return None
+
+    def _emit_action(self, step: StepPlan, action: ActionPlan, where: str, delay: float) -> None:
+        assert self.emit is not None
+        target_workflow = self.plans[action.workflow_id].workflow_id if action.workflow_id else None
+        self.emit(
+            ActionTaken(
+                step.workflow_id,
+                step.step_id,
+                where,
+                action.name,
+                action.type,
+                action.step_id,
+                target_workflow,
+                delay,
+            )
+        )
 
     def _failure_action(
         self, step: StepPlan, context: StepContext, retries_used: dict[tuple[int, str], int]
     ) -> ActionPlan | None:
         for action in step.on_failure:
-            if not self._criteria_hold(action.criteria, context):
+            if not self._criteria_hold(action.criteria, context, step, f"onFailure {action.name}"):
                 continue
             if action.type != "retry":
+                if self.emit is not None:
+                    self._emit_action(step, action, "onFailure", 0.0)
                 return action
             key = (step.index, action.name)
             limit = 1 if action.retry_limit is None else action.retry_limit
             used = retries_used.get(key, 0)
             if used < limit:
                 retries_used[key] = used + 1
+                if self.emit is not None:
+                    self._emit_action(step, action, "onFailure", self._retry_delay(action, context))
                 return action
         return None
 
-    def _criteria_hold(self, criteria: tuple[CompiledCriterion, ...], context: StepContext) -> bool:
-        return all(judge(criterion, context)[0] for criterion in criteria)
+    def _criteria_hold(
+        self,
+        criteria: tuple[CompiledCriterion, ...],
+        context: StepContext,
+        step: StepPlan | None = None,
+        where: str = "",
+    ) -> bool:
+        if self.emit is None or step is None:
+            return all(judge(criterion, context)[0] for criterion in criteria)
+        for criterion in criteria:
+            held, problem = judge(criterion, context)
+            self._emit_criterion(step, context, criterion, held, problem, where)
+            if not held:
+                return False
+        return True
+
+    def _emit_criterion(
+        self,
+        step: StepPlan,
+        context: StepContext,
+        criterion: CompiledCriterion | None,
+        held: bool,
+        problem: str | None,
+        where: str,
+    ) -> None:
+        assert self.emit is not None
+        self.emit(
+            criterion_evaluated(
+                step.workflow_id,
+                step.step_id,
+                where,
+                criterion,
+                context,
+                held,
+                problem,
+                self.settings.redactor,
+            )
+        )
 
     def _wait_before_retry(self, action: ActionPlan, context: StepContext) -> None:
+        delay = self._retry_delay(action, context)
+        if delay:
+            self.settings.sleep(delay)
+
+    def _retry_delay(self, action: ActionPlan, context: StepContext) -> float:
+        """Seconds to wait before a retry: ``Retry-After`` wins over ``retryAfter``, capped."""
         delay = action.retry_after or 0.0
         header = context.response_header("Retry-After")
         if header:
             parsed = _retry_after_seconds(header)
             if parsed is not None:
                 delay = parsed
-        delay = min(max(delay, 0.0), MAX_RETRY_WAIT)
-        if delay:
-            self.settings.sleep(delay)
+        return min(max(delay, 0.0), MAX_RETRY_WAIT)
 
     # -- steps -------------------------------------------------------------------
     def _count_execution(self, step: StepPlan) -> None:
@@ -284,6 +400,8 @@ class Interpreter:
         self._count_execution(step)
         attempt = attempts.get(step.step_id, 0) + 1
         attempts[step.step_id] = attempt
+        if self.emit is not None:
+            self.emit(StepStarted(step.workflow_id, step.step_id, attempt, _target(step)))
         if step.child_workflow is not None:
             return self._execute_workflow_step(step, state, attempt, depth)
         return self._execute_operation_step(step, state, attempt)
@@ -303,7 +421,15 @@ class Interpreter:
         except (RequestBuildError, ValueError, TypeError) as error:
             return self._finish(step, state, context, attempt, started, str(error))
         context.request = request
+        checks = self.settings.validation
+        findings = checks.check_request(step.operation, request) if checks is not None else ()
+        if findings and checks is not None and checks.strict:
+            refused = checks.failure("request", findings)
+            return self._finish(step, state, context, attempt, started, refused, findings)
         logger.info("%s %s", request.method, self.settings.redactor.text(request.url))
+        if self.emit is not None:
+            self.emit(request_sent(request, step.workflow_id, step.step_id, self.settings.redactor))
+            sent = time.perf_counter()
         try:
             response = self.transport.send(request, timeout=self.settings.timeout)
         except TransportError as error:
@@ -312,6 +438,8 @@ class Interpreter:
                 step, state, context, attempt, started, f"{request.method} {url}: {error}"
             )
         context.response = response
+        if self.emit is not None:
+            self._emit_response(step, response, time.perf_counter() - sent)
         logger.info(
             "%s %s -> %d %s",
             request.method,
@@ -323,11 +451,24 @@ class Interpreter:
         if failure is None:
             # A body that does not parse as its declared type fails the step.
             failure = response.body_problem
+        if checks is not None:
+            found = checks.check_response(step.operation, response)
+            findings += found
+            if found and checks.strict and failure is None:
+                failure = checks.failure("response", found)
         if failure is not None and response.status_code in (401, 403):
             missing = self._missing_credentials(step)
             if missing:
                 failure += f" (no credential given for security scheme {', '.join(missing)})"
-        return self._finish(step, state, context, attempt, started, failure)
+        return self._finish(step, state, context, attempt, started, failure, findings)
+
+    def _emit_response(self, step: StepPlan, response: HttpResponse, elapsed: float) -> None:
+        assert self.emit is not None
+        redactor = self.settings.redactor
+        wid, sid = step.workflow_id, step.step_id
+        self.emit(response_received(response, wid, sid, elapsed, redactor))
+        if response.is_stream:
+            observe_stream(response, wid, sid, self.emit, redactor)
 
     def _missing_credentials(self, step: StepPlan) -> tuple[str, ...]:
         operation = step.operation
@@ -355,16 +496,22 @@ class Interpreter:
             body = apply_replacements(
                 body, [(target, evaluate(v, context)) for target, v in step.replacements]
             )
+        if self.emit is not None:
+            self._emit_request_values(step, params, body)
         base_url = step.base_url
         if base_url is None:
             raise RequestBuildError(
                 f"source '{operation.source}' has no absolute server URL; give one with "
                 f"servers={{'{operation.source}': URL}} or --server {operation.source}=URL"
             )
+        from arazzo_engine.openapi.oauth import TokenContext
+
         credentials = apply_credentials(
             operation,
             step.security_schemes,
             self.settings.credentials,
+            # A client-credentials scheme fetches its token with the engine's session.
+            TokenContext(getattr(self.transport, "session", None), self.settings.timeout, base_url),
         )
         return build_request(
             operation,
@@ -377,15 +524,33 @@ class Interpreter:
             path_allow_reserved=operation.source in self.settings.path_allow_reserved,
         )
 
+    def _emit_request_values(
+        self, step: StepPlan, params: list[tuple[str, str, Any]], body: Any
+    ) -> None:
+        assert self.emit is not None
+        redactor, wid, sid = self.settings.redactor, step.workflow_id, step.step_id
+        located = [p for p in step.parameters if p.location is not None]
+        for parameter, (name, location, value) in zip(located, params, strict=True):
+            field = f"parameter {name} ({location})"
+            self.emit(expression_evaluated(wid, sid, field, parameter.value, value, redactor))
+        if step.body is not None:
+            self.emit(expression_evaluated(wid, sid, "requestBody", step.body, body, redactor))
+
     def _judge(self, step: StepPlan, context: StepContext) -> str | None:
         """None when the step succeeded, else why it failed."""
         status = context.status_code
         if not step.criteria:
             if status is not None and 200 <= status < 300:
+                if self.emit is not None:
+                    self._emit_criterion(step, context, None, True, None, "successCriteria")
                 return None
+            if self.emit is not None:
+                self._emit_criterion(step, context, None, False, None, "successCriteria")
             return f"HTTP {status} (no successCriteria, so a 2xx status was expected)"
         for criterion in step.criteria:
             held, problem = judge(criterion, context)
+            if self.emit is not None:
+                self._emit_criterion(step, context, criterion, held, problem, "successCriteria")
             if not held:
                 detail = f"; {problem}" if problem else ""
                 return f"successCriteria not met: `{criterion.text}` (HTTP {status}){detail}"
@@ -421,6 +586,7 @@ class Interpreter:
         attempt: int,
         started: float,
         failure: str | None,
+        findings: tuple[str, ...] = (),
     ) -> tuple[StepResult, StepContext]:
         outputs = {name: self._safe_evaluate(expr, context) for name, expr in step.outputs}
         state.step_outputs[step.step_id] = outputs
@@ -436,9 +602,40 @@ class Interpreter:
             error=self._step_error(step, failure) if failure is not None else None,
             elapsed=time.perf_counter() - started,
             request=context.request,
+            validation=tuple(self.settings.redactor.text(f) for f in findings),
         )
         self.records.append(result)
+        if self.emit is not None:
+            self._emit_finished(step, result)
         return result, context
+
+    def _emit_finished(self, step: StepPlan, result: StepResult) -> None:
+        assert self.emit is not None
+        redactor, wid, sid = self.settings.redactor, step.workflow_id, step.step_id
+        for name, expression in step.outputs:
+            value = result.outputs.get(name)
+            self.emit(expression_evaluated(wid, sid, f"output {name}", expression, value, redactor))
+        self.emit(
+            StepFinished(
+                wid,
+                sid,
+                result.attempt,
+                result.succeeded,
+                result.status_code,
+                result.elapsed,
+                result.error,
+                result,
+            )
+        )
+
+
+def _target(step: StepPlan) -> str:
+    """What a step calls, for StepStarted: ``POST /path (operationId)`` or ``workflow id``."""
+    operation = step.operation
+    if operation is None:
+        return f"workflow {step.child_workflow}"
+    named = f" ({operation.operation_id})" if operation.operation_id else ""
+    return f"{operation.method.upper()} {operation.path_template}{named}"
 
 
 def _retry_after_seconds(header: str) -> float | None:

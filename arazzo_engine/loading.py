@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from urllib.parse import urljoin
 
 from arazzo_engine.document import RawDocument, read_document
 from arazzo_engine.errors import Diagnostic
@@ -21,7 +20,7 @@ from arazzo_engine.inputs import InputsChecker
 from arazzo_engine.model import ArazzoDocument
 from arazzo_engine.model_builder import build_model
 from arazzo_engine.openapi.index import OpenAPIShapeError, OperationIndex, build_operation_index
-from arazzo_engine.openapi.request_builder import is_absolute_url, server_base_url
+from arazzo_engine.openapi.servers import BaseUrls
 from arazzo_engine.openapi.sources import LoadedSource, load_source
 from arazzo_engine.plan import (
     DocumentScope,
@@ -64,8 +63,10 @@ class ProjectLoader:
         servers: Mapping[str, str],
         source_paths: Mapping[str, str],
         allow_remote: bool,
+        server_variables: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         self.servers = servers
+        self.server_variables = server_variables or {}
         self.source_paths = source_paths
         self.allow_remote = allow_remote
         self.project = LoadedProject()
@@ -145,15 +146,18 @@ class ProjectLoader:
                 }
             ),
         )
-        plans, plan_diagnostics = compile_document(
-            scope, indexes, raw.locate, externals, _base_urls(indexes, self.servers)
-        )
+        bases = _base_urls(indexes, self.servers, self.server_variables)
+        plans, plan_diagnostics = compile_document(scope, indexes, raw.locate, externals, bases)
         project.diagnostics.extend(
             without_source_cascades(plan_diagnostics, project.diagnostics, document, raw)
         )
         project.plans.update(plans)
         schemes = {name: index.security_schemes for name, index in indexes.items()}
         project.diagnostics.extend(check_plans(plans, project.plans, raw, schemes))
+        for sd in document.source_descriptions:  # operations steps use that did not resolve
+            for problem in indexes[sd.name].problems if sd.name in indexes else ():
+                where = raw.locate(sd.pointer)
+                project.diagnostics.append(Diagnostic("error", "source-openapi", problem, where))
         checker = InputsChecker(document, raw.data, prefix)
         if project.inputs is None:
             project.inputs = checker
@@ -186,21 +190,10 @@ class ProjectLoader:
 
 
 def _base_urls(
-    indexes: Mapping[str, OperationIndex], overrides: Mapping[str, str]
-) -> dict[tuple[str, str], str]:
-    """Per (source, operation pointer): the base URL its requests go to."""
-    bases: dict[tuple[str, str], str] = {}
-    for name, index in indexes.items():
-        override = overrides.get(name)
-        for pointer, operation in index.by_pointer.items():
-            if override is not None:
-                bases[(name, pointer)] = override.rstrip("/")
-                continue
-            if not operation.servers:
-                continue
-            url = server_base_url(operation.servers[0])
-            if not is_absolute_url(url) and is_absolute_url(index.source.location):
-                url = urljoin(index.source.location, url).rstrip("/")
-            if is_absolute_url(url):
-                bases[(name, pointer)] = url
-    return bases
+    indexes: Mapping[str, OperationIndex],
+    overrides: Mapping[str, str],
+    variables: Mapping[str, Mapping[str, str]],
+) -> Mapping[tuple[str, str], str]:
+    """Per (source, operation pointer): the base URL its requests go to (worked out
+    on lookup, server variables filled; see :mod:`arazzo_engine.openapi.servers`)."""
+    return BaseUrls(indexes, overrides, variables)

@@ -25,6 +25,8 @@ class StepResult:
     elapsed: float = 0.0
     """Seconds from sending the request to judging the step."""
     request: HttpRequest | None = field(default=None, repr=False)
+    validation: tuple[str, ...] = ()
+    """What ``validate="warn"``/``"strict"`` found wrong with the request and response."""
 
 
 @dataclass
@@ -70,6 +72,7 @@ class RunResult:
                     "attempt": s.attempt,
                     "outputs": s.outputs,
                     "error": s.error,
+                    "validation": list(s.validation),
                 }
                 for s in self.steps
             ],
