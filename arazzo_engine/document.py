@@ -34,6 +34,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -147,9 +148,11 @@ def _read_text(file: str) -> str:
         ) from None
 
 
-def _compose(text: str, file: str) -> Node | None:
+@contextmanager
+def _yaml_errors(file: str) -> Iterator[None]:
+    """Turn PyYAML's errors (and runaway nesting) into located DocumentErrors."""
     try:
-        return yaml.compose(text, Loader=_Loader)
+        yield
     except yaml.MarkedYAMLError as error:
         raise _syntax_error(error, file) from None
     except yaml.YAMLError as error:
@@ -158,6 +161,11 @@ def _compose(text: str, file: str) -> Node | None:
         raise DocumentError(
             f"the document is nested too deeply (more than {MAX_DEPTH} levels)", Location(file)
         ) from None
+
+
+def _compose(text: str, file: str) -> Node | None:
+    with _yaml_errors(file):
+        return yaml.compose(text, Loader=_Loader)
 
 
 def _syntax_error(error: yaml.MarkedYAMLError, file: str) -> DocumentError:
@@ -528,24 +536,17 @@ def _duplicate(node: MappingNode, key: str, again: Node) -> str:
 def _load_yaml_fast(text: str, file: str) -> Any:
     loader = _FastLoader(text)
     try:
-        root = loader.get_single_node()
-        if root is None:
-            raise DocumentError("the document is empty; expected a mapping", Location(file))
-        if _may_define_anchor(text):  # aliases are possible: bound their expansion
-            _Converter(file, text, build=True).expanded_size(root, 0, {})
-        return loader.construct_document(root)
+        with _yaml_errors(file):
+            root = loader.get_single_node()
+            if root is None:
+                raise DocumentError("the document is empty; expected a mapping", Location(file))
+            if _may_define_anchor(text):  # aliases are possible: bound their expansion
+                _Converter(file, text, build=True).expanded_size(root, 0, {})
+            return loader.construct_document(root)
     except _FastConstructionError as error:
         mark = error.node.start_mark
         raise DocumentError(
             error.message, Location(file, line=mark.line + 1, column=mark.column + 1)
-        ) from None
-    except yaml.MarkedYAMLError as error:
-        raise _syntax_error(error, file) from None
-    except yaml.YAMLError as error:
-        raise DocumentError(f"invalid YAML: {error}", Location(file)) from None
-    except RecursionError:
-        raise DocumentError(
-            f"the document is nested too deeply (more than {MAX_DEPTH} levels)", Location(file)
         ) from None
     finally:
         loader.dispose()
