@@ -21,6 +21,7 @@ SOURCE_RULES = (
     "source-type",
     "source-openapi",
     "source-self",
+    "source-scheme",
 )
 PREFIX = "$sourceDescriptions."
 
