@@ -7,8 +7,6 @@ counts against ``max_steps`` so a ``goto`` loop always ends.
 
 from __future__ import annotations
 
-import datetime
-import email.utils
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -35,20 +33,17 @@ from arazzo_engine.events import (
 )
 from arazzo_engine.expressions import evaluate
 from arazzo_engine.inputs import InputsChecker
-from arazzo_engine.openapi.request_builder import build_request
-from arazzo_engine.openapi.security import apply_credentials
 from arazzo_engine.openapi.validation import OperationValidation
 from arazzo_engine.plan import ActionPlan, StepPlan, WorkflowPlan
 from arazzo_engine.redaction import Redactor
 from arazzo_engine.response import HttpResponse
 from arazzo_engine.results import RunResult, StepResult
+from arazzo_engine.retry_timing import retry_delay
 from arazzo_engine.runtime import RunState, StepContext, WorkflowRecord, WorkflowState
-from arazzo_engine.transport import HttpRequest, Transport, TransportError
+from arazzo_engine.step_request import build_step_request, missing_credentials
+from arazzo_engine.transport import Transport, TransportError
 
 logger = logging.getLogger("arazzo_engine")
-
-MAX_RETRY_WAIT = 300.0
-"""The longest a retry waits, whatever ``Retry-After`` or ``retryAfter`` ask (seconds)."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +94,8 @@ class Interpreter:
         self.records: list[StepResult] = []
         self.emit = on_event
         """Where events go; None (the usual case) builds no event at all."""
+        self._session = getattr(transport, "session", None)
+        """The transport's session, which client-credentials token requests reuse."""
 
     # -- public ------------------------------------------------------------------
     def run(self, workflow_id: str, inputs: Mapping[str, Any]) -> RunResult:
@@ -326,7 +323,7 @@ class Interpreter:
             if used < limit:
                 retries_used[key] = used + 1
                 if self.emit is not None:
-                    self._emit_action(step, action, "onFailure", self._retry_delay(action, context))
+                    self._emit_action(step, action, "onFailure", retry_delay(action, context))
                 return action
         return None
 
@@ -370,19 +367,9 @@ class Interpreter:
         )
 
     def _wait_before_retry(self, action: ActionPlan, context: StepContext) -> None:
-        delay = self._retry_delay(action, context)
+        delay = retry_delay(action, context)
         if delay:
             self.settings.sleep(delay)
-
-    def _retry_delay(self, action: ActionPlan, context: StepContext) -> float:
-        """Seconds to wait before a retry: ``Retry-After`` wins over ``retryAfter``, capped."""
-        delay = action.retry_after or 0.0
-        header = context.response_header("Retry-After")
-        if header:
-            parsed = _retry_after_seconds(header)
-            if parsed is not None:
-                delay = parsed
-        return min(max(delay, 0.0), MAX_RETRY_WAIT)
 
     # -- steps -------------------------------------------------------------------
     def _count_execution(self, step: StepPlan) -> None:
@@ -417,10 +404,19 @@ class Interpreter:
         context = StepContext(state)
         started = time.perf_counter()
         try:
-            request = self._build_request(step, context)
+            built = build_step_request(
+                step,
+                context,
+                credentials=self.settings.credentials,
+                path_allow_reserved=self.settings.path_allow_reserved,
+                session=self._session,
+                timeout=self.settings.timeout,
+            )
         except (RequestBuildError, ValueError, TypeError) as error:
             return self._finish(step, state, context, attempt, started, str(error))
-        context.request = request
+        if self.emit is not None:
+            self._emit_request_values(step, built.parameters, built.body)
+        request = context.request = built.request
         checks = self.settings.validation
         findings = checks.check_request(step.operation, request) if checks is not None else ()
         if findings and checks is not None and checks.strict:
@@ -457,7 +453,7 @@ class Interpreter:
             if found and checks.strict and failure is None:
                 failure = checks.failure("response", found)
         if failure is not None and response.status_code in (401, 403):
-            missing = self._missing_credentials(step)
+            missing = missing_credentials(step, self.settings.credentials)
             if missing:
                 failure += f" (no credential given for security scheme {', '.join(missing)})"
         return self._finish(step, state, context, attempt, started, failure, findings)
@@ -469,60 +465,6 @@ class Interpreter:
         self.emit(response_received(response, wid, sid, elapsed, redactor))
         if response.is_stream:
             observe_stream(response, wid, sid, self.emit, redactor)
-
-    def _missing_credentials(self, step: StepPlan) -> tuple[str, ...]:
-        operation = step.operation
-        if operation is None:
-            return ()
-        return tuple(
-            name
-            for requirement in operation.security
-            for name in requirement
-            if name not in self.settings.credentials
-        )
-
-    def _build_request(self, step: StepPlan, context: StepContext) -> HttpRequest:
-        operation = step.operation
-        assert operation is not None
-        params: list[tuple[str, str, Any]] = []
-        for parameter in step.parameters:
-            if parameter.location is None:
-                continue
-            params.append((parameter.name, parameter.location, evaluate(parameter.value, context)))
-        body = evaluate(step.body, context) if step.body is not None else None
-        if step.replacements:
-            from arazzo_engine.payload import apply_replacements
-
-            body = apply_replacements(
-                body, [(target, evaluate(v, context)) for target, v in step.replacements]
-            )
-        if self.emit is not None:
-            self._emit_request_values(step, params, body)
-        base_url = step.base_url
-        if base_url is None:
-            raise RequestBuildError(
-                f"source '{operation.source}' has no absolute server URL; give one with "
-                f"servers={{'{operation.source}': URL}} or --server {operation.source}=URL"
-            )
-        from arazzo_engine.openapi.oauth import TokenContext
-
-        credentials = apply_credentials(
-            operation,
-            step.security_schemes,
-            self.settings.credentials,
-            # A client-credentials scheme fetches its token with the engine's session.
-            TokenContext(getattr(self.transport, "session", None), self.settings.timeout, base_url),
-        )
-        return build_request(
-            operation,
-            base_url=base_url,
-            parameters=params,
-            body=body,
-            has_body=step.body is not None,
-            content_type=step.content_type,
-            credentials=credentials,
-            path_allow_reserved=operation.source in self.settings.path_allow_reserved,
-        )
 
     def _emit_request_values(
         self, step: StepPlan, params: list[tuple[str, str, Any]], body: Any
@@ -636,17 +578,3 @@ def _target(step: StepPlan) -> str:
         return f"workflow {step.child_workflow}"
     named = f" ({operation.operation_id})" if operation.operation_id else ""
     return f"{operation.method.upper()} {operation.path_template}{named}"
-
-
-def _retry_after_seconds(header: str) -> float | None:
-    """``Retry-After`` as seconds: delta-seconds or an HTTP date."""
-    text = header.strip()
-    if text.isdigit():
-        return float(text)
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:  # "-0000": a date in UTC with no known local offset
-        when = when.replace(tzinfo=datetime.timezone.utc)
-    return max(when.timestamp() - time.time(), 0.0)

@@ -35,7 +35,7 @@ source-remote|error|openapi.sources|a remote source while remote loading is off
 source-type|error|openapi.sources|a source is not the type declared, or neither type
 source-openapi|error|loading|an OpenAPI source the engine cannot use (Swagger 2...)
 source-self|error|loading|an arazzo source description pointing at its own document
-source-scheme|error|openapi.sources|a source url with a scheme other than http(s) (file:, ftp:, data:...)
+source-scheme|error|openapi.sources|a source url whose scheme is not http(s) (file:, ftp:...)
 operation|error|plan|operationId/operationPath that names no operation (or several)
 workflow-reference|error|plan|a step, action or dependsOn naming an unknown workflow
 action-target|error|plan|a goto/retry stepId that is not a step of the workflow
