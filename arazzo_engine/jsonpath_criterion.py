@@ -585,7 +585,7 @@ class _FormParser:
             except json.JSONDecodeError:
                 raise _FormError(
                     'invalid escape in a double-quoted string (JSON escapes only: \\" \\\\ '
-                    "\\/ \\b \\f \\n \\r \\t \\uXXXX)",
+                    "\\/ \\b \\f \\n \\r \\t \\u plus four hex digits)",
                     offset,
                 ) from None
         self.pos -= 1

@@ -249,7 +249,7 @@ class _ToAst(Transformer[Token, Any]):
             raise _SemanticError(
                 (token.start_pos or 0) + exc.pos,
                 "invalid escape in a double-quoted string (JSON escapes only: "
-                '\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)',
+                '\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u plus four hex digits)',
             ) from None
         return Literal(cast(str, value))
 
