@@ -19,9 +19,9 @@ from arazzo_engine.errors import (
     StreamError,
     WorkflowNotFoundError,
 )
-from arazzo_engine.response import HttpResponse
+from arazzo_engine.http.response import HttpResponse
+from arazzo_engine.http.sse import ServerSentEvent
 from arazzo_engine.results import RunResult, StepResult
-from arazzo_engine.sse import ServerSentEvent
 
 __all__ = [
     "ArazzoError",

@@ -2,6 +2,6 @@
 
 import sys
 
-from arazzo_engine.cli import main
+from arazzo_engine.cli.main import main
 
 sys.exit(main())

@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from arazzo_engine.render import explain_failure
-from arazzo_engine.reports import RunTrace
+from arazzo_engine.reports.render import explain_failure
+from arazzo_engine.reports.trace import RunTrace
 from arazzo_engine.results import RunResult
 
 __all__ = ["Case", "SidecarError", "check_result", "read_cases", "sidecar_path"]

@@ -16,17 +16,17 @@ import requests
 
 from arazzo_engine.errors import ArazzoValidationError, Diagnostic, WorkflowNotFoundError
 from arazzo_engine.events import EventHandler, tag_run
-from arazzo_engine.inputs import InputsChecker
-from arazzo_engine.interpreter import Interpreter, RunSettings
-from arazzo_engine.loading import ProjectLoader
+from arazzo_engine.http.transport import DEFAULT_MAX_BODY_BYTES, RequestsTransport, Transport
+from arazzo_engine.load.inputs import InputsChecker
+from arazzo_engine.load.plan import WorkflowPlan
+from arazzo_engine.load.project import ProjectLoader
 from arazzo_engine.model import ArazzoDocument
-from arazzo_engine.openapi.oauth import ClientCredentials, LiveRedactor, prepare_credentials
-from arazzo_engine.openapi.sources import LoadedSource, check_override_names
-from arazzo_engine.openapi.validation import OperationValidation, check_mode
-from arazzo_engine.plan import WorkflowPlan
 from arazzo_engine.results import RunResult
-from arazzo_engine.runtime import RunState
-from arazzo_engine.transport import DEFAULT_MAX_BODY_BYTES, RequestsTransport, Transport
+from arazzo_engine.run.context import RunState
+from arazzo_engine.run.interpreter import Interpreter, RunSettings
+from arazzo_engine.sources.openapi.oauth import ClientCredentials, LiveRedactor, prepare_credentials
+from arazzo_engine.sources.openapi.validation import OperationValidation, check_mode
+from arazzo_engine.sources.reading import LoadedSource, check_override_names
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_STEPS = 1000

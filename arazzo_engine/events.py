@@ -42,12 +42,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from arazzo_engine.expressions.trace import Term
-from arazzo_engine.sse import ServerSentEvent
+from arazzo_engine.http.sse import ServerSentEvent
 
 if TYPE_CHECKING:
-    from arazzo_engine.response import HttpResponse
+    from arazzo_engine.http.response import HttpResponse
+    from arazzo_engine.http.transport import HttpRequest
     from arazzo_engine.results import StepResult
-    from arazzo_engine.transport import HttpRequest
 
 __all__ = [
     "BODY_PREVIEW_CHARS",

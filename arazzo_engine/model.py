@@ -9,7 +9,7 @@ from the file: treat them as read-only.  Runtime expressions (parameter values,
 payloads, outputs, criteria) stay unparsed strings here.  Objects compare by
 value; their hash leaves out mappings and raw values, so every object is hashable.
 
-Build instances from a file with :func:`arazzo_engine.model_builder.build_model`.
+Build instances from a file with :func:`arazzo_engine.load.model_builder.build_model`.
 """
 
 from __future__ import annotations

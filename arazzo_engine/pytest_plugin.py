@@ -52,9 +52,9 @@ import pytest
 from arazzo_engine.cases import Case, SidecarError, check_result, read_cases, sidecar_path
 from arazzo_engine.engine import Engine
 from arazzo_engine.errors import ArazzoError
-from arazzo_engine.loading import ProjectLoader
+from arazzo_engine.load.project import ProjectLoader
 from arazzo_engine.redaction import Redactor
-from arazzo_engine.reports import RunTrace, explain_failure
+from arazzo_engine.reports.trace import RunTrace, explain_failure
 from arazzo_engine.results import RunResult
 
 __all__ = ["ArazzoFixture", "ArazzoItem", "EngineSettings"]
@@ -388,7 +388,7 @@ class ArazzoFixture:
         return result
 
     def trace(self, result: RunResult) -> RunTrace:
-        """Everything the run emitted (see :class:`arazzo_engine.reports.RunTrace`)."""
+        """Everything the run emitted (see :class:`arazzo_engine.reports.trace.RunTrace`)."""
         return self._traces[id(result)]
 
     def explain(self, result: RunResult) -> str:

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
-from arazzo_engine.response import HttpResponse
-from arazzo_engine.transport import HttpRequest
+from arazzo_engine.http.response import HttpResponse
+from arazzo_engine.http.transport import HttpRequest
 
 
 @dataclass

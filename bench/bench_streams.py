@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from arazzo_engine import Engine  # noqa: E402
-from arazzo_engine.sse import SseDecoder, iter_raw_chunks  # noqa: E402
+from arazzo_engine.http.sse import SseDecoder, iter_raw_chunks  # noqa: E402
 from fixtures.fal.fake_fal_server import FakeFalServer  # noqa: E402
 
 WORKFLOW = ROOT / "fixtures" / "fal" / "arazzo" / "fal-ai-stream-inference-workflow.yml"

@@ -18,10 +18,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from arazzo_engine.document import read_data
-from arazzo_engine.openapi.index import SchemaAt, build_operation_index
-from arazzo_engine.openapi.sources import LoadedSource
-from arazzo_engine.openapi.validation import OperationValidation
+from arazzo_engine.load.reader import read_data
+from arazzo_engine.sources.openapi.index import SchemaAt, build_operation_index
+from arazzo_engine.sources.openapi.validation import OperationValidation
+from arazzo_engine.sources.reading import LoadedSource
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "bench-data"
 SPEC = DATA / "stripe-spec3-2023-09.yaml"

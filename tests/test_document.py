@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from arazzo_engine.document import MAX_DEPTH, RawDocument, escape_pointer, read_document
 from arazzo_engine.errors import DocumentError, Location
+from arazzo_engine.load.reader import MAX_DEPTH, RawDocument, escape_pointer, read_document
 
 DOCUMENTS = Path(__file__).parent / "documents"
 

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from arazzo_engine import Engine
-from arazzo_engine import interpreter as interpreter_module
 from arazzo_engine.events import (
     ActionTaken,
     CriterionEvaluated,
@@ -26,6 +25,7 @@ from arazzo_engine.events import (
 )
 from arazzo_engine.expressions import evaluate_condition, parse_condition
 from arazzo_engine.expressions.trace import Term, source_text, trace_condition
+from arazzo_engine.run import interpreter as interpreter_module
 from fixtures.fal.fake_fal_server import FakeFalServer
 from tests.conftest import FAL_WORKFLOW
 from tests.expression_context import DictContext
@@ -307,7 +307,7 @@ def test_source_text_of_values() -> None:
 
 
 def test_a_body_that_is_not_text_is_described_not_shown(shop: RecordingServer) -> None:
-    from arazzo_engine.render import response_lines
+    from arazzo_engine.reports.render import response_lines
 
     shop.route("GET", "/slow", Reply(200, b"\x89PNG\r\n\x1a\n\x00\x00", content_type="image/png"))
     events: list[Event] = []

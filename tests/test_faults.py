@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from arazzo_engine import Engine, RunResult, StreamError
-from arazzo_engine.transport import HttpRequest, RequestsTransport
+from arazzo_engine.http.transport import HttpRequest, RequestsTransport
 from tests.fault_server import FaultServer, refused_url
 
 TIMEOUT = 0.3

@@ -489,7 +489,7 @@ def test_credentials_never_show_in_the_command_line_output(folder: Path, as_json
 
 
 def test_criteria_texts_and_contexts_are_bounded() -> None:
-    from arazzo_engine import criteria
+    from arazzo_engine.criteria import compiled as criteria
     from arazzo_engine.model import Criterion
 
     long_query = "$.a" + "[0]" * criteria.MAX_QUERY_LENGTH

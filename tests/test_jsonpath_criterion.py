@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from arazzo_engine.jsonpath_criterion import GOESSNER, CriterionSyntaxError, JsonPathCondition
+from arazzo_engine.criteria.jsonpath import GOESSNER, CriterionSyntaxError, JsonPathCondition
 
 RFC = None
 BOTH = pytest.mark.parametrize("version", [RFC, GOESSNER], ids=["rfc9535", "goessner"])

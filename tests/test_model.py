@@ -8,8 +8,9 @@ from types import MappingProxyType
 
 import pytest
 
-from arazzo_engine.document import RawDocument, read_document
 from arazzo_engine.errors import Diagnostic, Location
+from arazzo_engine.load.model_builder import build_model
+from arazzo_engine.load.reader import RawDocument, read_document
 from arazzo_engine.model import (
     ArazzoDocument,
     Components,
@@ -24,7 +25,6 @@ from arazzo_engine.model import (
     Step,
     SuccessAction,
 )
-from arazzo_engine.model_builder import build_model
 
 DOCUMENTS = Path(__file__).parent / "documents"
 

@@ -16,11 +16,11 @@ import pytest
 import yaml
 
 from arazzo_engine import ArazzoValidationError, Engine
-from arazzo_engine.document import read_data, read_document
 from arazzo_engine.errors import DocumentError
-from arazzo_engine.openapi.index import OperationIndex, build_operation_index
-from arazzo_engine.openapi.refs import Located, OpenAPIShapeError, RefResolver
-from arazzo_engine.openapi.sources import LoadedSource
+from arazzo_engine.load.reader import read_data, read_document
+from arazzo_engine.sources.openapi.index import OperationIndex, build_operation_index
+from arazzo_engine.sources.openapi.refs import Located, OpenAPIShapeError, RefResolver
+from arazzo_engine.sources.reading import LoadedSource
 from tests.http_server import Received, RecordingServer, Reply
 
 OPENAPI = Path(__file__).parent / "workflows" / "openapi"
@@ -282,7 +282,7 @@ def test_nonsense_shapes_are_skipped(mutate: Any) -> None:
 
 
 def read_document_from(data: Any) -> Any:
-    from arazzo_engine.document import RawDocument
+    from arazzo_engine.load.reader import RawDocument
 
     return RawDocument(file="x.yaml", path=Path("/x.yaml"), data=data, positions={})
 

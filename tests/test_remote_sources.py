@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from arazzo_engine import ArazzoValidationError, Engine
-from arazzo_engine.openapi import remote
+from arazzo_engine.sources import remote
 from tests.http_server import RecordingServer, Reply
 
 OPENAPI = """\

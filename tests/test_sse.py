@@ -1,4 +1,4 @@
-"""Tests of arazzo_engine.sse: the WHATWG event-stream rules, chunking, and HTTP reading."""
+"""Tests of arazzo_engine.http.sse: the WHATWG event-stream rules, chunking, and HTTP reading."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from arazzo_engine.errors import StreamError
-from arazzo_engine.sse import ServerSentEvent, SseDecoder, iter_events, iter_raw_chunks
+from arazzo_engine.http.sse import ServerSentEvent, SseDecoder, iter_events, iter_raw_chunks
 from fixtures.fal.fake_fal_server import FakeFalServer
 
 E = ServerSentEvent

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from arazzo_engine import Engine
-from arazzo_engine.document import read_data
-from arazzo_engine.openapi.index import OperationIndex, build_operation_index
-from arazzo_engine.openapi.sources import LoadedSource
+from arazzo_engine.load.reader import read_data
+from arazzo_engine.sources.openapi.index import OperationIndex, build_operation_index
+from arazzo_engine.sources.reading import LoadedSource
 from tests.http_server import Received, RecordingServer, Reply
 
 OPENAPI = Path(__file__).parent / "workflows" / "openapi"

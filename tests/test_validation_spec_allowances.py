@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from arazzo_engine import Engine
-from arazzo_engine.document import read_document
-from arazzo_engine.model_builder import build_model
+from arazzo_engine.load.model_builder import build_model
+from arazzo_engine.load.reader import read_document
 from arazzo_engine.validation import check_document
 from tests.validation_corpus import CORPUS
 

@@ -1,9 +1,9 @@
 """Load-time validation beyond structure: semantics, warnings and reports.
 
 Structure (fields, types, enums, required fields, patterns of keys) is checked
-while the model is built (:mod:`arazzo_engine.model_builder`); references that
+while the model is built (:mod:`arazzo_engine.load.model_builder`); references that
 need the sources (operations, workflows, components, expression syntax) while
-the run plan is compiled (:mod:`arazzo_engine.plan`).  This package adds:
+the run plan is compiled (:mod:`arazzo_engine.load.plan`).  This package adds:
 
 * :func:`check_document` - on each document's model and raw data: unique ids,
   id patterns, ``in`` on parameters, names used by runtime expressions, flow

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from arazzo_engine.document import RawDocument
 from arazzo_engine.errors import Diagnostic
+from arazzo_engine.load.reader import RawDocument
 from arazzo_engine.model import ArazzoDocument
 from arazzo_engine.validation.common import pointer_get
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from arazzo_engine.document import RawDocument, escape_pointer
 from arazzo_engine.errors import Diagnostic, Location, Severity
+from arazzo_engine.load.reader import RawDocument, escape_pointer
 from arazzo_engine.model import (
     Components,
     FailureAction,

@@ -18,12 +18,12 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from arazzo_engine.document import RawDocument
 from arazzo_engine.errors import Diagnostic
 from arazzo_engine.expressions.ast import InputRef, ResponseBody, walk_expressions
+from arazzo_engine.load.plan import StepPlan, WorkflowPlan
+from arazzo_engine.load.reader import RawDocument
 from arazzo_engine.model import ArazzoDocument, Parameter, Step, Workflow
-from arazzo_engine.openapi.index import Operation, SecurityScheme, parameter_key
-from arazzo_engine.plan import StepPlan, WorkflowPlan
+from arazzo_engine.sources.openapi.index import Operation, SecurityScheme, parameter_key
 from arazzo_engine.validation.common import (
     Findings,
     declared_inputs,

@@ -32,8 +32,8 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from arazzo_engine.document import RawDocument
 from arazzo_engine.errors import Diagnostic
+from arazzo_engine.load.reader import RawDocument
 from arazzo_engine.model import (
     ArazzoDocument,
     Components,
@@ -43,7 +43,7 @@ from arazzo_engine.model import (
     SuccessAction,
     Workflow,
 )
-from arazzo_engine.openapi.index import parameter_key
+from arazzo_engine.sources.openapi.index import parameter_key
 from arazzo_engine.validation.common import (
     Findings,
     child,

@@ -1,0 +1,382 @@
+"""The ``arazzo`` command line: validate, list and run workflows.
+
+Exit codes: 0 success, 1 the workflow failed, 2 a bad document, bad usage,
+an unknown workflow, inputs that break the schema, or an unreadable file.
+
+``run`` shows the run live (:mod:`arazzo_engine.cli.live`) and writes its reports
+(:mod:`arazzo_engine.reports.trace`), both built on the run's events.  With
+``--json`` stdout holds only the result object; the live view goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any, TextIO
+
+from arazzo_engine.cli.live import LiveView
+from arazzo_engine.engine import Engine
+from arazzo_engine.errors import ArazzoError, ArazzoValidationError, StreamError
+from arazzo_engine.events import fan_out
+from arazzo_engine.redaction import Redactor
+from arazzo_engine.reports.trace import RunTrace, junit_xml
+from arazzo_engine.results import RunResult
+from arazzo_engine.sources.openapi.servers import parse_server_variables
+from arazzo_engine.validation import finalize, render, strict
+from arazzo_engine.validation.report import FORMATS, diagnostic_for
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+REPORT_KINDS = ("junit", "json")
+
+
+class UsageError(Exception):
+    """A command-line argument is malformed."""
+
+
+def _version() -> str:
+    try:
+        return version("arazzo-engine")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _pairs(items: Sequence[str] | None, option: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for item in items or ():
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise UsageError(f"{option} expects NAME=VALUE, got {item!r}")
+        found[name] = value
+    return found
+
+
+def _coerce(name: str, text: str, schema: Mapping[str, Any] | None) -> Any:
+    """An ``--input`` value typed by the inputs schema's declared type for it."""
+    declared = (schema or {}).get("properties", {}).get(name, {})
+    kind = declared.get("type") if isinstance(declared, Mapping) else None
+    try:
+        if kind == "integer":
+            return int(text)
+        if kind == "number":
+            return float(text)
+        if kind == "boolean":
+            lowered = text.lower()
+            if lowered not in ("true", "false"):
+                raise ValueError("expected true or false")
+            return lowered == "true"
+        if kind in ("object", "array"):
+            return json.loads(text)
+    except ValueError as error:
+        raise UsageError(f"--input {name}: {text!r} is not a valid {kind}: {error}") from None
+    return text
+
+
+def _inputs(args: argparse.Namespace, engine: Engine, workflow_id: str) -> dict[str, Any]:
+    inputs: dict[str, Any] = {}
+    if args.inputs_file:
+        try:
+            with open(args.inputs_file, encoding="utf-8") as handle:
+                loaded = json.load(handle)
+        except (OSError, ValueError) as error:
+            raise UsageError(f"--inputs-file {args.inputs_file}: {error}") from None
+        if not isinstance(loaded, dict):
+            raise UsageError(f"--inputs-file {args.inputs_file} must hold a JSON object")
+        inputs.update(loaded)
+    workflow = engine.document.workflow(workflow_id)
+    schema = workflow.inputs if workflow is not None else None
+    for item in args.input or ():
+        if ":=" in item.split("=", 1)[0] + "=":
+            name, _, text = item.partition(":=")
+            try:
+                inputs[name] = json.loads(text)
+            except ValueError as error:
+                raise UsageError(f"--input {name}:= expects JSON: {error}") from None
+            continue
+        name, sep, text = item.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--input expects NAME=VALUE or NAME:=JSON, got {item!r}")
+        inputs[name] = _coerce(name, text, schema)
+    return inputs
+
+
+def _load(args: argparse.Namespace) -> Engine:
+    return Engine.load(
+        args.path,
+        servers=_pairs(getattr(args, "server", None), "--server"),
+        server_variables=parse_server_variables(getattr(args, "server_var", None) or ()),
+        sources=_pairs(getattr(args, "source", None), "--source"),
+        credentials=_pairs(getattr(args, "auth", None), "--auth"),
+        timeout=getattr(args, "timeout", 30.0),
+        max_steps=getattr(args, "max_steps", 1000),
+        path_allow_reserved=getattr(args, "path_allow_reserved", None) or (),
+        validate=getattr(args, "validate", "off"),
+    )
+
+
+def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Every finding of a load, warnings included, in the chosen format; 2 when any is an error.
+
+    ``text`` goes to stderr like a compiler's (the summary of a valid document to
+    stdout); ``json`` and ``github`` go to stdout.
+    """
+    workflows: int | None = None
+    try:
+        engine = _load(args)
+    except ArazzoValidationError as error:
+        found = list(error.errors)
+    except (ArazzoError, UsageError) as error:
+        found = [diagnostic_for(error, args.path)]
+    else:
+        found = list(engine.warnings)
+        workflows = len(engine.workflow_ids)
+    if args.strict:
+        found = strict(found)
+    found = finalize(found, args.path)
+    errors = sum(1 for d in found if d.severity == "error")
+    warnings = len(found) - errors
+    if args.format != "text":
+        print(render(found, args.format), file=out)
+    else:
+        if found:
+            print(render(found, "text"), file=err)
+        counts = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+        if errors:
+            print(f"{args.path}: invalid ({counts})", file=err)
+        else:
+            print(f"{args.path}: valid ({workflows} workflows, {counts})", file=out)
+    return EXIT_USAGE if errors else EXIT_OK
+
+
+def _cmd_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    engine = _load(args)
+    for workflow in engine.document.workflows:
+        summary = f"  {workflow.summary}" if workflow.summary else ""
+        print(f"{workflow.workflow_id}{summary}", file=out)
+        properties = (workflow.inputs or {}).get("properties", {})
+        required = set((workflow.inputs or {}).get("required", []))
+        for name, schema in properties.items():
+            kind = schema.get("type", "any") if isinstance(schema, Mapping) else "any"
+            flag = " (required)" if name in required else ""
+            print(f"    --input {name}=<{kind}>{flag}", file=out)
+    return EXIT_OK
+
+
+def _follow_streams(result: RunResult) -> None:
+    """Read every open stream to its end; the live view prints each event as it comes."""
+    for step in result.steps:
+        response = step.response
+        if response is not None and response.is_stream:
+            for _ in response.events():
+                pass
+
+
+def _reports(items: Sequence[str] | None) -> list[tuple[str, Path]]:
+    found: list[tuple[str, Path]] = []
+    for kind, target in _pairs(items, "--report").items():
+        if kind not in REPORT_KINDS:
+            raise UsageError(f"--report {kind}=...: the kinds are {', '.join(REPORT_KINDS)}")
+        if not target:
+            raise UsageError(f"--report {kind}= needs a file name")
+        found.append((kind, Path(target)))
+    return found
+
+
+def _write_reports(
+    reports: list[tuple[str, Path]], trace: RunTrace, name: str, redactor: Redactor
+) -> None:
+    for kind, path in reports:
+        if kind == "junit":
+            text = junit_xml(trace, name=name)
+        else:
+            text = json.dumps(trace.to_json(), indent=2, ensure_ascii=False) + "\n"
+        try:
+            path.write_text(redactor.text(text), encoding="utf-8")
+        except OSError as error:
+            raise UsageError(f"--report {kind}={path}: {error}") from None
+
+
+def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    reports = _reports(args.report)
+    engine = _load(args)
+    workflow_id = args.workflow
+    if workflow_id is None:
+        if len(engine.workflow_ids) != 1:
+            choices = ", ".join(engine.workflow_ids)
+            print(f"error: several workflows; choose one with -w: {choices}", file=err)
+            return EXIT_USAGE
+        workflow_id = engine.workflow_ids[0]
+    inputs = _inputs(args, engine, workflow_id)
+    redactor = Redactor(_pairs(args.auth, "--auth").values())
+    live = LiveView.for_stream(
+        err if args.json else out, verbose=args.verbose, trace=args.trace, redactor=redactor
+    )
+    trace = RunTrace() if reports else None
+    try:
+        with engine.run(workflow_id, inputs, on_event=fan_out(live, trace)) as result:
+            if args.json:
+                live.close()
+                text = json.dumps(result.to_json(), default=_json_default, indent=2)
+                print(redactor.text(text), file=out)
+                return EXIT_OK if result.succeeded else EXIT_FAILED
+            if result.succeeded and not args.no_follow:
+                try:
+                    _follow_streams(result)
+                except StreamError as error:
+                    live.close()
+                    print(f"error: {redactor.text(str(error))}", file=err)
+                    return EXIT_FAILED
+            live.close()
+            for step in result.steps:
+                for finding in step.validation:
+                    print(f"validation: step '{step.step_id}': {finding}", file=err)
+            if result.outputs:
+                text = json.dumps(result.outputs, default=_json_default)
+                print(f"outputs: {redactor.text(text)}", file=out)
+            if not result.succeeded:
+                print(f"error: {redactor.text(result.error or 'the workflow failed')}", file=err)
+                return EXIT_FAILED
+        return EXIT_OK
+    finally:
+        live.close()
+        if trace is not None:
+            _write_reports(reports, trace, Path(args.path).stem, redactor)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return repr(value)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="arazzo", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"arazzo {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def common(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("path", help="the Arazzo document (.yaml, .yml or .json)")
+        sub.add_argument(
+            "--source",
+            action="append",
+            metavar="SOURCE=PATH",
+            help="read a source description from PATH instead of its url",
+        )
+        sub.add_argument(
+            "--server",
+            action="append",
+            metavar="SOURCE=URL",
+            help="send a source's requests to URL",
+        )
+
+    validate = commands.add_parser("validate", help="check a document; exit 0 valid, 2 invalid")
+    common(validate)
+    validate.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="text",
+        help="text (file:line:col: severity: message [rule]), json, or github annotations",
+    )
+    validate.add_argument(
+        "--strict", action="store_true", help="treat warnings as errors (exit 2 on any)"
+    )
+    validate.set_defaults(handler=_cmd_validate)
+    listing = commands.add_parser("list", help="workflow ids with summaries and inputs")
+    common(listing)
+    listing.set_defaults(handler=_cmd_list)
+    run = commands.add_parser("run", help="run a workflow")
+    common(run)
+    run.add_argument("-w", "--workflow", help="the workflow id (optional when there is one)")
+    run.add_argument(
+        "--input",
+        action="append",
+        metavar="NAME=VALUE",
+        help="an input, typed by the inputs schema; NAME:=JSON for raw JSON",
+    )
+    run.add_argument("--inputs-file", metavar="FILE.json", help="inputs as a JSON object")
+    run.add_argument(
+        "--auth",
+        action="append",
+        metavar="SCHEME=VALUE",
+        help="a credential for an OpenAPI security scheme (never printed)",
+    )
+    run.add_argument("--json", action="store_true", help="print only the result as JSON")
+    run.add_argument(
+        "--no-follow", action="store_true", help="do not print the events of an open stream"
+    )
+    run.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
+    run.add_argument("--max-steps", type=int, default=1000, help="step executions allowed")
+    run.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="show each request and response (credentials masked)",
+    )
+    run.add_argument(
+        "--trace",
+        action="store_true",
+        help="show how every expression, criterion and action evaluated, with the values",
+    )
+    run.add_argument(
+        "--report",
+        action="append",
+        metavar="KIND=FILE",
+        help="write a report after the run: junit=FILE (JUnit XML) or json=FILE (full trace)",
+    )
+    run.add_argument(
+        "--server-var",
+        action="append",
+        metavar="SOURCE.VAR=VALUE",
+        help="a value for server URL variable VAR of SOURCE (checked against its enum)",
+    )
+    run.add_argument(
+        "--path-allow-reserved",
+        action="append",
+        metavar="SOURCE",
+        help="keep '/' and other reserved characters raw in SOURCE's path values",
+    )
+    run.add_argument(
+        "--validate",
+        choices=("off", "warn", "strict"),
+        default="off",
+        help="check requests and responses against the OpenAPI description: warn prints "
+        "what does not match, strict also fails the step",
+    )
+    run.set_defaults(handler=_cmd_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    out = out or sys.stdout
+    err = sys.stderr
+    args = _parser().parse_args(argv)
+    secrets = list(_pairs(getattr(args, "auth", None), "--auth").values()) if _auth_ok(args) else []
+    redactor = Redactor(secrets)
+    try:
+        code: int = args.handler(args, out, err)
+        return code
+    except ArazzoValidationError as error:
+        print(redactor.text(str(error)), file=err)
+        return EXIT_USAGE
+    except (ArazzoError, UsageError) as error:
+        print(f"error: {redactor.text(str(error))}", file=err)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=err)
+        return 130
+
+
+def _auth_ok(args: argparse.Namespace) -> bool:
+    try:
+        _pairs(getattr(args, "auth", None), "--auth")
+    except UsageError:
+        return False
+    return True
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""HTTP on the wire: the transport seam, the response record and Server-Sent Events."""

@@ -1,0 +1,1 @@
+"""Loading: reading files with positions, the typed model, the run plan, inputs."""

@@ -1,0 +1,612 @@
+"""The run plan: everything a step needs, worked out once at load.
+
+Every expression is parsed, every operation looked up, every parameter list
+merged (workflow then step, by name and location), every Reusable Object and
+action list resolved here, so running a step does no parsing and no searching.
+Problems found on the way are collected as located diagnostics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from arazzo_engine.criteria.compiled import (
+    CompiledCriterion,
+    CriterionCompileError,
+    compile_criterion,
+)
+from arazzo_engine.errors import Diagnostic, ExpressionSyntaxError, Location
+from arazzo_engine.expressions import Expression, ValueNode, parse_expression, parse_value
+from arazzo_engine.model import (
+    ArazzoDocument,
+    Criterion,
+    FailureAction,
+    Parameter,
+    ReusableObject,
+    Step,
+    SuccessAction,
+    Workflow,
+)
+from arazzo_engine.sources.openapi.index import (
+    Operation,
+    OperationIndex,
+    SecurityScheme,
+    parameter_key,
+)
+
+COMPONENT_PREFIX = "$components."
+SOURCE_PREFIX = "$sourceDescriptions."
+
+
+@dataclass(frozen=True, slots=True)
+class StepParameter:
+    """A parameter after merging: ``location`` is None for workflow-step inputs."""
+
+    name: str
+    location: str | None
+    value: ValueNode
+
+
+@dataclass(frozen=True, slots=True)
+class ActionPlan:
+    """A success or failure action with its target and criteria resolved."""
+
+    name: str
+    type: str
+    step_id: str | None
+    workflow_id: str | None
+    """The target workflow's run-wide key (see :func:`workflow_key`)."""
+    retry_after: float | None
+    retry_limit: int | None
+    criteria: tuple[CompiledCriterion, ...]
+    pointer: str
+
+
+@dataclass(frozen=True, slots=True)
+class StepPlan:
+    """One step, ready to run."""
+
+    step: Step
+    workflow_id: str
+    index: int
+    operation: Operation | None
+    base_url: str | None
+    """Where the operation's requests go; None when no absolute server URL is known."""
+    security_schemes: Mapping[str, SecurityScheme]
+    child_workflow: str | None
+    """The called workflow's run-wide key."""
+    parameters: tuple[StepParameter, ...]
+    body: ValueNode | None
+    content_type: str | None
+    replacements: tuple[tuple[str, ValueNode], ...]
+    criteria: tuple[CompiledCriterion, ...]
+    on_success: tuple[ActionPlan, ...]
+    on_failure: tuple[ActionPlan, ...]
+    outputs: tuple[tuple[str, Expression], ...]
+
+    @property
+    def step_id(self) -> str:
+        return self.step.step_id
+
+
+@dataclass(frozen=True)
+class WorkflowPlan:
+    """One workflow, ready to run."""
+
+    workflow: Workflow
+    key: str
+    """Run-wide key: the workflow id in the entry document, prefixed in others."""
+    scope: DocumentScope
+    steps: tuple[StepPlan, ...]
+    step_index: Mapping[str, int]
+    outputs: tuple[tuple[str, Expression], ...]
+    depends_on: tuple[str, ...]
+    """Run-wide keys of the workflows that must complete first."""
+
+    @property
+    def workflow_id(self) -> str:
+        return self.workflow.workflow_id
+
+
+@dataclass(frozen=True)
+class DocumentScope:
+    """What expressions of one Arazzo document see: its own components and sources."""
+
+    document: ArazzoDocument
+    prefix: str
+    """Prepended to workflow ids to make run-wide keys ('' for the entry document)."""
+    source_fields: Mapping[str, Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class ExternalDocument:
+    """An Arazzo source description: its scope and the workflow ids it defines."""
+
+    prefix: str
+    workflow_ids: frozenset[str]
+
+
+def workflow_key(prefix: str, workflow_id: str) -> str:
+    """The run-wide key of a workflow of the document with ``prefix``."""
+    return f"{prefix}{workflow_id}"
+
+
+class _Compiler:
+    def __init__(
+        self,
+        scope: DocumentScope,
+        indexes: Mapping[str, OperationIndex],
+        locate: Callable[[str], Location],
+        externals: Mapping[str, ExternalDocument],
+        base_urls: Mapping[tuple[str, str], str],
+    ) -> None:
+        self.scope = scope
+        self.document = scope.document
+        self.locate = locate
+        self.externals = externals
+        self.base_urls = base_urls
+        self.indexes = indexes
+        self.diagnostics: list[Diagnostic] = []
+
+    # -- reporting ---------------------------------------------------------------
+    def error(self, rule: str, message: str, pointer: str, line: int) -> None:
+        """Record an error at ``pointer`` (its own line when known, else the node's)."""
+        location = self.locate(pointer)
+        if not location.line:
+            location = Location(self.document.file, pointer, line, 0)
+        self.diagnostics.append(Diagnostic("error", rule, message, location))
+
+    def expression(self, text: str, what: str, pointer: str, line: int) -> Expression | None:
+        try:
+            return parse_expression(text)
+        except ExpressionSyntaxError as error:
+            self.error(
+                "expression-syntax", f"{what} does not parse: {error.render()}", pointer, line
+            )
+            return None
+
+    def value(self, raw: Any, what: str, pointer: str, line: int) -> ValueNode | None:
+        try:
+            return parse_value(raw)
+        except ExpressionSyntaxError as error:
+            self.error(
+                "expression-syntax", f"{what} does not parse: {error.render()}", pointer, line
+            )
+            return None
+
+    def criteria(self, items: tuple[Criterion, ...]) -> tuple[CompiledCriterion, ...]:
+        compiled: list[CompiledCriterion] = []
+        for criterion in items:
+            try:
+                compiled.append(compile_criterion(criterion))
+            except CriterionCompileError as error:
+                self.error(
+                    "criterion",
+                    f"criterion {error.field} is not valid: {error.reason}",
+                    f"{criterion.pointer}/{error.field}",
+                    criterion.line,
+                )
+        return tuple(compiled)
+
+    # -- components and reusable objects ----------------------------------------
+    def component(self, reusable: ReusableObject, kind: str) -> Any:
+        prefix = f"{COMPONENT_PREFIX}{kind}."
+        if not reusable.reference.startswith(prefix):
+            self.error(
+                "reference",
+                f"a reference here must be {prefix}<name>, got '{reusable.reference}'",
+                f"{reusable.pointer}/reference",
+                reusable.line,
+            )
+            return None
+        key = reusable.reference[len(prefix) :]
+        table: Mapping[str, Any] = getattr(self.document.components, _COMPONENT_FIELDS[kind])
+        if key not in table:
+            known = ", ".join(sorted(table)) or "none"
+            self.error(
+                "reference",
+                f"'{reusable.reference}' does not exist; components.{kind} has: {known}",
+                f"{reusable.pointer}/reference",
+                reusable.line,
+            )
+            return None
+        return table[key]
+
+    def parameters(
+        self, items: tuple[Parameter | ReusableObject, ...]
+    ) -> list[tuple[Parameter, Any, str]]:
+        """Resolve reusables: (parameter, value, pointer of the list entry)."""
+        resolved: list[tuple[Parameter, Any, str]] = []
+        for item in items:
+            if isinstance(item, ReusableObject):
+                target = self.component(item, "parameters")
+                if isinstance(target, Parameter):
+                    value = item.value if item.has_value else target.value
+                    resolved.append((target, value, item.pointer))
+            else:
+                resolved.append((item, item.value, item.pointer))
+        return resolved
+
+    def actions(
+        self,
+        items: tuple[SuccessAction | FailureAction | ReusableObject, ...],
+        kind: str,
+        workflow: Workflow,
+    ) -> list[ActionPlan]:
+        plans: list[ActionPlan] = []
+        for item in items:
+            action = self.component(item, kind) if isinstance(item, ReusableObject) else item
+            if not isinstance(action, (SuccessAction, FailureAction)):
+                continue
+            if action.step_id is not None and workflow.step(action.step_id) is None:
+                self.error(
+                    "action-target",
+                    f"action '{action.name}' targets step '{action.step_id}', which is not a "
+                    f"step of workflow '{workflow.workflow_id}'",
+                    f"{item.pointer}/stepId" if item is action else item.pointer,
+                    item.line,
+                )
+            target = None
+            if action.workflow_id is not None:
+                where = f"{item.pointer}/workflowId" if item is action else item.pointer
+                target = self.workflow_reference(
+                    action.workflow_id, f"action '{action.name}' targets", where, item.line
+                )
+            is_failure = isinstance(action, FailureAction)
+            plans.append(
+                ActionPlan(
+                    name=action.name,
+                    type=action.type,
+                    step_id=action.step_id,
+                    workflow_id=target,
+                    retry_after=action.retry_after if is_failure else None,  # type: ignore[union-attr]
+                    retry_limit=action.retry_limit if is_failure else None,  # type: ignore[union-attr]
+                    criteria=self.criteria(action.criteria),
+                    pointer=item.pointer,
+                )
+            )
+        return plans
+
+    # -- operations --------------------------------------------------------------
+    def operation(self, step: Step) -> Operation | None:
+        if step.operation_id is not None:
+            return self.operation_by_id(step)
+        if step.operation_path is not None:
+            return self.operation_by_path(step)
+        return None
+
+    def operation_by_id(self, step: Step) -> Operation | None:
+        ref = step.operation_id or ""
+        pointer = f"{step.pointer}/operationId"
+        if ref.startswith(SOURCE_PREFIX):
+            source, _, op_id = ref[len(SOURCE_PREFIX) :].partition(".")
+            index = self.indexes.get(source)
+            if index is None:
+                self.error(
+                    "operation",
+                    f"'{ref}' names source '{source}', which is not an OpenAPI source "
+                    f"description of this document (have: {', '.join(self.indexes) or 'none'})"
+                    + _did_you_mean(source, self.indexes),
+                    pointer,
+                    step.line,
+                )
+                return None
+            found = index.by_id.get(op_id)
+            if found is None:
+                self.error(
+                    "operation",
+                    f"operationId '{op_id}' is not in source '{source}' ({index.source.location})"
+                    + _did_you_mean(op_id, index.by_id),
+                    pointer,
+                    step.line,
+                )
+            return found
+        candidates = [ix.by_id[ref] for ix in self.indexes.values() if ref in ix.by_id]
+        if len(candidates) == 1:
+            return candidates[0]
+        if not candidates:
+            known = {k: None for ix in self.indexes.values() for k in ix.by_id}
+            self.error(
+                "operation",
+                f"operationId '{ref}' is not defined by any source description "
+                f"({', '.join(self.indexes) or 'none loaded'})" + _did_you_mean(ref, known),
+                pointer,
+                step.line,
+            )
+        else:
+            names = ", ".join(f"$sourceDescriptions.{c.source}.{ref}" for c in candidates)
+            self.error(
+                "operation",
+                f"operationId '{ref}' exists in several sources; qualify it as one of: {names}",
+                pointer,
+                step.line,
+            )
+        return None
+
+    def operation_by_path(self, step: Step) -> Operation | None:
+        ref = step.operation_path or ""
+        pointer = f"{step.pointer}/operationPath"
+        head, sep, json_pointer = ref.partition("#")
+        source_name = None
+        if head.startswith("{$sourceDescriptions.") and head.endswith(".url}"):
+            source_name = head[len("{$sourceDescriptions.") : -len(".url}")]
+        if not sep or source_name is None:
+            self.error(
+                "operation",
+                "an operationPath must read '{$sourceDescriptions.<name>.url}#/paths/...'"
+                f", got '{ref}'",
+                pointer,
+                step.line,
+            )
+            return None
+        index = self.indexes.get(source_name)
+        if index is None:
+            self.error(
+                "operation",
+                f"operationPath names source '{source_name}', which is not an OpenAPI source "
+                "description of this document" + _did_you_mean(source_name, self.indexes),
+                pointer,
+                step.line,
+            )
+            return None
+        found = index.by_pointer.get(json_pointer)
+        if found is None:
+            methods = sorted(
+                p.rpartition("/")[2]
+                for p in index.by_pointer
+                if p.rpartition("/")[0] == json_pointer
+            )
+            hint = (
+                f"; it points at a Path Item: add the method, e.g. '#{json_pointer}/{methods[0]}'"
+                if methods
+                else ""
+            )
+            self.error(
+                "operation",
+                f"operationPath '#{json_pointer}' does not point at an operation of source "
+                f"'{source_name}'{hint}",
+                pointer,
+                step.line,
+            )
+        return found
+
+    # -- steps and workflows -----------------------------------------------------
+    def merged_parameters(self, workflow: Workflow, step: Step) -> tuple[StepParameter, ...]:
+        merged: dict[tuple[str, str | None], StepParameter] = {}
+        for source in (workflow.parameters, step.parameters):
+            for parameter, raw, pointer in self.parameters(source):
+                value = self.value(
+                    raw, f"parameter '{parameter.name}'", f"{pointer}/value", parameter.line
+                )
+                if value is None:
+                    continue
+                location = parameter.location
+                key = (
+                    parameter_key(parameter.name, location)
+                    if location is not None
+                    else (parameter.name, None)
+                )
+                merged[key] = StepParameter(parameter.name, location, value)
+        return tuple(merged.values())
+
+    def step(self, workflow: Workflow, step: Step, index: int) -> StepPlan:
+        operation = self.operation(step)
+        child = None
+        if step.workflow_id is not None:
+            child = self.workflow_reference(
+                step.workflow_id,
+                f"step '{step.step_id}' calls",
+                f"{step.pointer}/workflowId",
+                step.line,
+            )
+        body: ValueNode | None = None
+        content_type = None
+        replacements: list[tuple[str, ValueNode]] = []
+        if step.request_body is not None:
+            rb = step.request_body
+            content_type = rb.content_type
+            if rb.has_payload:
+                body = self.value(
+                    rb.payload, "the request body payload", f"{rb.pointer}/payload", rb.line
+                )
+            for replacement in rb.replacements:
+                node = self.value(
+                    replacement.value,
+                    "a payload replacement value",
+                    f"{replacement.pointer}/value",
+                    replacement.line,
+                )
+                if node is not None:
+                    replacements.append((replacement.target, node))
+        outputs = self.outputs(step.outputs, step.pointer, step.line)
+        success = self.actions(step.on_success, "successActions", workflow)
+        failure = self.actions(step.on_failure, "failureActions", workflow)
+        success += self.inherited(success, workflow.success_actions, "successActions", workflow)
+        failure += self.inherited(failure, workflow.failure_actions, "failureActions", workflow)
+        return StepPlan(
+            step=step,
+            workflow_id=workflow.workflow_id,
+            index=index,
+            operation=operation,
+            base_url=self.base_urls.get((operation.source, operation.pointer))
+            if operation is not None
+            else None,
+            security_schemes=self.indexes[operation.source].security_schemes
+            if operation is not None
+            else _NO_SCHEMES,
+            child_workflow=child,
+            parameters=self.merged_parameters(workflow, step),
+            body=body,
+            content_type=content_type,
+            replacements=tuple(replacements),
+            criteria=self.criteria(step.success_criteria),
+            on_success=tuple(success),
+            on_failure=tuple(failure),
+            outputs=outputs,
+        )
+
+    def inherited(
+        self,
+        own: list[ActionPlan],
+        workflow_items: tuple[Any, ...],
+        kind: str,
+        workflow: Workflow,
+    ) -> list[ActionPlan]:
+        """The workflow's actions a step does not redefine by name."""
+        names = {action.name for action in own}
+        return [a for a in self.actions(workflow_items, kind, workflow) if a.name not in names]
+
+    def outputs(
+        self, outputs: Mapping[str, str], pointer: str, line: int
+    ) -> tuple[tuple[str, Expression], ...]:
+        compiled: list[tuple[str, Expression]] = []
+        for name, text in outputs.items():
+            where = f"{pointer}/outputs/{name.replace('~', '~0').replace('/', '~1')}"
+            if not isinstance(text, str):
+                self.error(
+                    "type", f"output '{name}' must be a runtime expression string", where, line
+                )
+                continue
+            node = self.expression(text, f"output '{name}'", where, line)
+            if node is not None:
+                compiled.append((name, node))
+        return tuple(compiled)
+
+    def workflow_reference(self, text: str, what: str, pointer: str, line: int) -> str | None:
+        """The run-wide key of a workflow named in this document, or None (reported)."""
+        if text.startswith(SOURCE_PREFIX):
+            name, _, workflow_id = text[len(SOURCE_PREFIX) :].partition(".")
+            external = self.externals.get(name)
+            if external is None:
+                known = ", ".join(sorted(self.externals)) or "none"
+                self.error(
+                    "workflow-reference",
+                    f"{what} '{text}', but '{name}' is not an Arazzo source description of "
+                    f"this document (Arazzo sources: {known})",
+                    pointer,
+                    line,
+                )
+                return None
+            if workflow_id not in external.workflow_ids:
+                known = ", ".join(sorted(external.workflow_ids)) or "none"
+                self.error(
+                    "workflow-reference",
+                    f"{what} '{text}', but source '{name}' has no workflow '{workflow_id}' "
+                    f"(it has: {known})",
+                    pointer,
+                    line,
+                )
+                return None
+            return workflow_key(external.prefix, workflow_id)
+        if self.document.workflow(text) is None:
+            known = ", ".join(w.workflow_id for w in self.document.workflows)
+            self.error(
+                "workflow-reference",
+                f"{what} workflow '{text}', which the document does not define (it has: "
+                f"{known}); a workflow of another Arazzo document is written "
+                "$sourceDescriptions.<name>.<workflowId>",
+                pointer,
+                line,
+            )
+            return None
+        return workflow_key(self.scope.prefix, text)
+
+    def workflow(self, workflow: Workflow) -> WorkflowPlan:
+        steps = tuple(self.step(workflow, step, i) for i, step in enumerate(workflow.steps))
+        depends_on: list[str] = []
+        for i, dependency in enumerate(workflow.depends_on):
+            key = self.workflow_reference(
+                dependency,
+                f"workflow '{workflow.workflow_id}' depends on",
+                f"{workflow.pointer}/dependsOn/{i}",
+                workflow.line,
+            )
+            if key is not None:
+                depends_on.append(key)
+        return WorkflowPlan(
+            workflow=workflow,
+            key=workflow_key(self.scope.prefix, workflow.workflow_id),
+            scope=self.scope,
+            steps=steps,
+            step_index={plan.step_id: plan.index for plan in steps},
+            outputs=self.outputs(workflow.outputs, workflow.pointer, workflow.line),
+            depends_on=tuple(depends_on),
+        )
+
+
+_NO_SCHEMES: Mapping[str, SecurityScheme] = MappingProxyType({})
+
+
+def _did_you_mean(name: str, known: Mapping[str, Any]) -> str:
+    """A hint naming the known id that differs from ``name`` only by case."""
+    same = [k for k in known if k.lower() == name.lower()]
+    return f"; did you mean '{same[0]}'? (names are case-sensitive)" if same else ""
+
+
+_COMPONENT_FIELDS = {
+    "parameters": "parameters",
+    "successActions": "success_actions",
+    "failureActions": "failure_actions",
+    "inputs": "inputs",
+}
+
+
+def compile_document(
+    scope: DocumentScope,
+    indexes: Mapping[str, OperationIndex],
+    locate: Callable[[str], Location],
+    externals: Mapping[str, ExternalDocument],
+    base_urls: Mapping[tuple[str, str], str],
+) -> tuple[dict[str, WorkflowPlan], list[Diagnostic]]:
+    """Plan every workflow of a document, keyed run-wide; diagnostics list the problems.
+
+    ``locate`` maps a JSON pointer of the document to its place in the file;
+    ``externals`` are its Arazzo source descriptions by name; ``base_urls``
+    gives each (source, operation pointer) its absolute base URL.
+    """
+    compiler = _Compiler(scope, indexes, locate, externals, base_urls)
+    plans = {}
+    for workflow in scope.document.workflows:
+        plan = compiler.workflow(workflow)
+        plans[plan.key] = plan
+    return plans, compiler.diagnostics
+
+
+def dependency_cycles(plans: Mapping[str, WorkflowPlan]) -> list[Diagnostic]:
+    """One error per ``dependsOn`` cycle, reported at the workflow that closes it."""
+    found: list[Diagnostic] = []
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    path: list[str] = []
+
+    def visit(key: str) -> None:
+        state[key] = 1
+        path.append(key)
+        for dependency in plans[key].depends_on:
+            if state.get(dependency) == 1:
+                cycle = [*path[path.index(dependency) :], dependency]
+                plan = plans[key]
+                names = " -> ".join(plans[k].workflow_id for k in cycle)
+                found.append(
+                    Diagnostic(
+                        "error",
+                        "depends-on-cycle",
+                        f"dependsOn forms a cycle: {names}",
+                        Location(
+                            plan.scope.document.file,
+                            f"{plan.workflow.pointer}/dependsOn",
+                            plan.workflow.line,
+                        ),
+                    )
+                )
+            elif dependency not in state and dependency in plans:
+                visit(dependency)
+        path.pop()
+        state[key] = 2
+
+    for key in plans:
+        if key not in state:
+            visit(key)
+    return found

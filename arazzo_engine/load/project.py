@@ -1,0 +1,203 @@
+"""Loading a document and everything it reaches: sources, nested Arazzo documents, plans.
+
+Each Arazzo document (the entry one and every ``type: arazzo`` source) keeps its
+own components and sources; its workflows get run-wide keys (the entry
+document's are their plain ids) so one interpreter can run them all.  Every
+problem found anywhere is collected; the caller raises them together.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+from arazzo_engine.errors import Diagnostic
+from arazzo_engine.load.inputs import InputsChecker
+from arazzo_engine.load.model_builder import build_model
+from arazzo_engine.load.plan import (
+    DocumentScope,
+    ExternalDocument,
+    WorkflowPlan,
+    compile_document,
+    dependency_cycles,
+)
+from arazzo_engine.load.reader import RawDocument, read_document
+from arazzo_engine.model import ArazzoDocument
+from arazzo_engine.sources.openapi.index import (
+    OpenAPIShapeError,
+    OperationIndex,
+    build_operation_index,
+)
+from arazzo_engine.sources.openapi.servers import BaseUrls
+from arazzo_engine.sources.reading import LoadedSource, load_source
+from arazzo_engine.validation import check_document, check_plans, finalize
+from arazzo_engine.validation.cascades import without_source_cascades
+
+
+@dataclass
+class LoadedProject:
+    """Everything one ``Engine.load`` produced, across all documents."""
+
+    entry: ArazzoDocument | None = None
+    plans: dict[str, WorkflowPlan] = field(default_factory=dict)
+    inputs: InputsChecker | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    source_names: set[str] = field(default_factory=set)
+    scheme_names: set[str] = field(default_factory=set)
+    sources: dict[str, LoadedSource] = field(default_factory=dict)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.severity == "error" for d in self.diagnostics)
+
+
+class ProjectLoader:
+    """Loads the entry document and, recursively, its Arazzo sources.
+
+    ``servers`` and ``sources`` overrides apply by source description name in
+    every document.
+    """
+
+    def __init__(
+        self,
+        *,
+        servers: Mapping[str, str],
+        source_paths: Mapping[str, str],
+        allow_remote: bool,
+        server_variables: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> None:
+        self.servers = servers
+        self.server_variables = server_variables or {}
+        self.source_paths = source_paths
+        self.allow_remote = allow_remote
+        self.project = LoadedProject()
+        self._prefixes: dict[Path, str] = {}
+        self._workflow_ids: dict[Path, frozenset[str]] = {}
+
+    def load(self, path: str | os.PathLike[str]) -> LoadedProject:
+        """Load everything; read errors of the entry file raise DocumentError."""
+        raw = read_document(path)
+        self.project.entry = self._load_raw(raw, prefix="", stack=())
+        cycles = dependency_cycles(self.project.plans)
+        self.project.diagnostics.extend(cycles)
+        self.project.diagnostics = finalize(self.project.diagnostics, raw.file)
+        return self.project
+
+    def _load_raw(
+        self, raw: RawDocument, prefix: str, stack: tuple[Path, ...]
+    ) -> ArazzoDocument | None:
+        project = self.project
+        document, diagnostics = build_model(raw)
+        project.diagnostics.extend(diagnostics)
+        if document is not None:
+            project.diagnostics.extend(check_document(document, raw))
+        if document is None or any(d.severity == "error" for d in diagnostics):
+            return None
+        self._prefixes[raw.path] = prefix
+        self._workflow_ids[raw.path] = frozenset(w.workflow_id for w in document.workflows)
+        indexes: dict[str, OperationIndex] = {}
+        externals: dict[str, ExternalDocument] = {}
+        for i, sd in enumerate(document.source_descriptions):
+            project.source_names.add(sd.name)
+            found = load_source(
+                name=sd.name,
+                url=sd.url,
+                declared_type=sd.type,
+                referring=raw,
+                pointer=f"/sourceDescriptions/{i}",
+                override=self.source_paths.get(sd.name),
+                allow_remote=self.allow_remote,
+            )
+            if isinstance(found, Diagnostic):
+                project.diagnostics.append(found)
+                continue
+            project.sources.setdefault(sd.name, found)
+            if found.type == "openapi":
+                try:
+                    indexes[sd.name] = build_operation_index(found)
+                except OpenAPIShapeError as error:
+                    project.diagnostics.append(
+                        Diagnostic("error", "source-openapi", str(error), raw.locate(sd.pointer))
+                    )
+                    continue
+                except (KeyError, AttributeError, TypeError, ValueError) as error:
+                    # A description whose shape breaks the OpenAPI structure somewhere.
+                    project.diagnostics.append(
+                        Diagnostic(
+                            "error",
+                            "source-openapi",
+                            f"source description '{sd.name}' ({found.location}) is not a "
+                            f"well-formed OpenAPI description: {type(error).__name__}: {error}",
+                            raw.locate(sd.pointer),
+                        )
+                    )
+                    continue
+                project.scheme_names.update(indexes[sd.name].security_schemes)
+            else:
+                external = self._external(found, raw, sd.pointer, stack)
+                if external is not None:
+                    externals[sd.name] = external
+        scope = DocumentScope(
+            document=document,
+            prefix=prefix,
+            source_fields=MappingProxyType(
+                {
+                    sd.name: {"name": sd.name, "url": sd.url, "type": sd.type}
+                    for sd in document.source_descriptions
+                }
+            ),
+        )
+        bases = _base_urls(indexes, self.servers, self.server_variables)
+        plans, plan_diagnostics = compile_document(scope, indexes, raw.locate, externals, bases)
+        project.diagnostics.extend(
+            without_source_cascades(plan_diagnostics, project.diagnostics, document, raw)
+        )
+        project.plans.update(plans)
+        schemes = {name: index.security_schemes for name, index in indexes.items()}
+        project.diagnostics.extend(check_plans(plans, project.plans, raw, schemes))
+        for sd in document.source_descriptions:  # operations steps use that did not resolve
+            for problem in indexes[sd.name].problems if sd.name in indexes else ():
+                where = raw.locate(sd.pointer)
+                project.diagnostics.append(Diagnostic("error", "source-openapi", problem, where))
+        checker = InputsChecker(document, raw.data, prefix)
+        if project.inputs is None:
+            project.inputs = checker
+        else:
+            project.inputs.absorb(checker)
+        return document
+
+    def _external(
+        self, found: LoadedSource, referring: RawDocument, pointer: str, stack: tuple[Path, ...]
+    ) -> ExternalDocument | None:
+        """Load an Arazzo source description once (cycles between documents are fine)."""
+        path = found.document.path
+        if path == referring.path:
+            self.project.diagnostics.append(
+                Diagnostic(
+                    "error",
+                    "source-self",
+                    f"source description '{found.name}' points at this same document",
+                    referring.locate(pointer),
+                )
+            )
+            return None
+        if path not in self._prefixes:
+            prefix = f"{path}::"
+            self._prefixes[path] = prefix
+            self._load_raw(found.document, prefix, (*stack, referring.path))
+        if path not in self._workflow_ids:
+            return None
+        return ExternalDocument(prefix=self._prefixes[path], workflow_ids=self._workflow_ids[path])
+
+
+def _base_urls(
+    indexes: Mapping[str, OperationIndex],
+    overrides: Mapping[str, str],
+    variables: Mapping[str, Mapping[str, str]],
+) -> Mapping[tuple[str, str], str]:
+    """Per (source, operation pointer): the base URL its requests go to (worked out
+    on lookup, server variables filled; see :mod:`arazzo_engine.sources.openapi.servers`)."""
+    return BaseUrls(indexes, overrides, variables)

@@ -1,0 +1,164 @@
+"""Runs as text: request and response lines, criteria with their values, failure explanations.
+
+Shared by the command line's live view (``-v``, ``--trace``), the JUnit report
+and the pytest plugin.  Everything rendered comes from events, already redacted.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from arazzo_engine.events import (
+    ActionTaken,
+    CriterionEvaluated,
+    ExpressionEvaluated,
+    RequestSent,
+    ResponseReceived,
+    Term,
+)
+
+if TYPE_CHECKING:
+    from arazzo_engine.reports.trace import RunTrace, StepRecord
+
+__all__ = [
+    "action_line",
+    "criterion_lines",
+    "explain_failure",
+    "explain_step",
+    "expression_line",
+    "request_lines",
+    "response_lines",
+    "short_json",
+    "term_text",
+]
+
+MAX_EXPLAINED_BODY = 2000
+"""Body characters shown in a failure explanation."""
+
+
+def short_json(value: Any, limit: int = 200) -> str:
+    """A value as compact JSON text (repr for what JSON cannot hold), cut at ``limit``."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=_fallback)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _fallback(value: Any) -> Any:
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", errors="replace")
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=repr)
+    return repr(value)
+
+
+def request_lines(event: RequestSent, body_limit: int = MAX_EXPLAINED_BODY) -> list[str]:
+    """``> POST url``, its headers, and its body (curl's ``-v`` style)."""
+    lines = [f"> {event.method} {event.url}"]
+    lines += [f"> {name}: {value}" for name, value in event.headers]
+    lines += _body_lines("> ", event.body, event.body_size, event.body_truncated, body_limit)
+    return lines
+
+
+def response_lines(event: ResponseReceived, body_limit: int = MAX_EXPLAINED_BODY) -> list[str]:
+    """``< 200 application/json (12 ms)``, its headers, and its body."""
+    kind = event.content_type or "no content type"
+    stream = ", open stream" if event.is_stream else ""
+    lines = [f"< {event.status_code} {kind} ({event.elapsed * 1000:.0f} ms{stream})"]
+    lines += [f"< {name}: {value}" for name, value in event.headers]
+    if not event.is_stream:
+        lines += _body_lines("< ", event.body, event.body_size, event.body_truncated, body_limit)
+    return lines
+
+
+def _body_lines(prefix: str, body: str | None, size: int, cut: bool, limit: int) -> list[str]:
+    """A blank line and the body, or a note of its size when it is not text."""
+    if not size:
+        return []
+    if body is None:
+        return [prefix, f"{prefix}[{size} bytes, not text]"]
+    shown = body[:limit]
+    lines = [prefix, *(prefix + line for line in shown.splitlines())]
+    if cut or len(shown) < len(body):
+        lines.append(f"{prefix}... ({size} bytes in all)")
+    return lines
+
+
+def criterion_lines(event: CriterionEvaluated) -> list[str]:
+    """``? successCriteria `$statusCode == 200`: passed`` and one line per comparison."""
+    verdict = "passed" if event.passed else "FAILED"
+    kind = "" if event.kind in ("simple", "default") else f" ({event.kind})"
+    lines = [f"? {event.where} `{event.condition}`{kind}: {verdict}"]
+    for term in event.terms:
+        lines.append("    " + term_text(term))
+    if event.problem:
+        lines.append(f"    {event.problem}")
+    return lines
+
+
+def term_text(term: Term) -> str:
+    """``$statusCode == 200  ->  401 == 200: false``."""
+    outcome = "true" if term.result else "false"
+    if term.op is None:
+        return f"{term.left} = {short_json(term.left_value)}"
+    left, right = short_json(term.left_value), short_json(term.right_value)
+    return f"{term.text}  ->  {left} {term.op} {right}: {outcome}"
+
+
+def expression_line(event: ExpressionEvaluated) -> str:
+    """``= parameter model_owner (path): $inputs.modelOwner -> "fal-ai"``."""
+    return f"= {event.field}: {event.expression} -> {short_json(event.value)}"
+
+
+def action_line(event: ActionTaken) -> str:
+    """``-> onSuccess action 'completed': goto step fetchResult``."""
+    target = ""
+    if event.target_step:
+        target = f" step {event.target_step}"
+    elif event.target_workflow:
+        target = f" workflow {event.target_workflow}"
+    wait = f" after {event.delay:g} s" if event.delay else ""
+    return f"-> {event.where} action '{event.name}': {event.type}{target}{wait}"
+
+
+def explain_failure(trace: RunTrace) -> list[str]:
+    """Why the run failed: the failing step, its request and response, the criterion."""
+    top = trace.top
+    lines: list[str] = []
+    if top is not None and top.finished is not None and top.finished.error:
+        lines.append(f"workflow '{top.workflow_id}' failed: {top.finished.error}")
+    step = trace.failing_step()
+    if step is None:
+        return lines
+    said = top.finished.error if top is not None and top.finished is not None else None
+    lines += ["", *explain_step(step, said)]
+    return lines
+
+
+def explain_step(step: StepRecord, said: str | None = None) -> list[str]:
+    """A step execution's request, response and failing criterion, as text.
+
+    The step's error is left out when it is ``said`` already.
+    """
+    done = step.finished
+    status = "passed" if done is not None and done.succeeded else "failed"
+    lines = [f"step {step.workflow_id}/{step.step_id} (attempt {step.attempt}) {status}"]
+    if done is not None and done.error and done.error != said:
+        lines.append(f"  {done.error}")
+    lines.append("request:")
+    if step.request is not None:
+        lines += ["  " + line for line in request_lines(step.request)]
+    else:
+        lines.append("  (none was sent)")
+    lines.append("response:")
+    if step.response is not None:
+        lines += ["  " + line for line in response_lines(step.response)]
+    else:
+        lines.append("  (none came)")
+    criterion = step.failed_criterion
+    if criterion is not None:
+        lines.append("criterion:")
+        lines += ["  " + line for line in criterion_lines(criterion)]
+    return lines

@@ -1,0 +1,1 @@
+"""Running: the step loop, the runtime context, request building, retry timing."""

@@ -1,0 +1,277 @@
+"""How the interpreter builds events: redacted snapshots of requests, responses, criteria.
+
+Called only when a run has an ``on_event`` listener.  Every display field is
+redacted here, with the engine's redactor, so nothing downstream (the command
+line, reports, the pytest plugin, a user's tool) sees a credential value unless
+it reaches for the live objects.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from arazzo_engine.criteria.compiled import CompiledCriterion
+from arazzo_engine.errors import StreamError
+from arazzo_engine.events import (
+    BODY_PREVIEW_CHARS,
+    CriterionEvaluated,
+    EventHandler,
+    ExpressionEvaluated,
+    RequestSent,
+    ResponseReceived,
+    StreamEnded,
+    StreamEvent,
+)
+from arazzo_engine.expressions import EvaluationContext, evaluate
+from arazzo_engine.expressions.ast import Node
+from arazzo_engine.expressions.trace import Term, source_text, trace_condition
+from arazzo_engine.http.response import is_json_media_type, is_text_media_type, media_type
+from arazzo_engine.http.sse import ServerSentEvent
+from arazzo_engine.redaction import MASK, Redactor
+
+if TYPE_CHECKING:
+    from arazzo_engine.http.response import HttpResponse
+    from arazzo_engine.http.transport import HttpRequest
+
+MASKED_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization", "set-cookie"})
+"""Headers whose values events never show, whoever set them."""
+
+
+# -------------------------------------------------------------- redaction
+
+
+def redact_value(value: Any, redactor: Redactor) -> Any:
+    """A JSON-like value with every credential in its strings masked."""
+    if isinstance(value, str):
+        return redactor.text(value)
+    if isinstance(value, (bytes, bytearray)):
+        return redactor.text(bytes(value).decode("utf-8", errors="replace"))
+    if isinstance(value, Mapping):
+        return {
+            redactor.text(str(k)) if isinstance(k, str) else k: redact_value(v, redactor)
+            for k, v in value.items()
+        }
+    if isinstance(value, (list, tuple)):
+        return [redact_value(item, redactor) for item in value]
+    return value
+
+
+def masked_headers(
+    headers: Mapping[str, str] | Any, redactor: Redactor, also: frozenset[str] = frozenset()
+) -> tuple[tuple[str, str], ...]:
+    """Header pairs with credential headers masked whole and other values redacted."""
+    pairs: list[tuple[str, str]] = []
+    for name, value in headers.items():
+        lowered = name.lower()
+        if lowered in MASKED_HEADERS or lowered in also:
+            pairs.append((name, MASK))
+        else:
+            pairs.append((name, redactor.text(str(value))))
+    return tuple(pairs)
+
+
+_TEXT_LIKE = frozenset({"", "application/x-www-form-urlencoded", "application/graphql"})
+
+
+def body_preview(
+    content: bytes | None, redactor: Redactor, media: str = ""
+) -> tuple[str | None, bool]:
+    """The body as text cut at :data:`BODY_PREVIEW_CHARS`, credentials masked; was it cut?
+
+    None for no body, and for a body whose media type is not text (an image...).
+    """
+    if not content:
+        return None, False
+    textual = is_json_media_type(media) or is_text_media_type(media) or media in _TEXT_LIKE
+    if not textual:
+        return None, False
+    text = content[: BODY_PREVIEW_CHARS * 4].decode("utf-8", errors="replace")
+    cut = len(text) > BODY_PREVIEW_CHARS or len(content) > BODY_PREVIEW_CHARS * 4
+    return redactor.text(text[:BODY_PREVIEW_CHARS]), cut
+
+
+def request_sent(
+    request: HttpRequest, workflow_id: str, step_id: str, redactor: Redactor
+) -> RequestSent:
+    also = frozenset(name.lower() for name in request.credential_headers)
+    body = request.body
+    preview, cut = body_preview(
+        body, redactor, media_type(_header(request.headers, "content-type"))
+    )
+    return RequestSent(
+        workflow_id=workflow_id,
+        step_id=step_id,
+        method=request.method,
+        url=redactor.text(request.url),
+        headers=masked_headers(request.headers, redactor, also),
+        body=preview,
+        body_size=len(body) if body is not None else 0,
+        body_truncated=cut,
+        request=request,
+    )
+
+
+def response_received(
+    response: HttpResponse, workflow_id: str, step_id: str, elapsed: float, redactor: Redactor
+) -> ResponseReceived:
+    content = None if response.is_stream else response.content
+    preview, cut = body_preview(content, redactor, response.content_type)
+    return ResponseReceived(
+        workflow_id=workflow_id,
+        step_id=step_id,
+        status_code=response.status_code,
+        content_type=response.content_type,
+        headers=masked_headers(response.headers, redactor),
+        body=preview,
+        body_size=len(content) if content is not None else 0,
+        body_truncated=cut,
+        is_stream=response.is_stream,
+        elapsed=elapsed,
+        response=response,
+    )
+
+
+def expression_evaluated(
+    workflow_id: str,
+    step_id: str | None,
+    where: str,
+    node: Node,
+    value: Any,
+    redactor: Redactor,
+) -> ExpressionEvaluated:
+    return ExpressionEvaluated(
+        workflow_id=workflow_id,
+        step_id=step_id,
+        field=where,
+        expression=redactor.text(source_text(node)),
+        value=redact_value(value, redactor),
+    )
+
+
+def criterion_evaluated(
+    workflow_id: str,
+    step_id: str,
+    where: str,
+    compiled: CompiledCriterion | None,
+    context: EvaluationContext,
+    passed: bool,
+    problem: str | None,
+    redactor: Redactor,
+) -> CriterionEvaluated:
+    """The event for one judged criterion (``compiled`` None: the 2xx default)."""
+    if compiled is None:
+        status = context.status_code
+        term = Term("$statusCode in 2xx", None, "$statusCode", status, None, None, passed)
+        return CriterionEvaluated(
+            workflow_id=workflow_id,
+            step_id=step_id,
+            where=where,
+            kind="default",
+            condition="$statusCode >= 200 && $statusCode < 300",
+            context=None,
+            passed=passed,
+            problem=problem,
+            terms=(term,),
+        )
+    terms: tuple[Term, ...] = ()
+    try:
+        if compiled.kind == "simple" and compiled.condition is not None:
+            terms = trace_condition(compiled.condition, context)[1]
+        elif compiled.context is not None:
+            text = compiled.criterion.context or source_text(compiled.context)
+            value = evaluate(compiled.context, context)
+            terms = (Term(text, None, text, value, None, None, passed),)
+    except Exception:  # the verdict came from judge(); a trace that cannot be made is left out
+        terms = ()
+    return CriterionEvaluated(
+        workflow_id=workflow_id,
+        step_id=step_id,
+        where=where,
+        kind=compiled.kind,
+        condition=redactor.text(compiled.text),
+        context=compiled.criterion.context,
+        passed=passed,
+        problem=redactor.text(problem) if problem else None,
+        terms=tuple(_redact_term(term, redactor) for term in terms),
+    )
+
+
+def _redact_term(term: Term, redactor: Redactor) -> Term:
+    return dataclasses.replace(
+        term,
+        text=redactor.text(term.text),
+        left=redactor.text(term.left),
+        right=redactor.text(term.right) if term.right is not None else None,
+        left_value=redact_value(term.left_value, redactor),
+        right_value=redact_value(term.right_value, redactor),
+    )
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+# ----------------------------------------------------------------- streams
+
+
+def observe_stream(
+    response: HttpResponse,
+    workflow_id: str,
+    step_id: str,
+    handler: EventHandler,
+    redactor: Redactor,
+) -> None:
+    """Make ``response.events()`` report each event (and the end) to ``handler``.
+
+    The stream stays one stream: the observed iterator replaces the response's,
+    so every caller of ``events()`` gets the same events, each reported once.
+    """
+    inner = response.events()
+    opened = time.perf_counter()
+
+    def observed() -> Iterator[ServerSentEvent]:
+        count = 0
+        try:
+            for event in inner:
+                safe = dataclasses.replace(event, data=redactor.text(event.data))
+                handler(
+                    StreamEvent(
+                        workflow_id=workflow_id,
+                        step_id=step_id,
+                        index=count,
+                        event=safe,
+                        elapsed=time.perf_counter() - opened,
+                    )
+                )
+                count += 1
+                yield event
+        except StreamError as error:
+            handler(
+                StreamEnded(
+                    workflow_id=workflow_id,
+                    step_id=step_id,
+                    count=count,
+                    elapsed=time.perf_counter() - opened,
+                    error=redactor.text(str(error)),
+                )
+            )
+            raise
+        handler(
+            StreamEnded(
+                workflow_id=workflow_id,
+                step_id=step_id,
+                count=count,
+                elapsed=time.perf_counter() - opened,
+                error=None,
+            )
+        )
+
+    # HttpResponse.events() returns the iterator it keeps; swapping it for the
+    # observed one keeps "a second call continues the same stream".
+    response._events_iter = observed()

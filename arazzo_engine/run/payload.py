@@ -1,0 +1,106 @@
+"""Payload replacements applied to an evaluated request body, in order.
+
+A JSON payload (a value, or text holding JSON) takes JSON Pointer targets; an
+XML payload (text starting with ``<``) takes XPath targets selecting elements
+(their text is replaced) or, written ``.../@name``, an attribute.  A target
+that selects nothing is an error naming it.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Sequence
+from typing import Any
+from xml.etree import ElementTree
+
+from arazzo_engine.errors import RequestBuildError
+
+
+def _tokens(pointer: str) -> list[str]:
+    if pointer == "":
+        return []
+    if not pointer.startswith("/"):
+        raise RequestBuildError(
+            f"payload replacement target '{pointer}' is not a JSON Pointer "
+            "(a JSON pointer must start with '/')"
+        )
+    return [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
+
+
+def apply_replacements(body: Any, replacements: Sequence[tuple[str, Any]]) -> Any:
+    """Apply each (target, value) in order; a missing last member of an object is added.
+
+    A string body holding JSON text is parsed and the edited value returned, so
+    the request encodes it once by its media type (JSON text stays JSON text,
+    not a JSON string holding it).
+    """
+    if isinstance(body, str) and body.lstrip().startswith("<"):
+        return _apply_xml(body, replacements)
+    if isinstance(body, str):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            raise RequestBuildError(
+                "payload replacements need a JSON payload; this payload is text that is not JSON"
+            ) from None
+    body = copy.deepcopy(body)
+    for target, value in replacements:
+        tokens = _tokens(target)
+        if not tokens:
+            body = value
+            continue
+        parent = body
+        for token in tokens[:-1]:
+            parent = _step(parent, token, target)
+        last = tokens[-1]
+        if isinstance(parent, dict):
+            parent[last] = value
+        elif isinstance(parent, list) and last.isdigit() and int(last) < len(parent):
+            parent[int(last)] = value
+        else:
+            raise RequestBuildError(f"payload replacement target '{target}' does not exist")
+    return body
+
+
+def _step(node: Any, token: str, target: str) -> Any:
+    if isinstance(node, dict) and token in node:
+        return node[token]
+    if isinstance(node, list) and token.isdigit() and int(token) < len(node):
+        return node[int(token)]
+    raise RequestBuildError(f"payload replacement target '{target}' does not exist")
+
+
+def _apply_xml(text: str, replacements: Sequence[tuple[str, Any]]) -> str:
+    """XPath-targeted edits of XML text; the edited document comes back as text."""
+    import elementpath
+
+    from arazzo_engine.criteria.xpath import parse_xml
+    from arazzo_engine.expressions.evaluate import to_text
+
+    try:
+        tree, namespaces, _ = parse_xml(text)
+    except ValueError as error:
+        raise RequestBuildError(f"the XML payload cannot be edited: {error}") from None
+    root = tree.getroot()
+    if root is None:
+        raise RequestBuildError("the XML payload has no root element")
+    for target, value in replacements:
+        path, _, attribute = target.rpartition("/@") if "/@" in target else (target, "", "")
+        try:
+            selected = elementpath.select(root, path, namespaces=namespaces)
+        except Exception as error:  # elementpath raises its own error types
+            raise RequestBuildError(
+                f"payload replacement target '{target}' is not a valid XPath: {error}"
+            ) from None
+        elements = [n for n in selected if hasattr(n, "tag")] if isinstance(selected, list) else []
+        if not elements:
+            raise RequestBuildError(f"payload replacement target '{target}' does not exist")
+        for element in elements:
+            if attribute:
+                element.set(attribute, to_text(value))
+            else:
+                element.text = to_text(value)
+    declaration = text.lstrip().startswith("<?xml")
+    body: str = ElementTree.tostring(root, encoding="unicode")
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n' + body) if declaration else body

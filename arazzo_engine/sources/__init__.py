@@ -1,0 +1,1 @@
+"""Source descriptions: reading them, and the kinds of source a step can call."""

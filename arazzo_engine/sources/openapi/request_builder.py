@@ -1,0 +1,389 @@
+"""Builds the HTTP request of an operation step from evaluated values.
+
+Parameters are serialized by their OpenAPI declaration (undeclared ones by the
+default style of their location); a declared parameter the step leaves out is
+sent with its schema ``default`` when it has one.  The body is encoded by its
+content type (see :func:`encode_body`); ``docs/openapi.md`` has the rules.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import os
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+from xml.etree import ElementTree
+
+from arazzo_engine.errors import RequestBuildError
+from arazzo_engine.http.response import is_json_media_type, is_text_media_type, is_xml_media_type
+from arazzo_engine.http.transport import HttpRequest
+from arazzo_engine.sources.openapi.index import Operation, ParameterSpec, parameter_key
+from arazzo_engine.sources.openapi.security import AppliedCredentials
+from arazzo_engine.sources.openapi.serialize import (
+    content_text,
+    encode_component,
+    scalar_text,
+    serialize_cookie,
+    serialize_header,
+    serialize_path,
+    serialize_query,
+)
+
+__all__ = ["FILE_KEY", "build_request", "declares_redirect", "encode_body", "is_file_marker"]
+
+_TEMPLATE_VARIABLE = re.compile(r"\{([^{}]+)\}")
+_DOT_SEGMENTS = {".": "%2E", "..": "%2E%2E"}
+
+FILE_KEY = "$file"
+"""A payload value ``{"$file": <path or bytes>, "filename": ..., "contentType": ...}``
+is a file: its bytes are sent (a multipart part, or the whole body)."""
+
+_FILE_FIELDS = frozenset({FILE_KEY, "filename", "contentType"})
+
+
+def _default_spec(name: str, location: str) -> ParameterSpec:
+    style = "form" if location in ("query", "cookie") else "simple"
+    return ParameterSpec(
+        name=name,
+        location=location,
+        required=False,
+        style=style,
+        explode=style == "form",
+        allow_reserved=False,
+        schema=None,
+        content_type=None,
+    )
+
+
+# -- bodies -----------------------------------------------------------------------
+
+
+def is_file_marker(value: Any) -> bool:
+    """Whether a payload value names a file: a mapping with the ``$file`` key."""
+    return isinstance(value, Mapping) and FILE_KEY in value and set(value) <= _FILE_FIELDS
+
+
+def _read_file(marker: Mapping[str, Any], where: str) -> tuple[bytes, str | None]:
+    """The bytes a file marker stands for, and its file name (given, or the path's)."""
+    source = marker[FILE_KEY]
+    filename = marker.get("filename")
+    if isinstance(source, (bytes, bytearray)):
+        return bytes(source), str(filename) if filename is not None else None
+    if not isinstance(source, str) or not source:
+        raise RequestBuildError(
+            f"{where}: {FILE_KEY} must be a file path or bytes, got {type(source).__name__}"
+        )
+    try:
+        with open(source, "rb") as handle:
+            data = handle.read()
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise RequestBuildError(f"{where}: the file {source!r} cannot be read: {reason}") from None
+    return data, str(filename) if filename is not None else os.path.basename(source)
+
+
+def _single_type(declared: Any) -> str | None:
+    """An Encoding Object's ``contentType`` when it names one concrete type."""
+    if not isinstance(declared, str):
+        return None
+    first = declared.split(",", 1)[0].strip()
+    return first if first and "*" not in first and "," not in declared else None
+
+
+def _file_type(marker: Mapping[str, Any], filename: str | None, declared: Any) -> str:
+    given = marker.get("contentType")
+    if isinstance(given, str) and given:
+        return given
+    single = _single_type(declared)
+    if single:
+        return single
+    if filename:
+        guessed, _ = mimetypes.guess_type(filename)
+        if guessed:
+            return guessed
+    return "application/octet-stream"
+
+
+def _encoding_for(encodings: Mapping[str, Mapping[str, Any]], media: str) -> Mapping[str, Any]:
+    """The ``encoding`` object declared for ``media`` (parameters ignored)."""
+    if media in encodings:
+        return encodings[media]
+    for key, value in encodings.items():
+        if key.split(";", 1)[0].strip().lower() == media:
+            return value
+    return {}
+
+
+def _form_body(value: Any, encoding: Mapping[str, Any]) -> bytes:
+    """``application/x-www-form-urlencoded`` from an object, by the ``encoding`` object."""
+    if not isinstance(value, Mapping) or is_file_marker(value):
+        raise RequestBuildError(
+            f"a form-urlencoded body must be an object or a string, got {type(value).__name__}"
+        )
+    pieces: list[str] = []
+    for raw_name, item in value.items():
+        name = str(raw_name)
+        if item is None:
+            continue
+        rule = encoding.get(name)
+        rule = rule if isinstance(rule, Mapping) else {}
+        if any(k in rule for k in ("style", "explode", "allowReserved")):
+            style = str(rule.get("style", "form"))
+            spec = ParameterSpec(
+                name=name,
+                location="query",
+                required=False,
+                style=style,
+                explode=bool(rule.get("explode", style == "form")),
+                allow_reserved=bool(rule.get("allowReserved", False)),
+                schema=None,
+                content_type=None,
+            )
+            pieces.extend(serialize_query(spec, item))
+            continue
+        declared = _single_type(rule.get("contentType"))
+        key = encode_component(name)
+        if declared is not None:
+            pieces.append(f"{key}={encode_component(content_text(declared, item))}")
+        elif isinstance(item, list):
+            pieces.extend(
+                f"{key}={encode_component(scalar_text(i))}" for i in item if i is not None
+            )
+        else:
+            pieces.append(f"{key}={encode_component(scalar_text(item))}")
+    return "&".join(pieces).encode("ascii")
+
+
+def _multipart_body(value: Any, encoding: Mapping[str, Any]) -> tuple[bytes, str]:
+    """``multipart/form-data``: one part per property (an array: one part per item)."""
+    from urllib3.fields import RequestField
+    from urllib3.filepost import encode_multipart_formdata
+
+    if not isinstance(value, Mapping) or is_file_marker(value):
+        raise RequestBuildError(
+            "a multipart/form-data body must be an object (one part per property), got "
+            f"{type(value).__name__}"
+        )
+    fields: list[RequestField] = []
+    for raw_name, item in value.items():
+        name = str(raw_name)
+        rule = encoding.get(name)
+        declared = rule.get("contentType") if isinstance(rule, Mapping) else None
+        single = _single_type(declared)
+        as_json = single is not None and is_json_media_type(single.lower())
+        items = item if isinstance(item, list) and not as_json else [item]
+        for part in items:
+            if part is None:
+                continue
+            filename: str | None = None
+            part_type: str | None
+            if is_file_marker(part):
+                data, filename = _read_file(part, f"multipart part '{name}'")
+                part_type = _file_type(part, filename, declared)
+            elif isinstance(part, (bytes, bytearray)):
+                data, part_type = bytes(part), single or "application/octet-stream"
+            elif isinstance(part, str):
+                data, part_type = part.encode("utf-8"), single
+            elif isinstance(part, (Mapping, list)):
+                data = content_text(single or "application/json", part).encode("utf-8")
+                part_type = single or "application/json"
+            else:
+                data, part_type = scalar_text(part).encode("utf-8"), single
+            field = RequestField(name=name, data=data, filename=filename)
+            field.make_multipart(content_type=part_type)
+            fields.append(field)
+    body, content_type = encode_multipart_formdata(fields)
+    return body, content_type
+
+
+_XML_NAME = re.compile(r"^[A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?$")
+
+
+def _xml_name(name: str) -> str:
+    if not _XML_NAME.match(name):
+        raise RequestBuildError(f"{name!r} cannot be an XML element or attribute name")
+    return name
+
+
+def _xml_fill(element: ElementTree.Element, value: Any) -> None:
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            key = str(key)
+            if key.startswith("@"):
+                if item is not None:
+                    element.set(_xml_name(key[1:]), scalar_text(item))
+            elif key == "#text":
+                element.text = scalar_text(item)
+            else:
+                for each in item if isinstance(item, list) else [item]:
+                    _xml_fill(ElementTree.SubElement(element, _xml_name(key)), each)
+    elif value is not None:
+        element.text = scalar_text(value)
+
+
+def _xml_body(value: Any) -> bytes:
+    """An object with one property (the root element) as XML; see docs/openapi.md."""
+    if not isinstance(value, Mapping) or len(value) != 1:
+        raise RequestBuildError(
+            "an XML body built from a value must be an object with exactly one property "
+            "(the root element); give XML text as a string instead"
+        )
+    ((name, content),) = value.items()
+    root = ElementTree.Element(_xml_name(str(name)))
+    _xml_fill(root, content)
+    return ElementTree.tostring(root, encoding="unicode").encode("utf-8")
+
+
+def encode_body(
+    value: Any,
+    content_type: str | None,
+    encoding: Mapping[str, Any] | None = None,
+) -> tuple[bytes | None, str | None]:
+    """Encode a request body by its media type; returns (bytes, Content-Type).
+
+    ``encoding`` is the OpenAPI ``encoding`` object of the media type (per
+    property: ``contentType``, ``style``, ``explode``, ``allowReserved``).
+    """
+    if value is None:
+        return None, content_type
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    rules = encoding or {}
+    if media == "multipart/form-data" and not isinstance(value, (str, bytes)):
+        return _multipart_body(value, rules)
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value), content_type or "application/octet-stream"
+    if is_file_marker(value):
+        data, filename = _read_file(value, "the request body")
+        return data, content_type or _file_type(value, filename, None)
+    if isinstance(value, str):
+        # A string payload is the body's text: JSON text with placeholders already
+        # substituted, a form string, XML... It is sent as it is, never re-encoded.
+        return value.encode("utf-8"), content_type or "text/plain; charset=utf-8"
+    if media == "application/x-www-form-urlencoded":
+        return _form_body(value, rules), content_type
+    if not media or is_json_media_type(media):
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return text.encode("utf-8"), content_type or "application/json"
+    if is_xml_media_type(media):
+        return _xml_body(value), content_type
+    if is_text_media_type(media):
+        return scalar_text(value).encode("utf-8"), content_type
+    raise RequestBuildError(
+        f"cannot encode a {type(value).__name__} body as {media}; give the payload as a "
+        f"string, as bytes, or as a file ({{{FILE_KEY!r}: path}}), or use a JSON, form, "
+        "multipart, XML or text content type"
+    )
+
+
+# -- the request ------------------------------------------------------------------
+
+
+def build_request(
+    operation: Operation,
+    *,
+    base_url: str,
+    parameters: Sequence[tuple[str, str, Any]],
+    body: Any,
+    has_body: bool,
+    content_type: str | None,
+    credentials: AppliedCredentials,
+    path_allow_reserved: bool,
+) -> HttpRequest:
+    """The request for one execution of an operation step.
+
+    ``parameters`` holds (name, in, value) after evaluation; a ``None`` value is
+    not sent (the declared default is, when there is one), and a path
+    parameter without a value fails before sending.
+    """
+    declared = operation.parameters
+    path_values: dict[str, Any] = {}
+    query_values: dict[str, Any] = {}
+    query: list[str] = []
+    headers: dict[str, str] = {}
+    cookies: list[str] = []
+    given: set[tuple[str, str]] = set()
+
+    def place(spec: ParameterSpec, name: str, location: str, value: Any) -> None:
+        if location == "path":
+            path_values[name] = value
+        elif location == "query":
+            query_values[name] = value
+            query.extend(serialize_query(spec, value))
+        elif location == "header":
+            headers[name] = serialize_header(spec, value)
+        elif location == "cookie":
+            cookies.extend(serialize_cookie(spec, value))
+
+    for name, location, value in parameters:
+        key = parameter_key(name, location)
+        given.add(key)
+        spec = declared.get(key) or _default_spec(name, location)
+        if value is None:
+            if not spec.has_default:
+                continue
+            value = spec.default
+        place(spec, name, location, value)
+    for key, spec in declared.items():
+        if key not in given and spec.has_default and spec.default is not None:
+            place(spec, spec.name, spec.location, spec.default)
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in path_values:
+            raise RequestBuildError(
+                f"path parameter '{name}' of {operation.method} {operation.path_template} "
+                "has no value"
+            )
+        spec = declared.get((name, "path")) or _default_spec(name, "path")
+        return serialize_path(spec, path_values[name], allow_reserved=path_allow_reserved)
+
+    path = _TEMPLATE_VARIABLE.sub(fill, operation.path_template)
+    if "." in path:
+        # A value that makes a whole segment "." or ".." is data, not a dot-segment:
+        # encoded, so the client's URL normalization does not resolve it away.
+        path = "/".join(_DOT_SEGMENTS.get(s, s) for s in path.split("/"))
+    for name, value in credentials.query:
+        query.append(f"{quote(name, safe='')}={quote(value, safe='')}")
+    for name, value in credentials.cookies:
+        cookies.append(f"{name}={value}")
+    headers.update(credentials.headers)
+    if cookies:
+        headers["Cookie"] = "; ".join(cookies)
+    url = base_url + path + ("?" + "&".join(query) if query else "")
+    encoded: bytes | None = None
+    if has_body:
+        media = content_type
+        if media is None and len(operation.request_media_types) == 1:
+            media = operation.request_media_types[0]
+        rules = _encoding_for(
+            operation.request_encodings, (media or "").split(";", 1)[0].strip().lower()
+        )
+        encoded, media = encode_body(body, media, rules)
+        if media is not None and encoded is not None:
+            headers.setdefault("Content-Type", media)
+            if media.lower().startswith("multipart/"):
+                headers["Content-Type"] = media
+    return HttpRequest(
+        method=operation.method,
+        url=url,
+        headers=headers,
+        body=encoded,
+        body_value=body if has_body else None,
+        path_values=path_values,
+        query_values=query_values,
+        credential_headers=frozenset(credentials.headers)
+        | (frozenset({"Cookie"}) if credentials.cookies else frozenset()),
+        follow_redirects=not declares_redirect(operation),
+    )
+
+
+def declares_redirect(operation: Operation) -> bool:
+    """Whether the operation documents a 3xx answer (then a redirect is its response).
+
+    Reads ``Operation.response_statuses``, the keys of the operation's
+    ``responses`` (``'302'``, ``'3XX'``...).
+    """
+    return any(status.strip()[:1] == "3" for status in operation.response_statuses)

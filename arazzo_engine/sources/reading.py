@@ -1,0 +1,168 @@
+"""Reading the documents a workflow's ``sourceDescriptions`` point at.
+
+A source's ``url`` is resolved against the Arazzo file that names it; the caller
+may point a source elsewhere with ``sources=`` (paths relative to the current
+directory).  Nothing is fetched over the network unless the caller allowed it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import unquote, urlsplit
+
+from arazzo_engine.errors import ConfigurationError, Diagnostic, DocumentError, Location
+from arazzo_engine.load.reader import RawDocument, read_data, read_document
+from arazzo_engine.sources.remote import read_remote
+
+SourceType = Literal["openapi", "arazzo"]
+_SOURCE_TYPES: dict[str, SourceType] = {"openapi": "openapi", "arazzo": "arazzo"}
+
+
+@dataclass(frozen=True)
+class LoadedSource:
+    """One source description's document, read and typed."""
+
+    name: str
+    type: SourceType
+    url: str
+    """The ``url`` as the Arazzo document wrote it."""
+    location: str
+    """Where it was actually read from: an absolute path or a URL."""
+    document: RawDocument
+
+
+def _is_remote(url: str) -> bool:
+    return urlsplit(url).scheme in ("http", "https")
+
+
+def resolve_source_location(url: str, base_file: Path) -> str:
+    """Resolve a source ``url`` against the folder of the Arazzo file naming it."""
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https"):
+        return url
+    if parts.scheme and len(parts.scheme) > 1:
+        return url
+    path = Path(unquote(parts.path))
+    return str(path if path.is_absolute() else (base_file.parent / path).resolve())
+
+
+def sniff_type(data: Mapping[str, Any]) -> SourceType | None:
+    """Tell an OpenAPI description from an Arazzo document by its root field."""
+    if "openapi" in data or "swagger" in data:
+        return "openapi"
+    if "arazzo" in data:
+        return "arazzo"
+    return None
+
+
+def load_source(
+    *,
+    name: str,
+    url: str,
+    declared_type: str | None,
+    referring: RawDocument,
+    pointer: str,
+    override: str | None,
+    allow_remote: bool,
+) -> LoadedSource | Diagnostic:
+    """Read one source description; a problem comes back as a located diagnostic."""
+    where = referring.locate(pointer)
+    if override is not None:
+        location = str(Path(override).resolve())
+        how = f"the path given for it with sources= ({override!r})"
+    else:
+        location = resolve_source_location(url, referring.path)
+        how = f"its url {url!r}"
+    hint = (
+        f"point it elsewhere with Engine.load(..., sources={{{name!r}: PATH}})"
+        f" or --source {name}=PATH"
+    )
+    scheme = urlsplit(location).scheme
+    if len(scheme) > 1 and scheme not in ("http", "https"):
+        return Diagnostic(
+            "error",
+            "source-scheme",
+            f"source description '{name}' has url {location!r}: the scheme '{scheme}' is not "
+            f"supported (only relative or absolute paths, and http(s) with allow_remote=True); "
+            f"{hint}",
+            where,
+        )
+    if _is_remote(location):
+        if not allow_remote:
+            return Diagnostic(
+                "error",
+                "source-remote",
+                f"source description '{name}' is remote ({location}) and remote loading is "
+                f"off; pass allow_remote=True, or {hint}",
+                where,
+            )
+        try:
+            document = read_remote(location, with_positions=declared_type == "arazzo")
+        except DocumentError as error:
+            return Diagnostic(
+                "error",
+                "source-unreadable",
+                f"source description '{name}' cannot be read: {error}; {hint}",
+                where,
+            )
+        return _typed(name, url, location, declared_type, document, where)
+    try:
+        # OpenAPI descriptions are read fast, without positions (nothing reports
+        # their lines); an Arazzo document keeps them for its own diagnostics.
+        document = (read_document if declared_type == "arazzo" else read_data)(location)
+        if declared_type != "arazzo" and sniff_type(document.data) == "arazzo":
+            document = read_document(location)
+    except DocumentError as error:
+        if not Path(location).exists():
+            message = (
+                f"source description '{name}' cannot be read: {how} resolves to "
+                f"{location}, which does not exist; {hint}"
+            )
+        else:
+            message = f"source description '{name}' ({location}) cannot be read: {error}"
+        return Diagnostic("error", "source-unreadable", message, where)
+    return _typed(name, url, location, declared_type, document, where)
+
+
+def _typed(
+    name: str,
+    url: str,
+    location: str,
+    declared_type: str | None,
+    document: RawDocument,
+    where: Location,
+) -> LoadedSource | Diagnostic:
+    """The loaded source, once its declared type agrees with what it is."""
+    found = sniff_type(document.data)
+    if declared_type is not None and found is not None and declared_type != found:
+        return Diagnostic(
+            "error",
+            "source-type",
+            f"source description '{name}' is declared type '{declared_type}' but "
+            f"{location} is an {found} document",
+            where,
+        )
+    source_type = found or _SOURCE_TYPES.get(declared_type or "")
+    if source_type is None:
+        return Diagnostic(
+            "error",
+            "source-type",
+            f"source description '{name}' ({location}) is neither an OpenAPI nor an "
+            "Arazzo document (no 'openapi', 'swagger' or 'arazzo' field at its root)",
+            where,
+        )
+    return LoadedSource(name=name, type=source_type, url=url, location=location, document=document)
+
+
+def check_override_names(kind: str, given: Mapping[str, Any], known: list[str]) -> None:
+    """Reject an override that names something the document does not have."""
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        valid = ", ".join(repr(k) for k in known) or "none"
+        names = ", ".join(repr(u) for u in unknown)
+        raise ConfigurationError(
+            f"{kind}= names {names}, which the document does not have; valid names: {valid}"
+        )

@@ -1,0 +1,70 @@
+"""Fetching a remote source description, only when the caller allowed it.
+
+Documents may come from untrusted authors, so a fetch is bounded: http(s)
+only, at most ``MAX_REMOTE_BYTES``, and ``REMOTE_SECONDS`` from the request
+to the last byte.  ``$ref`` s inside a remote description that point at other
+remote files are not followed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+import time
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
+
+import requests
+
+from arazzo_engine.errors import DocumentError
+from arazzo_engine.load.reader import RawDocument, read_data, read_document
+
+MAX_REMOTE_BYTES = 20 * 1024 * 1024
+REMOTE_SECONDS = 30.0
+
+
+def fetch(url: str) -> bytes:
+    """The body at ``url``; DocumentError says why when it cannot be had in bounds."""
+    started = time.monotonic()
+    try:
+        with requests.get(url, stream=True, timeout=(10.0, 10.0)) as response:
+            if urlsplit(response.url).scheme not in ("http", "https"):
+                raise DocumentError(f"{url} redirected to a non-HTTP location")
+            if response.status_code != 200:
+                raise DocumentError(f"fetching {url} answered HTTP {response.status_code}")
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > MAX_REMOTE_BYTES:
+                raise DocumentError(
+                    f"{url} is {declared} bytes; remote descriptions are limited to "
+                    f"{MAX_REMOTE_BYTES} bytes"
+                )
+            parts: list[bytes] = []
+            size = 0
+            for chunk in response.iter_content(chunk_size=65536):
+                size += len(chunk)
+                if size > MAX_REMOTE_BYTES:
+                    raise DocumentError(
+                        f"{url} is larger than the {MAX_REMOTE_BYTES} bytes remote "
+                        "descriptions are limited to"
+                    )
+                if time.monotonic() - started > REMOTE_SECONDS:
+                    raise DocumentError(f"{url} did not arrive within {REMOTE_SECONDS:g} s")
+                parts.append(chunk)
+            return b"".join(parts)
+    except requests.RequestException as error:
+        raise DocumentError(f"fetching {url} failed: {error}") from None
+
+
+def read_remote(url: str, *, with_positions: bool) -> RawDocument:
+    """Fetch and parse a remote document; messages name the URL, not a temporary file."""
+    content = fetch(url)
+    suffix = PurePosixPath(urlsplit(url).path).suffix.lower()
+    suffix = suffix if suffix in (".json", ".yaml", ".yml") else ".yaml"
+    with tempfile.TemporaryDirectory(prefix="arazzo-remote-") as folder:
+        path = Path(folder, "description" + suffix)
+        path.write_bytes(content)
+        try:
+            document = (read_document if with_positions else read_data)(path)
+        except DocumentError as error:
+            raise DocumentError(str(error).replace(str(path), url)) from None
+    return dataclasses.replace(document, file=url)
