@@ -14,6 +14,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
 demo: $(STAMP)
 	$(BIN)/python fixtures/fal/demo.py
 
@@ -36,7 +42,7 @@ test: lint typecheck unit docs
 
 # Benchmarks are run by hand, never as timed tests: each prints its figures and
 # the ratio to its baseline measured in the same run.
-bench: $(STAMP)
+bench: $(BENCH_STAMP)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
