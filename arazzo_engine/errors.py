@@ -12,7 +12,10 @@ caller can catch one class and know nothing else escapes by design::
     ├── InputValidationError     inputs break the workflow's `inputs` schema
     ├── EvaluationError          an expression cannot be evaluated at run time
     ├── RequestBuildError        a step's HTTP request cannot be built
-    └── StreamError              an event stream ends or breaks mid-event
+    ├── StreamError              an event stream ends or breaks mid-event
+    ├── CriterionCompileError    a criterion cannot be compiled (.field says which field)
+    └── CriterionSyntaxError     a jsonpath or xpath condition (or its version) does not
+                                 parse (also a ValueError)
 
 Messages name what they are about: the file, the JSON pointer or line:column,
 and what was expected.  No message ever holds a credential value.
@@ -144,3 +147,35 @@ class RequestBuildError(ArazzoError):
 
 class StreamError(ArazzoError):
     """An event stream broke or ended in the middle of an event."""
+
+
+class CriterionCompileError(ArazzoError):
+    """A criterion cannot be compiled; ``reason`` says why, ``field`` which field.
+
+    The run plan reports it as a located ``criterion`` diagnostic at
+    ``<criterion pointer>/<field>``.
+    """
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
+
+
+class CriterionSyntaxError(ArazzoError, ValueError):
+    """A ``jsonpath`` or ``xpath`` condition (or its version) cannot be compiled.
+
+    ``str()`` is a plain sentence quoting the condition, with the 1-based column
+    (counted from the start of the condition) when it is known.  Also a
+    :class:`ValueError`, as it was before it joined this tree.
+    """
+
+    def __init__(
+        self, language: str, condition: str, reason: str, column: int | None = None
+    ) -> None:
+        self.language = language
+        self.condition = condition
+        self.reason = reason
+        self.column = column
+        where = f" at column {column}" if column is not None else ""
+        super().__init__(f"the {language} condition {condition!r} is not valid: {reason}{where}")

@@ -180,11 +180,12 @@ class CriterionEvaluated(Event):
     """One criterion judged.
 
     ``where`` is ``"successCriteria"``, ``"onSuccess <name>"`` or ``"onFailure <name>"``.
-    ``kind`` is ``simple``, ``regex``, ``jsonpath``, ``xpath``, or ``default`` for
-    the 2xx rule of a step without ``successCriteria``.  ``terms`` lists every
-    comparison a ``simple`` condition evaluated, with both sides' values (a
-    short-circuited side does not appear); for the other kinds one term holds
-    the ``context`` and its value.  ``problem`` says why evaluating failed.
+    ``kind`` is the criterion's ``type`` (``simple``, ``regex``, ``jsonpath``,
+    ``xpath`` or a registered kind's name), or ``default`` for the 2xx rule of a
+    step without ``successCriteria``.  ``terms`` lists every comparison a
+    ``simple`` condition evaluated, with both sides' values (a short-circuited
+    side does not appear); for kinds that judge a ``context`` one term holds the
+    ``context`` and its value.  ``problem`` says why evaluating failed.
     """
 
     workflow_id: str

@@ -43,7 +43,6 @@ __all__ = [
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 """The shared empty read-only mapping."""
 
-CriterionType = Literal["simple", "regex", "jsonpath", "xpath"]
 SuccessActionType = Literal["end", "goto"]
 FailureActionType = Literal["end", "goto", "retry"]
 TargetKind = Literal["operationId", "operationPath", "workflowId"]
@@ -91,7 +90,7 @@ class ReusableObject(ArazzoObject):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CriterionExpressionType(ArazzoObject):
     type: str
-    """``jsonpath`` or ``xpath``."""
+    """A criterion kind that has versions: ``jsonpath`` or ``xpath``."""
     version: str
 
 
@@ -99,8 +98,9 @@ class CriterionExpressionType(ArazzoObject):
 class Criterion(ArazzoObject):
     condition: str
     context: str | None = None
-    type: CriterionType = "simple"
-    """The dialect, also when written as a Criterion Expression Type object."""
+    type: str = "simple"
+    """The criterion kind (``simple``, ``regex``, ``jsonpath``, ``xpath``, or a registered
+    one), also when written as a Criterion Expression Type object."""
     version: str | None = None
     """The dialect version of the object form (``draft-goessner-dispatch-jsonpath-00``...)."""
     expression_type: CriterionExpressionType | None = None

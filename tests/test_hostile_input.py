@@ -489,17 +489,21 @@ def test_credentials_never_show_in_the_command_line_output(folder: Path, as_json
 
 
 def test_criteria_texts_and_contexts_are_bounded() -> None:
-    from arazzo_engine.criteria import compiled as criteria
+    from arazzo_engine.criteria import CriterionCompileError, compile_criterion
+    from arazzo_engine.criteria.jsonpath import MAX_QUERY_LENGTH
+    from arazzo_engine.criteria.regex import MAX_REGEX_PATTERN
+    from arazzo_engine.criteria.xpath import MAX_QUERY_LENGTH as MAX_XPATH_LENGTH
     from arazzo_engine.model import Criterion
 
-    long_query = "$.a" + "[0]" * criteria.MAX_QUERY_LENGTH
-    with pytest.raises(criteria.CriterionCompileError, match="the limit is"):
-        criteria.compile_criterion(
+    long_query = "$.a" + "[0]" * MAX_QUERY_LENGTH
+    with pytest.raises(CriterionCompileError, match="the limit is"):
+        compile_criterion(
             Criterion(condition=long_query, context="$response.body", type="jsonpath")
         )
-    with pytest.raises(criteria.CriterionCompileError, match="the limit is"):
-        criteria.compile_criterion(
-            Criterion(
-                condition="a" * (criteria.MAX_REGEX_PATTERN + 1), context="$url", type="regex"
-            )
+    long_xpath = "/a" + "/b" * MAX_XPATH_LENGTH
+    with pytest.raises(CriterionCompileError, match="the limit is"):
+        compile_criterion(Criterion(condition=long_xpath, context="$response.body", type="xpath"))
+    with pytest.raises(CriterionCompileError, match="the limit is"):
+        compile_criterion(
+            Criterion(condition="a" * (MAX_REGEX_PATTERN + 1), context="$url", type="regex")
         )

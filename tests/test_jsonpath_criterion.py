@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from arazzo_engine.criteria.jsonpath import GOESSNER, CriterionSyntaxError, JsonPathCondition
+from arazzo_engine.criteria.jsonpath import GOESSNER, JsonPathCondition
+from arazzo_engine.errors import ArazzoError, CriterionSyntaxError
 
 RFC = None
 BOTH = pytest.mark.parametrize("version", [RFC, GOESSNER], ids=["rfc9535", "goessner"])
@@ -61,7 +62,7 @@ def test_unknown_version_lists_the_known_ones() -> None:
     assert GOESSNER in str(error)
     assert "'$.a'" in str(error)
     assert error.column is None
-    assert isinstance(error, ValueError)
+    assert isinstance(error, ValueError) and isinstance(error, ArazzoError)
 
 
 # ------------------------------------------------------------------ pass rule

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from arazzo_engine.criteria.jsonpath import CriterionSyntaxError
 from arazzo_engine.criteria.xpath import XPathCondition, parse_xml
+from arazzo_engine.errors import CriterionSyntaxError
 
 PETS = '<pets><pet id="1">Rex</pet><pet id="2">Tom</pet></pets>'
 ALL_VERSIONS = [None, "xpath-31", "xpath-30", "xpath-20", "xpath-10"]

@@ -10,7 +10,15 @@ Dialects
   regular expressions, the ``len`` extension ...).  Warnings that
   ``jsonpath-ng`` raises about its own deprecated syntax are silenced.
 
-Any other version is a :class:`CriterionSyntaxError` naming the known ones.
+Both libraries are imported on the first ``jsonpath`` criterion compiled
+(:mod:`arazzo_engine.criteria._jsonpath_dialects`, which also says which of
+their versions it was tested with).
+
+Any other version is a :class:`~arazzo_engine.errors.CriterionSyntaxError`
+naming the known ones.  :data:`VERSIONS` is the one table of versions: the
+model builder warns about a version the document's Arazzo version does not
+allow, and this module evaluates every version in it.
+
 Conditions are compiled once, when the criterion is built; leading and
 trailing whitespace around the whole condition is ignored.
 
@@ -82,517 +90,65 @@ types is false.
 
 Errors
 ------
-A query or comparison that does not parse raises :class:`CriterionSyntaxError`
-(a :class:`ValueError`) at construction, quoting the condition with the column.
-:meth:`JsonPathCondition.test` raises :class:`ValueError` with a reason when the
-condition cannot be evaluated; the caller reports it as a failed criterion.
+A query or comparison that does not parse raises
+:class:`~arazzo_engine.errors.CriterionSyntaxError` at construction, quoting
+the condition with the column; the kind reports it as a ``criterion`` error at
+load.  :meth:`JsonPathCondition.test` raises :class:`ValueError` with a reason
+when the condition cannot be evaluated; the criterion then fails with that reason.
+
+Bounds
+------
+A condition longer than ``MAX_QUERY_LENGTH`` characters is refused at load.
 """
 
 from __future__ import annotations
 
-import json
-import re
-import warnings
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
+from functools import lru_cache
 from typing import Any, Final
 
-from jsonpath import JSONPath, JSONPathEnvironment, JSONPathError, function_extensions
-from jsonpath.match import NodeList
-from jsonpath.segments import JSONPathChildSegment
-from jsonpath.selectors import Filter as RfcFilter
-from jsonpath_ng.exceptions import JSONPathError as GoessnerError
-from jsonpath_ng.ext.filter import Filter as GoessnerFilter
-from jsonpath_ng.ext.parser import parse as goessner_parse
-from jsonpath_ng.jsonpath import Child, DatumInContext, Root
+from arazzo_engine.criteria._jsonpath_comparison import (
+    EvaluationError,
+    FormError,
+    FormParser,
+    Nodes,
+    QueryError,
+    judge_tree,
+)
+from arazzo_engine.criteria.kind import ContextKind, ExpressionVersion, Verdict, check_length
+from arazzo_engine.errors import CriterionSyntaxError
+from arazzo_engine.model import Criterion
 
-# The comparison rules of simple conditions (==, !=, <, <=, >, >=).
-from arazzo_engine.expressions.evaluate import compare as simple_compare
-
-__all__ = ["GOESSNER", "KNOWN_VERSIONS", "CriterionSyntaxError", "JsonPathCondition"]
+__all__ = [
+    "GOESSNER",
+    "KNOWN_VERSIONS",
+    "MAX_QUERY_LENGTH",
+    "VERSIONS",
+    "JsonPathCondition",
+    "JsonPathKind",
+]
 
 GOESSNER: Final = "draft-goessner-dispatch-jsonpath-00"
-KNOWN_VERSIONS: Final = (GOESSNER,)
-
-
-class CriterionSyntaxError(ValueError):
-    """A ``jsonpath`` or ``xpath`` condition (or its version) cannot be compiled.
-
-    ``str()`` is a plain sentence quoting the condition, with the 1-based column
-    (counted from the start of the condition) when it is known.
-    """
-
-    def __init__(
-        self, language: str, condition: str, reason: str, column: int | None = None
-    ) -> None:
-        self.language = language
-        self.condition = condition
-        self.reason = reason
-        self.column = column
-        where = f" at column {column}" if column is not None else ""
-        super().__init__(f"the {language} condition {condition!r} is not valid: {reason}{where}")
-
-
-class _EvaluationError(ValueError):
-    """A reason of ours for a condition that cannot be evaluated."""
-
-
-Nodes = Callable[[Any], list[Any]]  # the values of a query's node list
-
-
-class _QueryError(Exception):
-    """A query does not compile: reason and 0-based offset inside the query."""
-
-    def __init__(self, reason: str, offset: int | None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.offset = offset
-
-
-# ------------------------------------------------------------------ RFC 9535
-
-
-class _RfcEnvironment(JSONPathEnvironment):
-    """Strict RFC 9535 with thread-safe regex caches for ``match`` / ``search``."""
-
-    def setup_function_extensions(self) -> None:
-        super().setup_function_extensions()
-        self.function_extensions["match"] = function_extensions.Match(thread_safe=True)
-        self.function_extensions["search"] = function_extensions.Search(thread_safe=True)
-
-
-class _ElementCount(function_extensions.Count):
-    """``count()`` for the root filter rule: one array node counts its elements."""
-
-    def __call__(self, node_list: NodeList) -> int:
-        if len(node_list) == 1 and isinstance(node_list[0].obj, list):
-            return len(node_list[0].obj)
-        return len(node_list)
-
-
-class _RootFilterEnvironment(_RfcEnvironment):
-    """The environment of queries compiled for the root filter rule."""
-
-    def setup_function_extensions(self) -> None:
-        super().setup_function_extensions()
-        self.function_extensions["count"] = _ElementCount()
-
-
-_RFC_ENV: Final = _RfcEnvironment(strict=True)
-_ROOT_FILTER_ENV: Final = _RootFilterEnvironment(strict=True)
-
-
-def _rfc_path(env: JSONPathEnvironment, text: str) -> JSONPath:
-    try:
-        path = env.compile(text)
-    except JSONPathError as error:
-        token = error.token
-        offset = token.index if token is not None else None
-        raise _QueryError(str(error).splitlines()[0], offset) from None
-    if not isinstance(path, JSONPath):  # unions / intersections: not RFC 9535
-        raise _QueryError("this is not a single RFC 9535 query", None)
-    return path
-
-
-def _compile_rfc(text: str) -> Nodes:
-    path = _rfc_path(_RFC_ENV, text)
-    segments = path.segments
-    first = segments[0] if segments else None
-    filters_root = (
-        isinstance(first, JSONPathChildSegment)
-        and bool(first.selectors)
-        and all(isinstance(selector, RfcFilter) for selector in first.selectors)
-    )
-    wrapped = None
-    if filters_root:
-        # ``pseudo_root`` applies the segments to ``[context]``, ``$`` still the context.
-        root_filter = _rfc_path(_ROOT_FILTER_ENV, text)
-        wrapped = JSONPath(env=_ROOT_FILTER_ENV, segments=root_filter.segments, pseudo_root=True)
-
-    def nodes(value: Any) -> list[Any]:
-        if isinstance(value, str):  # a JSON string has no children
-            return [] if segments else [value]
-        if wrapped is not None and isinstance(value, Mapping):
-            return wrapped.findall(value)
-        return path.findall(value)
-
-    return nodes
-
-
-# ------------------------------------------------------------------ Goessner
-
-_GOESSNER_POSITION = re.compile(r"Parse error at \d+:(\d+) near token (.*?) \((.+)\)$")
-_GOESSNER_CHARACTER = re.compile(r"Error on line \d+, col (\d+): Unexpected character: (.)")
-
-
-class _WrappedRoot(Root):
-    """``$`` yielding ``[context]`` for the root filter rule (``$`` inside stays the context)."""
-
-    def find(self, data: DatumInContext | Any) -> list[DatumInContext]:
-        top = DatumInContext.wrap(data)
-        return [DatumInContext([top.value], path=Root(), context=top)]
-
-
-def _root_child(path: Any) -> Any:
-    """The ``Child`` node applied directly to ``$``, or ``None``."""
-    while isinstance(path, Child):
-        if isinstance(path.left, Root):
-            return path
-        path = path.left
-    return None
-
-
-def _goessner_error(error: Exception) -> _QueryError:
-    message = str(error).strip()
-    if match := _GOESSNER_POSITION.match(message):
-        return _QueryError(f"unexpected {match.group(2)!r}", int(match.group(1)))
-    if match := _GOESSNER_CHARACTER.match(message):
-        return _QueryError(f"unexpected character {match.group(2)!r}", int(match.group(1)))
-    if message.startswith("Parse error near the end"):
-        return _QueryError("the query ends too early", None)
-    if message.startswith("Unexpected EOF in string literal"):
-        return _QueryError("a quoted name or string is not closed", None)
-    return _QueryError(message, None)
-
-
-def _parse_goessner(text: str) -> Any:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        try:
-            return goessner_parse(text)
-        except (GoessnerError, ValueError, TypeError) as error:
-            raise _goessner_error(error) from None
-
-
-def _compile_goessner(text: str) -> Nodes:
-    path = _parse_goessner(text)
-    wrapped = None
-    if isinstance(getattr(_root_child(path), "right", None), GoessnerFilter):
-        wrapped = _parse_goessner(text)  # a private copy to rewire
-        _root_child(wrapped).left = _WrappedRoot()
-
-    def nodes(value: Any) -> list[Any]:
-        target = wrapped if wrapped is not None and isinstance(value, Mapping) else path
-        return [match.value for match in target.find(value)]
-
-    return nodes
-
-
-# ------------------------------------------------------------------ dialects
+VERSIONS: Final = (ExpressionVersion(GOESSNER, "Goessner JSONPath", arazzo="1.0"),)
+"""The versions a Criterion Expression Type may name; no version means RFC 9535."""
+KNOWN_VERSIONS: Final = tuple(version.name for version in VERSIONS)
+MAX_QUERY_LENGTH: Final = 4_000
+"""The longest JSONPath condition compiled."""
 
 
 def _compiler(language: str, condition: str, version: str | None) -> Callable[[str], Nodes]:
+    from arazzo_engine.criteria import _jsonpath_dialects as dialects  # heavy: on first use
+
     if version is None:
-        return _compile_rfc
+        return dialects.compile_rfc9535
     if version == GOESSNER:
-        return _compile_goessner
+        return dialects.compile_goessner
     known = ", ".join(KNOWN_VERSIONS)
     raise CriterionSyntaxError(
         language,
         condition,
         f"unknown JSONPath version {version!r} (known: {known}; give no version for RFC 9535)",
     )
-
-
-# ------------------------------------------------------------------ comparison form
-
-
-class _Nothing:
-    """The value of a query that selects no node."""
-
-    def __repr__(self) -> str:
-        return "nothing"
-
-
-NOTHING: Final = _Nothing()
-
-
-@dataclass(frozen=True, slots=True)
-class _Query:
-    text: str
-    nodes: Nodes
-
-    def value(self, context: Any) -> Any:
-        found = self.nodes(context)
-        if not found:
-            return NOTHING
-        if len(found) > 1:
-            raise _EvaluationError(
-                f"the query {self.text} selects {len(found)} nodes; a query in a "
-                "comparison must select at most one node"
-            )
-        return found[0]
-
-
-@dataclass(frozen=True, slots=True)
-class _Literal:
-    value: Any
-
-
-@dataclass(frozen=True, slots=True)
-class _Compare:
-    op: str
-    left: _Query
-    right: _Query | _Literal
-
-
-@dataclass(frozen=True, slots=True)
-class _And:
-    operands: tuple[_Bool, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class _Or:
-    operands: tuple[_Bool, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class _Not:
-    operand: _Bool
-
-
-_Bool = _Compare | _And | _Or | _Not
-
-
-def _compare(op: str, left: Any, right: Any) -> bool:
-    # A query that selects nothing is an absent value, which the engine treats
-    # as null everywhere: `$.access_token != null` is false when there is none.
-    return simple_compare(
-        op, None if left is NOTHING else left, None if right is NOTHING else right
-    )
-
-
-def _judge(node: _Bool, context: Any) -> bool:
-    if isinstance(node, _Compare):
-        right = node.right
-        other = right.value(context) if isinstance(right, _Query) else right.value
-        return _compare(node.op, node.left.value(context), other)
-    if isinstance(node, _And):
-        return all(_judge(operand, context) for operand in node.operands)
-    if isinstance(node, _Or):
-        return any(_judge(operand, context) for operand in node.operands)
-    return not _judge(node.operand, context)
-
-
-class _FormError(Exception):
-    """The comparison form does not parse: reason and 0-based offset."""
-
-    def __init__(self, reason: str, offset: int | None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.offset = offset
-
-
-_TOKEN = re.compile(
-    r"""
-      (?P<ws>\s+)
-    | (?P<op>==|!=|<=|>=|<|>)
-    | (?P<and>&&)
-    | (?P<or>\|\|)
-    | (?P<not>!)
-    | (?P<lpar>\()
-    | (?P<rpar>\))
-    | (?P<sq>'(?:[^']|'')*')
-    | (?P<dq>"(?:[^"\\]|\\.)*")
-    | (?P<number>-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)(?![\w.])
-    | (?P<word>true|false|null)(?![\w$])
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-_NAME = re.compile(r"[\w-]+")
-_MISTAKES = {
-    "=": "'=' is not an operator; use '==' to compare",
-    "&": "'&' is not an operator; use '&&'",
-    "|": "'|' is not an operator; use '||'",
-    "'": "this string has no closing quote (write '' for a quote inside it)",
-    '"': 'this string has no closing quote (write \\" for a quote inside it)',
-}
-
-
-def _skip_brackets(text: str, start: int) -> int:
-    """The index after the ``]`` closing the ``[`` at ``start``."""
-    closing = {"[": "]", "(": ")"}
-    stack: list[str] = []
-    i = start
-    while i < len(text):
-        char = text[i]
-        if char in "'\"":
-            end = i + 1
-            while end < len(text) and text[end] != char:
-                end += 2 if text[end] == "\\" else 1
-            if end >= len(text):
-                raise _FormError("a string inside this query has no closing quote", i)
-            i = end
-        elif char in closing:
-            stack.append(closing[char])
-        elif char in ")]":
-            if not stack or stack.pop() != char:
-                raise _FormError(f"unexpected {char!r} inside this query", i)
-            if not stack:
-                return i + 1
-        i += 1
-    raise _FormError("the '[' here is not closed", start)
-
-
-def _scan_query(text: str, start: int) -> int:
-    """The end of the query starting with ``$`` at ``start``."""
-    i = start + 1
-    while i < len(text):
-        if text[i] == "[":
-            i = _skip_brackets(text, i)
-            continue
-        if text[i] != ".":
-            break
-        dots = 2 if text.startswith("..", i) else 1
-        j = i + dots
-        following = text[j : j + 1]
-        if following == "*":
-            i = j + 1
-        elif following == "[" and dots == 2:
-            i = j
-        elif following == "`" and dots == 1 and (close := text.find("`", j + 1)) > 0:
-            i = close + 1
-        elif match := _NAME.match(text, j):
-            i = match.end()
-        else:
-            raise _FormError(f"expected a member name or '*' after {'.' * dots!r}", j)
-    return i
-
-
-_Token = tuple[str, str, int]  # kind, text, 0-based offset
-
-
-def _tokenize(text: str) -> list[_Token]:
-    tokens: list[_Token] = []
-    i = 0
-    while i < len(text):
-        if text[i] == "$":
-            end = _scan_query(text, i)
-            tokens.append(("query", text[i:end], i))
-            i = end
-            continue
-        match = _TOKEN.match(text, i)
-        if match is None or match.lastgroup is None:
-            if word := _NAME.match(text, i):
-                raise _FormError(
-                    f"expected a JSONPath query starting with '$', found {word.group()!r}", i
-                )
-            char = text[i]
-            raise _FormError(_MISTAKES.get(char, f"unexpected {char!r}"), i)
-        if match.lastgroup != "ws":
-            tokens.append((match.lastgroup, match.group(), i))
-        i = match.end()
-    return tokens
-
-
-class _FormParser:
-    """Recursive descent over the tokens of the comparison form."""
-
-    def __init__(self, text: str, compile_query: Callable[[str], Nodes]) -> None:
-        self.text = text
-        self.tokens = _tokenize(text)
-        self.pos = 0
-        self.compile_query = compile_query
-
-    def peek(self) -> _Token | None:
-        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
-
-    def fail(self, expected: str) -> _FormError:
-        token = self.peek()
-        if token is None:
-            return _FormError(
-                f"expected {expected}, found the end of the condition", len(self.text)
-            )
-        return _FormError(f"expected {expected}, found {token[1]!r}", token[2])
-
-    def parse(self) -> _Bool:
-        node = self.parse_or()
-        if self.peek() is not None:
-            raise self.fail("'&&', '||' or the end of the condition")
-        return node
-
-    def parse_or(self) -> _Bool:
-        operands = [self.parse_and()]
-        while (token := self.peek()) is not None and token[0] == "or":
-            self.pos += 1
-            operands.append(self.parse_and())
-        return operands[0] if len(operands) == 1 else _Or(tuple(operands))
-
-    def parse_and(self) -> _Bool:
-        operands = [self.parse_unary()]
-        while (token := self.peek()) is not None and token[0] == "and":
-            self.pos += 1
-            operands.append(self.parse_unary())
-        return operands[0] if len(operands) == 1 else _And(tuple(operands))
-
-    def parse_unary(self) -> _Bool:
-        token = self.peek()
-        if token is not None and token[0] == "not":
-            self.pos += 1
-            following = self.peek()
-            if following is None or following[0] != "lpar":
-                raise self.fail("'(' after '!' (write !( ... ))")
-            return _Not(self.parse_group())
-        if token is not None and token[0] == "lpar":
-            return self.parse_group()
-        return self.parse_comparison()
-
-    def parse_group(self) -> _Bool:
-        self.pos += 1  # '('
-        node = self.parse_or()
-        token = self.peek()
-        if token is None or token[0] != "rpar":
-            raise self.fail("')'")
-        self.pos += 1
-        return node
-
-    def parse_comparison(self) -> _Compare:
-        token = self.peek()
-        if token is None or token[0] != "query":
-            raise self.fail("a JSONPath query starting with '$'")
-        self.pos += 1
-        left = self.query(token)
-        op = self.peek()
-        if op is None or op[0] != "op":
-            raise self.fail("a comparison operator (==, !=, <, <=, >, >=) after the query")
-        self.pos += 1
-        right = self.peek()
-        if right is None:
-            raise self.fail("a query or a literal after the operator")
-        self.pos += 1
-        if right[0] == "query":
-            return _Compare(op[1], left, self.query(right))
-        return _Compare(op[1], left, _Literal(self.literal(right)))
-
-    def query(self, token: _Token) -> _Query:
-        try:
-            return _Query(token[1], self.compile_query(token[1]))
-        except _QueryError as error:
-            offset = None if error.offset is None else token[2] + error.offset
-            raise _FormError(f"in the query {token[1]}: {error.reason}", offset) from None
-
-    def literal(self, token: _Token) -> Any:
-        kind, text, offset = token
-        if kind == "word":
-            return {"true": True, "false": False, "null": None}[text]
-        if kind == "number":
-            return json.loads(text)
-        if kind == "sq":
-            return text[1:-1].replace("''", "'")
-        if kind == "dq":
-            try:
-                return json.loads(text)
-            except json.JSONDecodeError:
-                raise _FormError(
-                    'invalid escape in a double-quoted string (JSON escapes only: \\" \\\\ '
-                    "\\/ \\b \\f \\n \\r \\t \\u plus four hex digits)",
-                    offset,
-                ) from None
-        self.pos -= 1
-        raise self.fail("a query, true, false, null, a number or a quoted string")
-
-
-# ------------------------------------------------------------------ the condition
 
 
 class JsonPathCondition:
@@ -614,26 +170,26 @@ class JsonPathCondition:
 
         if not text:
             raise syntax_error("the condition is empty", None)
-        query_error: _QueryError | None = None
+        query_error: QueryError | None = None
         if text.startswith("$"):
             try:
                 nodes = compile_query(text)
-            except _QueryError as error:
+            except QueryError as error:
                 query_error = error
             else:
                 self.form = "query"
                 self._judge: Callable[[Any], bool] = lambda value: bool(nodes(value))
                 return
         try:
-            parser = _FormParser(text, compile_query)
+            parser = FormParser(text, compile_query)
             single_query = len(parser.tokens) == 1 and parser.tokens[0][0] == "query"
             if single_query and query_error is not None:  # a plain query that does not compile
                 raise syntax_error(query_error.reason, query_error.offset)
             tree = parser.parse()
-        except _FormError as error:
+        except FormError as error:
             raise syntax_error(error.reason, error.offset) from None
         self.form = "comparison"
-        self._judge = lambda value: _judge(tree, value)
+        self._judge = lambda value: judge_tree(tree, value)
 
     def test(self, value: Any) -> bool:
         """Whether the condition holds on ``value``; :class:`ValueError` when it cannot tell."""
@@ -641,7 +197,7 @@ class JsonPathCondition:
             raise ValueError("the context is binary data, not a JSON value")
         try:
             return self._judge(value)
-        except _EvaluationError:
+        except EvaluationError:
             raise
         except Exception as error:
             reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
@@ -649,3 +205,23 @@ class JsonPathCondition:
 
     def __repr__(self) -> str:
         return f"JsonPathCondition({self.condition!r}, {self.version!r})"
+
+
+@lru_cache(maxsize=1024)
+def _cached_condition(condition: str, version: str | None) -> JsonPathCondition:
+    """Compiled once per text: documents repeat the same query on many steps."""
+    return JsonPathCondition(condition, version)
+
+
+class JsonPathKind(ContextKind[JsonPathCondition]):
+    """``type: jsonpath``: a JSONPath query (or comparison form) on the context's JSON value."""
+
+    name = "jsonpath"
+    versions = VERSIONS
+
+    def compile_condition(self, criterion: Criterion) -> JsonPathCondition:
+        check_length(criterion.condition, MAX_QUERY_LENGTH, f"the {self.name} condition")
+        return _cached_condition(criterion.condition, criterion.version)
+
+    def judge_value(self, condition: JsonPathCondition, value: Any) -> Verdict:
+        return condition.test(value), None

@@ -3,13 +3,18 @@
 Versions
 --------
 No ``version`` or ``xpath-31``: XPath 3.1; ``xpath-30``, ``xpath-20``,
-``xpath-10``: XPath 3.0, 2.0 and 1.0.  All are evaluated by ``elementpath``.
-Any other version is a :class:`CriterionSyntaxError` naming the known ones.
+``xpath-10``: XPath 3.0, 2.0 and 1.0.  All are evaluated by ``elementpath``,
+imported on the first ``xpath`` criterion compiled
+(:mod:`arazzo_engine.criteria._xpath_engine`).  Any other version is a
+:class:`~arazzo_engine.errors.CriterionSyntaxError` naming the known ones.
+:data:`VERSIONS` is the one table of versions: Arazzo 1.0 allows ``xpath-30``,
+``xpath-20`` and ``xpath-10``; ``xpath-31`` (which Arazzo 1.1 adds) draws the
+model builder's warning in a 1.0 document and is evaluated all the same.
 
 The condition is parsed once, at construction, so syntax errors and unknown
 functions of the chosen version (``matches()`` in 1.0, ``||`` before 3.0,
-arrays and maps before 3.1) are :class:`CriterionSyntaxError` quoting the
-condition and the column.
+arrays and maps before 3.1) are :class:`~arazzo_engine.errors.CriterionSyntaxError`
+quoting the condition and the column.
 
 Pass rule
 ---------
@@ -49,40 +54,57 @@ exist) keep their meaning whatever the document declares.  A prefix the
 document does not declare makes the evaluation fail with a :class:`ValueError`.
 The expression is re-parsed once for each different set of bindings (and
 cached), since prefixes are resolved when an XPath expression is parsed.
+
+Bounds
+------
+A condition longer than ``MAX_QUERY_LENGTH`` characters is refused at load; a
+context (text or bytes) longer than ``MAX_XML_CONTEXT`` fails the criterion
+without being parsed.  Response bodies are capped by ``max_body_bytes`` before
+that.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from typing import Any, Final
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Final
 from xml.etree import ElementTree
 from xml.parsers import expat
 
-from elementpath import (
-    ElementPathError,
-    XPath1Parser,
-    XPath2Parser,
-    XPathContext,
-    XPathToken,
+from arazzo_engine.criteria.kind import ContextKind, ExpressionVersion, Verdict, check_length
+from arazzo_engine.errors import CriterionSyntaxError
+from arazzo_engine.model import Criterion
+
+if TYPE_CHECKING:
+    from elementpath import XPathToken
+
+__all__ = [
+    "KNOWN_VERSIONS",
+    "MAX_QUERY_LENGTH",
+    "MAX_XML_CONTEXT",
+    "VERSIONS",
+    "XPathCondition",
+    "XPathKind",
+    "parse_xml",
+]
+
+VERSIONS: Final = (
+    ExpressionVersion("xpath-31", "XPath 3.1", arazzo="1.1"),
+    ExpressionVersion("xpath-30", "XPath 3.0", arazzo="1.0"),
+    ExpressionVersion("xpath-20", "XPath 2.0", arazzo="1.0"),
+    ExpressionVersion("xpath-10", "XPath 1.0", arazzo="1.0"),
 )
-from elementpath.xpath30 import XPath30Parser
-from elementpath.xpath31 import XPath31Parser
-
-from arazzo_engine.criteria.jsonpath import CriterionSyntaxError
-
-__all__ = ["KNOWN_VERSIONS", "XPathCondition", "parse_xml"]
-
-_Parser = type[XPath1Parser] | type[XPath2Parser]
-
-_VERSIONS: Final[dict[str | None, tuple[str, _Parser]]] = {
-    None: ("3.1", XPath31Parser),
-    "xpath-31": ("3.1", XPath31Parser),
-    "xpath-30": ("3.0", XPath30Parser),
-    "xpath-20": ("2.0", XPath2Parser),
-    "xpath-10": ("1.0", XPath1Parser),
+"""The versions a Criterion Expression Type may name; no version means XPath 3.1."""
+KNOWN_VERSIONS: Final = tuple(version.name for version in VERSIONS)
+_DIALECTS: Final[dict[str | None, str]] = {
+    None: "XPath 3.1",
+    **{version.name: version.dialect for version in VERSIONS},
 }
-KNOWN_VERSIONS: Final = ("xpath-31", "xpath-30", "xpath-20", "xpath-10")
+MAX_QUERY_LENGTH: Final = 4_000
+"""The longest XPath condition compiled."""
+MAX_XML_CONTEXT: Final = 10_000_000
+"""The largest XML text (characters or bytes) an XPath criterion parses."""
 
 # An NCName followed by ':' and a name or '*' (not '::' of an axis): a prefix.
 _PREFIX = re.compile(r"(?<![\w.:-])([A-Za-z_][\w.-]*):(?=[A-Za-z_*])")
@@ -90,23 +112,6 @@ _PLACEHOLDER = "urn:arazzo-engine:unbound-prefix:"
 _CACHE_SIZE: Final = 32
 
 _Key = tuple[str | None, tuple[tuple[str, str], ...]]
-
-
-def _column(condition: str, error: ElementPathError) -> int | None:
-    """The 1-based column, counted from the start of the condition, of an error."""
-    token = error.token
-    if token is None:
-        return None
-    line, column = token.position
-    lines = condition.split("\n")
-    if not 1 <= line <= len(lines):
-        return None
-    return sum(len(text) + 1 for text in lines[: line - 1]) + column
-
-
-def _reason(error: ElementPathError) -> str:
-    message = error.message.strip().rstrip(".")
-    return message[0].lower() + message[1:] if message else str(error)
 
 
 class _Refused(Exception):
@@ -197,8 +202,8 @@ class XPathCondition:
 
     __slots__ = (
         "_cache",
+        "_dialect",
         "_lock",
-        "_parser_class",
         "_predefined",
         "_used_prefixes",
         "condition",
@@ -209,31 +214,35 @@ class XPathCondition:
     def __init__(self, condition: str, version: str | None) -> None:
         self.condition = condition
         self.version = version
-        if version not in _VERSIONS:
+        if version not in _DIALECTS:
             raise CriterionSyntaxError(
                 "XPath",
                 condition,
                 f"unknown XPath version {version!r} (known: {', '.join(KNOWN_VERSIONS)}; "
                 "give no version for XPath 3.1)",
             )
-        self.xpath_version, self._parser_class = _VERSIONS[version]
-        language = f"XPath {self.xpath_version}"
-        self._predefined = frozenset(self._parser_class().namespaces)
+        from arazzo_engine.criteria import _xpath_engine as engine  # heavy: on first use
+
+        self._dialect = _DIALECTS[version]
+        self.xpath_version = self._dialect.removeprefix("XPath ")
+        self._predefined = engine.predefined_prefixes(self._dialect)
         self._used_prefixes = tuple(sorted(set(_PREFIX.findall(condition)) - self._predefined))
         self._cache: dict[_Key, XPathToken] = {}
         self._lock = threading.Lock()
         # Check the syntax now, each prefix bound to a placeholder namespace.
         placeholders = {prefix: _PLACEHOLDER + prefix for prefix in self._used_prefixes}
         try:
-            token = self._parser_class(namespaces=placeholders).parse(condition)
-        except ElementPathError as error:
+            token = engine.parse(self._dialect, condition, placeholders)
+        except engine.XPathParseError as error:
             raise CriterionSyntaxError(
-                language, condition, _reason(error), _column(condition, error)
+                self._dialect, condition, error.reason, error.column
             ) from None
         if not self._used_prefixes:
             self._cache[(None, ())] = token
 
-    def _compiled(self, prefixes: dict[str, str], default: str | None) -> XPathToken:
+    def _token(self, prefixes: dict[str, str], default: str | None) -> XPathToken:
+        from arazzo_engine.criteria import _xpath_engine as engine
+
         bound = tuple(
             (prefix, prefixes[prefix]) for prefix in self._used_prefixes if prefix in prefixes
         )
@@ -245,14 +254,14 @@ class XPathCondition:
         if default is not None:
             namespaces[""] = default
         try:
-            token = self._parser_class(namespaces=namespaces).parse(self.condition)
-        except ElementPathError as error:
-            if error.code is not None and error.code.endswith("XPST0081"):
+            token = engine.parse(self._dialect, self.condition, namespaces)
+        except engine.XPathParseError as error:
+            if error.code is not None and error.code.endswith(engine.UNBOUND_PREFIX):
                 declared = ", ".join(sorted(prefixes)) or "none"
                 raise ValueError(
-                    f"{_reason(error)} in the XML document (its prefixes: {declared})"
+                    f"{error.reason} in the XML document (its prefixes: {declared})"
                 ) from None
-            raise ValueError(f"the XPath condition cannot be compiled: {_reason(error)}") from None
+            raise ValueError(f"the XPath condition cannot be compiled: {error.reason}") from None
         with self._lock:
             if len(self._cache) >= _CACHE_SIZE:
                 self._cache.clear()
@@ -261,14 +270,32 @@ class XPathCondition:
 
     def test(self, value: Any) -> bool:
         """The effective boolean value of the condition on the XML ``value``."""
+        from arazzo_engine.criteria import _xpath_engine as engine
+
         document, prefixes, default = parse_xml(value)
-        token = self._compiled(prefixes, default)
-        try:
-            result = token.evaluate(XPathContext(document))
-            return bool(token.boolean_value(result))
-        except Exception as error:
-            reason = _reason(error) if isinstance(error, ElementPathError) else str(error)
-            raise ValueError(f"evaluating the XPath condition failed: {reason}") from None
+        return engine.holds(self._token(prefixes, default), document)
 
     def __repr__(self) -> str:
         return f"XPathCondition({self.condition!r}, {self.version!r})"
+
+
+@lru_cache(maxsize=1024)
+def _cached_condition(condition: str, version: str | None) -> XPathCondition:
+    """Parsed once per text: documents repeat the same condition on many steps."""
+    return XPathCondition(condition, version)
+
+
+class XPathKind(ContextKind[XPathCondition]):
+    """``type: xpath``: an XPath expression on the context parsed as XML."""
+
+    name = "xpath"
+    versions = VERSIONS
+
+    def compile_condition(self, criterion: Criterion) -> XPathCondition:
+        check_length(criterion.condition, MAX_QUERY_LENGTH, f"the {self.name} condition")
+        return _cached_condition(criterion.condition, criterion.version)
+
+    def judge_value(self, condition: XPathCondition, value: Any) -> Verdict:
+        if isinstance(value, (str, bytes)) and len(value) > MAX_XML_CONTEXT:
+            return False, f"the XML context is {len(value)} long; the limit is {MAX_XML_CONTEXT}"
+        return condition.test(value), None

@@ -17,8 +17,9 @@ Rule ids (severity error unless noted):
 ``required``         a required field is missing
 ``type``             a field or list item has the wrong JSON type or range
 ``enum``             a value outside its fixed set (source ``type``, parameter
-                     ``in``, action ``type``, criterion ``type``); an unknown
-                     expression-type ``version`` is a warning
+                     ``in``, action ``type``, criterion ``type``: a registered
+                     criterion kind); an expression-type ``version`` the
+                     document's Arazzo version does not allow is a warning
 ``arazzo-version``   ``arazzo`` is not a 1.0.x version
 ``not-arazzo``       the root is an OpenAPI/AsyncAPI description, not Arazzo
 ``unknown-field``    a field that is neither an Arazzo field nor ``x-``
@@ -39,6 +40,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, TypeVar, cast
 
+from arazzo_engine.criteria.registry import allowed_versions, kind_names, versioned_kind_names
 from arazzo_engine.errors import Diagnostic, Severity
 from arazzo_engine.load.reader import RawDocument, escape_pointer
 from arazzo_engine.model import (
@@ -47,7 +49,6 @@ from arazzo_engine.model import (
     Components,
     Criterion,
     CriterionExpressionType,
-    CriterionType,
     FailureAction,
     FailureActionType,
     Info,
@@ -91,11 +92,6 @@ FIELDS: dict[str, tuple[str, ...]] = {
     }.items()
 }
 PARAMETER_IN = ("path", "query", "header", "cookie")
-CRITERION_TYPES = ("simple", "regex", "jsonpath", "xpath")
-EXPRESSION_VERSIONS = {
-    "jsonpath": ("draft-goessner-dispatch-jsonpath-00",),
-    "xpath": ("xpath-30", "xpath-20", "xpath-10"),
-}
 NOT_ARAZZO = {"openapi": "an OpenAPI", "swagger": "a Swagger", "asyncapi": "an AsyncAPI"}
 RETRY_FIELDS = ("retryAfter", "retryLimit")
 TARGETS = ("operationId", "operationPath", "workflowId")
@@ -131,6 +127,8 @@ class _Builder:
     def __init__(self, raw: RawDocument) -> None:
         self.raw = raw
         self.diagnostics: list[Diagnostic] = []
+        self.arazzo_version = "1.0.0"
+        """The document's ``arazzo`` when valid: which expression versions it may name."""
 
     # -- reporting and field access -------------------------------------------------
     def report(self, rule: str, message: str, pointer: str, severity: Severity = "error") -> None:
@@ -322,6 +320,8 @@ class _Builder:
                 f"'arazzo' must be a 1.0.x version such as '1.0.1'{quote}, got {describe(version)}",
                 "/arazzo",
             )
+        elif isinstance(version, str):
+            self.arazzo_version = version
         info_data = self.mapping(data, "info", "", "an Info object")
         info = self.info(info_data) if info_data is not None else None
         if info is None:
@@ -632,7 +632,7 @@ class _Builder:
             criterion_type = expression_type.type if expression_type else None
             version = expression_type.version if expression_type else None
         elif "type" in data:
-            criterion_type = self.choice(data, "type", pointer, kind, CRITERION_TYPES, need=False)
+            criterion_type = self.choice(data, "type", pointer, kind, kind_names(), need=False)
         if "type" in data and "context" not in data:
             self.report(
                 "criterion-context",
@@ -645,7 +645,7 @@ class _Builder:
         return Criterion(
             context=context,
             condition=condition,
-            type=cast(CriterionType, criterion_type),
+            type=criterion_type,
             version=version,
             expression_type=expression_type,
             **self.base(pointer, extensions),
@@ -654,11 +654,11 @@ class _Builder:
     def expression_type(self, data: Raw, pointer: str) -> CriterionExpressionType | None:
         kind = "Criterion Expression Type"
         extensions = self.fields(data, pointer, kind)
-        dialect = self.choice(data, "type", pointer, kind, tuple(EXPRESSION_VERSIONS), need=True)
+        dialect = self.choice(data, "type", pointer, kind, versioned_kind_names(), need=True)
         version = self.string(data, "version", pointer, kind, need=True)
         if dialect is None or version is None:
             return None
-        known = EXPRESSION_VERSIONS[dialect]
+        known = allowed_versions(dialect, self.arazzo_version)
         if version not in known:
             self.report(
                 "enum",

@@ -13,11 +13,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from arazzo_engine.criteria.compiled import (
-    CompiledCriterion,
-    CriterionCompileError,
-    compile_criterion,
-)
+from arazzo_engine.criteria import CompiledCriterion, CriterionCompileError, compile_criterion
 from arazzo_engine.errors import Diagnostic, ExpressionSyntaxError, Location
 from arazzo_engine.expressions import Expression, ValueNode, parse_expression, parse_value
 from arazzo_engine.model import (

@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from arazzo_engine.criteria.compiled import CompiledCriterion
+from arazzo_engine.criteria import CompiledCriterion
 from arazzo_engine.errors import StreamError
 from arazzo_engine.events import (
     BODY_PREVIEW_CHARS,
@@ -25,9 +25,9 @@ from arazzo_engine.events import (
     StreamEnded,
     StreamEvent,
 )
-from arazzo_engine.expressions import EvaluationContext, evaluate
+from arazzo_engine.expressions import EvaluationContext
 from arazzo_engine.expressions.ast import Node
-from arazzo_engine.expressions.trace import Term, source_text, trace_condition
+from arazzo_engine.expressions.trace import Term, source_text
 from arazzo_engine.http.response import is_json_media_type, is_text_media_type, media_type
 from arazzo_engine.http.sse import ServerSentEvent
 from arazzo_engine.redaction import MASK, Redactor
@@ -176,16 +176,7 @@ def criterion_evaluated(
             problem=problem,
             terms=(term,),
         )
-    terms: tuple[Term, ...] = ()
-    try:
-        if compiled.kind == "simple" and compiled.condition is not None:
-            terms = trace_condition(compiled.condition, context)[1]
-        elif compiled.context is not None:
-            text = compiled.criterion.context or source_text(compiled.context)
-            value = evaluate(compiled.context, context)
-            terms = (Term(text, None, text, value, None, None, passed),)
-    except Exception:  # the verdict came from judge(); a trace that cannot be made is left out
-        terms = ()
+    terms = compiled.terms(context, passed)  # the kind says what it looked at
     return CriterionEvaluated(
         workflow_id=workflow_id,
         step_id=step_id,

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from arazzo_engine.criteria.compiled import CompiledCriterion, judge
+from arazzo_engine.criteria import CompiledCriterion, judge
 from arazzo_engine.errors import InputValidationError, RequestBuildError
 from arazzo_engine.events import (
     ActionTaken,

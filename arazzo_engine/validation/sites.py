@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from arazzo_engine.criteria import kind_named
 from arazzo_engine.errors import ExpressionSyntaxError
 from arazzo_engine.expressions import parse_condition, parse_expression, parse_value
 from arazzo_engine.expressions.ast import Node
@@ -54,7 +55,8 @@ def criteria_sites(
             yield Site(
                 f"{criterion.pointer}/context", "expression", criterion.context, phase, step, runs
             )
-        if criterion.type == "simple":
+        kind = kind_named(criterion.type)
+        if kind is not None and kind.runtime_condition:
             yield Site(
                 f"{criterion.pointer}/condition",
                 "condition",

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
+from arazzo_engine.criteria.jsonpath import GOESSNER, JsonPathKind
 from arazzo_engine.model import (
     ArazzoDocument,
     Criterion,
@@ -30,7 +31,6 @@ from arazzo_engine.validation.common import Findings, child
 from arazzo_engine.validation.flow import StepGraph
 from arazzo_engine.validation.references import ReferenceChecker
 
-GOESSNER = "draft-goessner-dispatch-jsonpath-00"
 COMPARISON = re.compile(r"==|!=|<=|>=|<|>")
 QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 NULL_TEST = re.compile(
@@ -160,7 +160,7 @@ def all_criteria(document: ArazzoDocument) -> Iterator[Criterion]:
 
 
 def null_tests(findings: Findings, criterion: Criterion) -> None:
-    if criterion.type != "jsonpath":
+    if criterion.type != JsonPathKind.name:
         return
     match = NULL_TEST.search(criterion.condition)
     if match is None:
@@ -191,7 +191,7 @@ def _outside_filters(text: str) -> str:
 
 
 def goessner(findings: Findings, criterion: Criterion) -> None:
-    if criterion.type != "jsonpath" or criterion.version == GOESSNER:
+    if criterion.type != JsonPathKind.name or criterion.version == GOESSNER:
         return
     operator = COMPARISON.search(_outside_filters(criterion.condition))
     if operator is None:
