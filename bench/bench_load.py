@@ -14,7 +14,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _server import OPENAPI, chain_document
 
-from arazzo_engine import Engine, criteria
+from arazzo_engine import Engine
+from arazzo_engine.criteria import jsonpath, xpath
 from arazzo_engine.expressions import parser
 
 ROUNDS = 9
@@ -28,8 +29,8 @@ def clear_parse_caches() -> None:
     """Parse every expression again, as a first load of a new document would."""
     for cached in (parser._cached_expression, parser._cached_condition, parser._cached_template):
         cached.cache_clear()
-    criteria._jsonpath.cache_clear()
-    criteria._xpath.cache_clear()
+    jsonpath._cached_condition.cache_clear()
+    xpath._cached_condition.cache_clear()
 
 
 def main() -> None:
