@@ -10,10 +10,11 @@ This module reaches into both libraries' internals: ``python-jsonpath``'s
 environment hooks (``setup_function_extensions``, ``function_extensions.Count``,
 ``JSONPath(pseudo_root=True)``, segment and selector classes, ``JSONPathError.token``)
 and ``jsonpath-ng``'s AST (``Child``, ``Root``, ``Filter``, ``DatumInContext``)
-and parse-error texts.  It was written and tested against python-jsonpath 2.2.2
-and jsonpath-ng 1.17.0; ``tests/test_jsonpath_criterion.py`` checks every patched
-behaviour, so run it before widening the pinned ranges.  The module is imported
-on the first ``jsonpath`` criterion compiled, never at ``import arazzo_engine``.
+and parse-error texts, so pyproject.toml holds both libraries to the ranges
+``tests/test_jsonpath_criterion.py`` passes on (python-jsonpath 2.0.0 and 2.2.2,
+jsonpath-ng 1.17.0 tested; docs/dependencies.md): run it before widening them.
+The module is imported on the first ``jsonpath`` criterion compiled, never at
+``import arazzo_engine``.
 """
 
 from __future__ import annotations
