@@ -18,7 +18,7 @@ from urllib.parse import quote
 from xml.etree import ElementTree
 
 from arazzo_engine.errors import RequestBuildError
-from arazzo_engine.http.response import is_json_media_type, is_text_media_type, is_xml_media_type
+from arazzo_engine.http.media import is_json_media_type, is_text_media_type, is_xml_media_type
 from arazzo_engine.http.transport import HttpRequest
 from arazzo_engine.sources.openapi.index import Operation, ParameterSpec, parameter_key
 from arazzo_engine.sources.openapi.security import AppliedCredentials
