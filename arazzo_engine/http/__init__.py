@@ -8,6 +8,7 @@ sees :class:`HttpRequest`, the :class:`Transport` protocol, and the
 """
 
 from arazzo_engine.errors import BodyError, TransportError
+from arazzo_engine.http.mock import MockTransport
 from arazzo_engine.http.requests_transport import RequestsTransport
 from arazzo_engine.http.response import HttpResponse
 from arazzo_engine.http.stream import ByteStream, ChunkStream
@@ -19,6 +20,7 @@ __all__ = [
     "ChunkStream",
     "HttpRequest",
     "HttpResponse",
+    "MockTransport",
     "RequestsTransport",
     "Transport",
     "TransportError",
