@@ -437,3 +437,38 @@ def test_response_helpers_set_the_content_type_and_headers_ignore_case() -> None
 def test_the_handler_needs_to_be_callable() -> None:
     with pytest.raises(TypeError, match="callable handler"):
         MockTransport("not a function")  # type: ignore[arg-type]
+
+
+class Chunks:
+    """A ByteStream of one's own: an iterable of chunks with close()."""
+
+    def __init__(self, *chunks: bytes) -> None:
+        self.chunks = list(chunks)
+        self.closed = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.chunks)
+
+    def close(self) -> None:
+        self.closed += 1
+
+
+def test_closing_a_response_closes_its_byte_stream_once() -> None:
+    source = Chunks(b"data: 1\n\n", b"data: 2\n\n")
+    response = HttpResponse(200, {"Content-Type": "text/event-stream"}, content=source)
+    assert response.is_stream
+    assert next(response.events()).data == "1"
+    response.close()
+    response.close()
+    assert source.closed == 1
+    with pytest.raises(StreamError, match="already closed"):
+        _ = response.content
+
+
+def test_a_drained_stream_is_closed_and_its_events_still_parse() -> None:
+    source = Chunks(b"data: 1\n\n", b"", b"data: 2\n\n")
+    response = HttpResponse(200, {"Content-Type": "text/event-stream"}, content=source)
+    assert response.content == b"data: 1\n\ndata: 2\n\n"
+    assert source.closed == 1
+    assert [e.data for e in response.events()] == ["1", "2"]
+    assert list(response.iter_bytes()) == [b"data: 1\n\ndata: 2\n\n"]

@@ -81,10 +81,15 @@ class ChunkStream:
         if self._closed:
             return
         self._closed = True
-        close = getattr(self._chunks, "close", None)
         try:
-            if callable(close):
-                close()
+            # A generator closes through its iterator, a ByteStream through itself.
+            sources = (
+                (self._chunks,) if self._chunks is self._source else (self._chunks, self._source)
+            )
+            for source in sources:
+                close = getattr(source, "close", None)
+                if callable(close):
+                    close()
         finally:
             if self._on_close is not None:
                 self._on_close()
