@@ -137,22 +137,15 @@ class HttpResponse:
             limit = self._max_body_bytes
             parts: list[bytes] = []
             size = 0
-            try:
-                for chunk in self._open_chunks():
-                    size += len(chunk)
-                    if limit is not None and size > limit:
-                        raise StreamError(
-                            f"the response stream from {public_url(self.url)} exceeds "
-                            f"max_body_bytes ({limit}); it was not read to its end"
-                        )
-                    parts.append(chunk)
-            except BodyError as error:
-                raise StreamError(
-                    f"the response stream from {public_url(self.url)} broke after "
-                    f"{error.received} bytes: {error.reason}"
-                ) from None
-            finally:
-                self.close()
+            for chunk in self.iter_bytes():  # closes the stream when it ends or breaks
+                size += len(chunk)
+                if limit is not None and size > limit:
+                    self.close()
+                    raise StreamError(
+                        f"the response stream from {public_url(self.url)} exceeds "
+                        f"max_body_bytes ({limit}); it was not read to its end"
+                    )
+                parts.append(chunk)
             self._content = b"".join(parts)
         return self._content
 
@@ -252,11 +245,6 @@ class HttpResponse:
                 f"the event stream from {where} ended in the middle of an event "
                 "(the partial event was discarded)"
             )
-
-    def _open_chunks(self) -> Iterator[bytes]:
-        if self._chunks is None:
-            raise StreamError(f"the response stream from {public_url(self.url)} is already closed")
-        return self._chunks
 
     def close(self) -> None:
         """Release the connection; safe to call more than once."""
