@@ -12,11 +12,15 @@ from concurrent.futures import ThreadPoolExecutor
 from types import MappingProxyType
 from typing import Any
 
-import requests
-
-from arazzo_engine.errors import ArazzoValidationError, Diagnostic, WorkflowNotFoundError
+from arazzo_engine.errors import (
+    ArazzoValidationError,
+    ConfigurationError,
+    Diagnostic,
+    WorkflowNotFoundError,
+)
 from arazzo_engine.events import EventHandler, tag_run
-from arazzo_engine.http.transport import DEFAULT_MAX_BODY_BYTES, RequestsTransport, Transport
+from arazzo_engine.http.requests_transport import RequestsTransport, Session
+from arazzo_engine.http.transport import DEFAULT_MAX_BODY_BYTES, Transport
 from arazzo_engine.load.inputs import InputsChecker
 from arazzo_engine.load.plan import WorkflowPlan
 from arazzo_engine.load.project import ProjectLoader
@@ -46,12 +50,14 @@ class Engine:
         transport: Transport,
         inputs_checker: InputsChecker,
         warnings: tuple[Diagnostic, ...],
+        owns_transport: bool = True,
     ) -> None:
         self.document = document
         self._plans = plans
         self._sources = sources
         self._settings = settings
         self._transport = transport
+        self._owns_transport = owns_transport
         self._inputs = inputs_checker
         self.warnings = warnings
 
@@ -59,10 +65,13 @@ class Engine:
         return f"<Engine {self.document.file} workflows={self.workflow_ids}>"
 
     def close(self) -> None:
-        """Release the connections of the engine's own HTTP session (not a given one)."""
-        close = getattr(self._transport, "close", None)
-        if close is not None:
-            close()
+        """Release the engine's own transport (its pooled connections).
+
+        A ``transport=`` given to :meth:`load` is left to its owner, as is the
+        ``session=`` under the default transport.
+        """
+        if self._owns_transport:
+            self._transport.close()
 
     def __enter__(self) -> Engine:
         return self
@@ -87,18 +96,26 @@ class Engine:
         timeout: float = DEFAULT_TIMEOUT,
         allow_remote: bool = False,
         max_steps: int = DEFAULT_MAX_STEPS,
-        session: requests.Session | None = None,
+        session: Session | None = None,
         path_allow_reserved: Iterable[str] = (),
-        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_body_bytes: int | None = None,
         max_response_seconds: float | None = None,
         validate: str = "off",
+        transport: Transport | None = None,
     ) -> Engine:
         """Read, check and prepare a document; raises ArazzoError subclasses on problems.
 
         ``path_allow_reserved`` names sources whose path parameter values keep
         reserved characters such as ``/`` unencoded (fal's ``flux/schnell``).
-        ``max_response_seconds`` bounds the whole of a non-streaming response
-        (default ten times ``timeout``).
+        ``transport`` is any object with the :class:`~arazzo_engine.http.transport.Transport`
+        methods (a :class:`~arazzo_engine.http.mock.MockTransport` runs with no
+        network); every request goes through it, token and remote source fetches
+        included.  Without it the engine makes a ``RequestsTransport`` over
+        ``session`` (or its own pooled one), configured by ``max_body_bytes``
+        (default 64 MiB) and ``max_response_seconds``, which bounds the whole of
+        a non-streaming response (default ten times ``timeout``); a given
+        transport is configured by whoever made it, so combining it with those
+        three raises ConfigurationError.
         ``server_variables={source: {variable: value}}`` fills server URL
         variables (checked against their ``enum``).  A credential for an
         ``oauth2``/``openIdConnect`` scheme may be ``{"client_id": ..., "client_secret":
@@ -114,21 +131,36 @@ class Engine:
         credentials = prepare_credentials(credentials or {})
         allow_reserved = frozenset(path_allow_reserved)
         validation = check_mode(validate)
+        owns_transport = transport is None
+        if transport is None:
+            transport = RequestsTransport(
+                session,
+                max_body_bytes=DEFAULT_MAX_BODY_BYTES if max_body_bytes is None else max_body_bytes,
+                max_response_seconds=max_response_seconds,
+            )
+        else:
+            _check_transport(transport, session, max_body_bytes, max_response_seconds)
         loader = ProjectLoader(
             servers=servers,
             source_paths=source_paths,
             allow_remote=allow_remote,
             server_variables=variables,
+            transport=transport,
         )
-        project = loader.load(path)
-        if project.has_errors or project.entry is None or project.inputs is None:
-            raise ArazzoValidationError(project.diagnostics)
-        names = sorted(project.source_names)
-        check_override_names("sources", source_paths, names)
-        check_override_names("servers", servers, names)
-        check_override_names("server_variables", variables, names)
-        check_override_names("path_allow_reserved", dict.fromkeys(allow_reserved), names)
-        check_override_names("credentials", credentials, sorted(project.scheme_names))
+        try:
+            project = loader.load(path)
+            if project.has_errors or project.entry is None or project.inputs is None:
+                raise ArazzoValidationError(project.diagnostics)
+            names = sorted(project.source_names)
+            check_override_names("sources", source_paths, names)
+            check_override_names("servers", servers, names)
+            check_override_names("server_variables", variables, names)
+            check_override_names("path_allow_reserved", dict.fromkeys(allow_reserved), names)
+            check_override_names("credentials", credentials, sorted(project.scheme_names))
+        except BaseException:
+            if owns_transport:
+                transport.close()
+            raise
         settings = RunSettings(
             timeout=timeout,
             max_steps=max_steps,
@@ -146,11 +178,10 @@ class Engine:
             plans=MappingProxyType(project.plans),
             sources=MappingProxyType(project.sources),
             settings=settings,
-            transport=RequestsTransport(
-                session, max_body_bytes=max_body_bytes, max_response_seconds=max_response_seconds
-            ),
+            transport=transport,
             inputs_checker=project.inputs,
             warnings=tuple(d for d in project.diagnostics if d.severity == "warning"),
+            owns_transport=owns_transport,
         )
 
     def run(
@@ -209,6 +240,37 @@ class Engine:
             return [one(index, item) for index, item in enumerate(batch)]
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
             return list(pool.map(one, range(len(batch)), batch))
+
+
+def _check_transport(
+    transport: object,
+    session: object,
+    max_body_bytes: int | None,
+    max_response_seconds: float | None,
+) -> None:
+    """A given transport must be one, and is configured by whoever made it."""
+    if not callable(getattr(transport, "send", None)) or not callable(
+        getattr(transport, "close", None)
+    ):
+        raise ConfigurationError(
+            f"transport= must have send(request, *, timeout) and close() methods; "
+            f"got {type(transport).__name__}"
+        )
+    clashing = [
+        name
+        for name, value in (
+            ("session", session),
+            ("max_body_bytes", max_body_bytes),
+            ("max_response_seconds", max_response_seconds),
+        )
+        if value is not None
+    ]
+    if clashing:
+        raise ConfigurationError(
+            f"transport= and {', '.join(n + '=' for n in clashing)} were both given; "
+            "these options configure the default transport: set them on the transport "
+            "you pass instead (MockTransport takes max_body_bytes)"
+        )
 
 
 def _has_errors(diagnostics: Iterable[Diagnostic]) -> bool:

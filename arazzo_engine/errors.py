@@ -14,8 +14,10 @@ caller can catch one class and know nothing else escapes by design::
     ├── RequestBuildError        a step's HTTP request cannot be built
     ├── StreamError              an event stream ends or breaks mid-event
     ├── CriterionCompileError    a criterion cannot be compiled (.field says which field)
-    └── CriterionSyntaxError     a jsonpath or xpath condition (or its version) does not
-                                 parse (also a ValueError)
+    ├── CriterionSyntaxError     a jsonpath or xpath condition (or its version) does not
+    │                            parse (also a ValueError)
+    └── TransportError           no usable response came (refused, timed out, too large...)
+        └── BodyError            a response body broke off before its end (.reason, .received)
 
 Messages name what they are about: the file, the JSON pointer or line:column,
 and what was expected.  No message ever holds a credential value.
@@ -179,3 +181,25 @@ class CriterionSyntaxError(ArazzoError, ValueError):
         self.column = column
         where = f" at column {column}" if column is not None else ""
         super().__init__(f"the {language} condition {condition!r} is not valid: {reason}{where}")
+
+
+class TransportError(ArazzoError):
+    """No usable response came: refused, timed out, reset, too large a body...
+
+    A transport raises it from ``send``; the step fails with its message.
+    """
+
+
+class BodyError(TransportError):
+    """A response body could not be read to its end; ``reason`` says why, in one sentence.
+
+    Raised while iterating a response's byte stream; the engine turns it into a
+    :class:`TransportError` (body read during ``send``) or a :class:`StreamError`
+    (an open stream the caller reads).
+    """
+
+    def __init__(self, reason: str, received: int = 0) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.received = received
+        """Body bytes that had arrived before it broke."""

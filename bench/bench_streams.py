@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from arazzo_engine import Engine  # noqa: E402
-from arazzo_engine.http.sse import SseDecoder, iter_raw_chunks  # noqa: E402
+from arazzo_engine.http.sse import SseDecoder  # noqa: E402
 from fixtures.fal.fake_fal_server import FakeFalServer  # noqa: E402
 
 WORKFLOW = ROOT / "fixtures" / "fal" / "arazzo" / "fal-ai-stream-inference-workflow.yml"
@@ -32,7 +32,7 @@ def bare_first_event(session: requests.Session, url: str) -> float:
         timeout=10,
     ) as response:
         decoder = SseDecoder()
-        for chunk in iter_raw_chunks(response):
+        while chunk := response.raw.read1(65536, decode_content=True):
             if decoder.feed(chunk):
                 return time.perf_counter() - started
     raise RuntimeError("no event")

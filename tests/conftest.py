@@ -1,4 +1,4 @@
-"""Shared test fixtures: the repository root on sys.path and local HTTP servers."""
+"""Shared test fixtures: the repository root on sys.path, local HTTP servers, a mock one."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from fixtures.fal.fake_fal_server import FakeFalServer  # noqa: E402
-from tests.http_server import RecordingServer  # noqa: E402
+from tests.http_server import MockServer, RecordingServer  # noqa: E402
 
 FAL_WORKFLOW = ROOT / "fixtures" / "fal" / "arazzo" / "fal-ai-stream-inference-workflow.yml"
 
@@ -28,3 +28,9 @@ def fal_server() -> Iterator[FakeFalServer]:
 def http_server() -> Iterator[RecordingServer]:
     with RecordingServer() as server:
         yield server
+
+
+@pytest.fixture
+def mock_server() -> MockServer:
+    """Routes answered through MockTransport: no socket, for workflow logic."""
+    return MockServer()

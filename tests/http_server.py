@@ -1,6 +1,9 @@
-"""A small recording HTTP server for tests: answers from a route table, keeps every request.
+"""A route table for tests that answers and keeps every request, on the wire or not.
 
-stdlib ThreadingHTTPServer on 127.0.0.1, ephemeral port, TCP_NODELAY, bounded lifetime.
+RecordingServer: stdlib ThreadingHTTPServer on 127.0.0.1, ephemeral port,
+TCP_NODELAY, bounded lifetime; for anything about the wire.
+MockServer: the same table behind the engine's MockTransport (no socket); for
+tests of workflow logic, where a real socket adds nothing.
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from arazzo_engine import HttpRequest, HttpResponse, MockTransport
 
 
 @dataclass(frozen=True)
@@ -76,13 +81,42 @@ class Reply:
 Route = Callable[[Received], Reply]
 
 
-class RecordingServer:
-    """Routes by (METHOD, path without query); unknown routes answer 404."""
+class RouteTable:
+    """Routes by (METHOD, path without query); unknown routes answer 404. Keeps every request."""
 
-    def __init__(self, lifetime: float = 30.0, poll_interval: float = 0.5) -> None:
+    def __init__(self) -> None:
         self.requests: list[Received] = []
         self.routes: dict[tuple[str, str], Route | Reply | list[Reply]] = {}
         self._lock = threading.Lock()
+
+    def route(self, method: str, path: str, reply: Route | Reply | list[Reply]) -> None:
+        """Answer METHOD path with a Reply, a function of the request, or Replies in turn."""
+        self.routes[(method.upper(), path)] = reply
+
+    def reset(self) -> None:
+        """Forget the routes and the requests (a module-wide server between tests)."""
+        self.routes.clear()
+        self.requests.clear()
+
+    def _answer(self, received: Received) -> Reply:
+        with self._lock:
+            self.requests.append(received)
+            route = self.routes.get((received.method, received.path))
+            if isinstance(route, list):
+                reply = route.pop(0) if len(route) > 1 else route[0]
+                return reply
+        if route is None:
+            return Reply(404, {"detail": f"no route for {received.method} {received.path}"})
+        if isinstance(route, Reply):
+            return route
+        return route(received)
+
+
+class RecordingServer(RouteTable):
+    """The route table on a real socket: 127.0.0.1, an ephemeral port."""
+
+    def __init__(self, lifetime: float = 30.0, poll_interval: float = 0.5) -> None:
+        super().__init__()
         handler = self._handler_class()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
@@ -97,10 +131,6 @@ class RecordingServer:
     def url(self) -> str:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
-
-    def route(self, method: str, path: str, reply: Route | Reply | list[Reply]) -> None:
-        """Answer METHOD path with a Reply, a function of the request, or Replies in turn."""
-        self.routes[(method.upper(), path)] = reply
 
     def __enter__(self) -> RecordingServer:
         self._thread.start()
@@ -118,19 +148,6 @@ class RecordingServer:
         self._server.server_close()
         self._thread.join(timeout=5)
 
-    def _answer(self, received: Received) -> Reply:
-        with self._lock:
-            self.requests.append(received)
-            route = self.routes.get((received.method, received.path))
-            if isinstance(route, list):
-                reply = route.pop(0) if len(route) > 1 else route[0]
-                return reply
-        if route is None:
-            return Reply(404, {"detail": f"no route for {received.method} {received.path}"})
-        if isinstance(route, Reply):
-            return route
-        return route(received)
-
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         outer = self
 
@@ -145,8 +162,6 @@ class RecordingServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 parts = urlsplit(self.path)
-                from urllib.parse import unquote
-
                 received = Received(
                     method=self.command,
                     path=unquote(parts.path),
@@ -170,3 +185,34 @@ class RecordingServer:
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
 
         return Handler
+
+
+class MockServer(RouteTable):
+    """The route table behind a MockTransport: pass ``transport=server.transport``.
+
+    Requests are seen as the engine built them (no headers a client library
+    adds); replies carry Content-Type and the Reply's headers.
+    """
+
+    url = "http://api.test"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.transport = MockTransport(self._handle)
+
+    def _handle(self, request: HttpRequest) -> HttpResponse:
+        parts = urlsplit(request.url)
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        received = Received(
+            method=request.method,
+            path=unquote(parts.path),
+            raw_path=parts.path,
+            query=parse_qsl(parts.query, keep_blank_values=True),
+            headers=dict(request.headers),
+            body=request.body or b"",
+            raw_query=parts.query,
+            request_line=f"{request.method} {target} HTTP/1.1",
+        )
+        reply = self._answer(received)
+        headers = {"Content-Type": reply.content_type, **(reply.headers or {})}
+        return HttpResponse(reply.status, headers, content=reply.encoded())

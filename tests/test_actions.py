@@ -1,40 +1,26 @@
-"""Success and failure actions against a real local server: end, goto, retry, criteria."""
+"""Success and failure actions through MockTransport (no socket): end, goto, retry, criteria."""
 
 from __future__ import annotations
 
 import email.utils
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from arazzo_engine import Engine
-from tests.http_server import Received, RecordingServer, Reply
+from tests.http_server import MockServer, Received, Reply
 
 ACTIONS = Path(__file__).parent / "workflows" / "behaviour" / "actions.arazzo.yaml"
 
 
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[RecordingServer]:
-    # One server per module: each server's shutdown costs half a second.
-    with RecordingServer(lifetime=120.0) as server:
-        yield server
+def engine_for(server: MockServer, **options: object) -> Engine:
+    return Engine.load(ACTIONS, servers={"api": server.url}, transport=server.transport, **options)  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def http_server(shared_server: RecordingServer) -> RecordingServer:
-    shared_server.routes.clear()
-    shared_server.requests.clear()
-    return shared_server
-
-
-def engine_for(server: RecordingServer, **options: object) -> Engine:
-    return Engine.load(ACTIONS, servers={"api": server.url}, **options)  # type: ignore[arg-type]
-
-
-def paths(server: RecordingServer) -> list[str]:
+def paths(server: MockServer) -> list[str]:
     return [request.path for request in server.requests]
 
 
@@ -59,53 +45,53 @@ class Clock:
 
 
 # -- end ------------------------------------------------------------------------------
-def test_end_from_on_success_ends_the_run_successfully(http_server: RecordingServer) -> None:
-    http_server.route("GET", "/hit/first", ok({"value": "v1"}))
-    result = engine_for(http_server).run("endOnSuccess")
+def test_end_from_on_success_ends_the_run_successfully(mock_server: MockServer) -> None:
+    mock_server.route("GET", "/hit/first", ok({"value": "v1"}))
+    result = engine_for(mock_server).run("endOnSuccess")
     assert result.succeeded, result.error
     assert result.error is None
-    assert paths(http_server) == ["/hit/first"]
+    assert paths(mock_server) == ["/hit/first"]
     assert result.outputs == {"value": "v1", "skipped": None}
     assert [s.step_id for s in result.steps] == ["first"]
 
 
-def test_end_from_on_failure_ends_the_run_as_failed(http_server: RecordingServer) -> None:
-    http_server.route("GET", "/hit/first", Reply(500, {"value": "partial"}))
-    result = engine_for(http_server).run("endOnFailure")
+def test_end_from_on_failure_ends_the_run_as_failed(mock_server: MockServer) -> None:
+    mock_server.route("GET", "/hit/first", Reply(500, {"value": "partial"}))
+    result = engine_for(mock_server).run("endOnFailure")
     assert not result.succeeded
     assert result.error is not None and "'first'" in result.error and "500" in result.error
-    assert paths(http_server) == ["/hit/first"]
+    assert paths(mock_server) == ["/hit/first"]
     # Outputs are still computed on the way out.
     assert result.outputs == {"value": "partial"}
     assert result.steps[0].outputs == {"value": "partial"}
 
 
 # -- goto step ------------------------------------------------------------------------
-def test_goto_forward_skips_the_steps_in_between(http_server: RecordingServer) -> None:
-    http_server.route("GET", "/hit/first", ok())
-    http_server.route("GET", "/hit/last", ok())
-    result = engine_for(http_server).run("gotoForward")
+def test_goto_forward_skips_the_steps_in_between(mock_server: MockServer) -> None:
+    mock_server.route("GET", "/hit/first", ok())
+    mock_server.route("GET", "/hit/last", ok())
+    result = engine_for(mock_server).run("gotoForward")
     assert result.succeeded, result.error
-    assert paths(http_server) == ["/hit/first", "/hit/last"]
+    assert paths(mock_server) == ["/hit/first", "/hit/last"]
     assert [s.step_id for s in result.steps] == ["first", "last"]
 
 
 def test_backward_goto_loops_until_its_criteria_stop_matching(
-    http_server: RecordingServer,
+    mock_server: MockServer,
 ) -> None:
-    http_server.route("GET", "/hit/start", ok())
-    http_server.route(
+    mock_server.route("GET", "/hit/start", ok())
+    mock_server.route(
         "GET",
         "/hit/check",
         [ok({"state": "pending"}), ok({"state": "pending"}), ok({"state": "done"})],
     )
-    http_server.route("GET", "/hit/decide", ok())
-    http_server.route("GET", "/hit/finish", ok())
-    result = engine_for(http_server).run("poll")
+    mock_server.route("GET", "/hit/decide", ok())
+    mock_server.route("GET", "/hit/finish", ok())
+    result = engine_for(mock_server).run("poll")
     assert result.succeeded, result.error
     loop = ["/hit/check", "/hit/decide"]
-    assert paths(http_server) == ["/hit/start", *loop, *loop, *loop, "/hit/finish"]
-    decide_states = [r.query for r in http_server.requests if r.path == "/hit/decide"]
+    assert paths(mock_server) == ["/hit/start", *loop, *loop, *loop, "/hit/finish"]
+    decide_states = [r.query for r in mock_server.requests if r.path == "/hit/decide"]
     assert decide_states == [[("n", "pending")], [("n", "pending")], [("n", "done")]]
     # result.steps holds every execution in order; attempt counts goto revisits.
     assert [(s.step_id, s.attempt) for s in result.steps] == [
@@ -121,66 +107,66 @@ def test_backward_goto_loops_until_its_criteria_stop_matching(
     assert result.outputs == {"state": "done"}
 
 
-def test_max_steps_stops_a_goto_loop_with_a_clear_error(http_server: RecordingServer) -> None:
-    http_server.route("GET", "/hit/start", ok())
-    http_server.route("GET", "/hit/check", ok({"state": "pending"}))
-    http_server.route("GET", "/hit/decide", ok())
-    result = engine_for(http_server, max_steps=7).run("poll")
+def test_max_steps_stops_a_goto_loop_with_a_clear_error(mock_server: MockServer) -> None:
+    mock_server.route("GET", "/hit/start", ok())
+    mock_server.route("GET", "/hit/check", ok({"state": "pending"}))
+    mock_server.route("GET", "/hit/decide", ok())
+    result = engine_for(mock_server, max_steps=7).run("poll")
     assert not result.succeeded
     assert result.error is not None
     assert "max_steps (7)" in result.error and "'check'" in result.error
-    assert len(http_server.requests) == 7
+    assert len(mock_server.requests) == 7
     assert len(result.steps) == 7
-    assert "/hit/finish" not in paths(http_server)
+    assert "/hit/finish" not in paths(mock_server)
 
 
 def test_outputs_are_evaluated_when_max_steps_stops_the_run(
-    http_server: RecordingServer,
+    mock_server: MockServer,
 ) -> None:
-    http_server.route("GET", "/hit/start", ok())
-    http_server.route("GET", "/hit/check", ok({"state": "pending"}))
-    http_server.route("GET", "/hit/decide", ok())
-    result = engine_for(http_server, max_steps=4).run("poll")
+    mock_server.route("GET", "/hit/start", ok())
+    mock_server.route("GET", "/hit/check", ok({"state": "pending"}))
+    mock_server.route("GET", "/hit/decide", ok())
+    result = engine_for(mock_server, max_steps=4).run("poll")
     assert not result.succeeded
     assert result.outputs == {"state": "pending"}
 
 
 # -- goto workflow --------------------------------------------------------------------
-def test_goto_workflow_transfers_control_for_good(http_server: RecordingServer) -> None:
-    http_server.route("GET", "/hit/first", ok({"value": "v1"}))
-    http_server.route("GET", "/hit/landed", ok())
-    result = engine_for(http_server).run("transfer", {"who": "ann", "unrelated": "u"})
+def test_goto_workflow_transfers_control_for_good(mock_server: MockServer) -> None:
+    mock_server.route("GET", "/hit/first", ok({"value": "v1"}))
+    mock_server.route("GET", "/hit/landed", ok())
+    result = engine_for(mock_server).run("transfer", {"who": "ann", "unrelated": "u"})
     assert result.succeeded, result.error
-    assert paths(http_server) == ["/hit/first", "/hit/landed"]
+    assert paths(mock_server) == ["/hit/first", "/hit/landed"]
     assert [(s.step_id, s.workflow_id) for s in result.steps] == [
         ("first", "transfer"),
         ("landed", "target"),
     ]
     # The target gets the current inputs filtered to its schema, defaults applied.
-    assert http_server.requests[1].header("Authorization") == "ann/quick/null"
+    assert mock_server.requests[1].header("Authorization") == "ann/quick/null"
     assert result.outputs == {"value": "v1", "skipped": None}
 
 
-def test_goto_workflow_target_decides_the_result(http_server: RecordingServer) -> None:
-    http_server.route("GET", "/hit/first", ok({"value": "v1"}))
-    http_server.route("GET", "/hit/landed", Reply(500, {}))
-    result = engine_for(http_server).run("transfer", {"who": "ann"})
+def test_goto_workflow_target_decides_the_result(mock_server: MockServer) -> None:
+    mock_server.route("GET", "/hit/first", ok({"value": "v1"}))
+    mock_server.route("GET", "/hit/landed", Reply(500, {}))
+    result = engine_for(mock_server).run("transfer", {"who": "ann"})
     assert not result.succeeded
     assert result.error is not None and "'landed'" in result.error
-    assert paths(http_server) == ["/hit/first", "/hit/landed"]
+    assert paths(mock_server) == ["/hit/first", "/hit/landed"]
     assert result.outputs == {"value": "v1", "skipped": None}
 
 
 # -- retry ----------------------------------------------------------------------------
 def test_retry_waits_retry_after_and_stops_once_the_step_succeeds(
-    http_server: RecordingServer,
+    mock_server: MockServer,
 ) -> None:
     clock = Clock([Reply(503, {}), Reply(503, {}), ok({"value": "third time"})])
-    http_server.route("GET", "/hit/flaky", clock)
-    result = engine_for(http_server).run("retryTwice")
+    mock_server.route("GET", "/hit/flaky", clock)
+    result = engine_for(mock_server).run("retryTwice")
     assert result.succeeded, result.error
     assert result.outputs == {"value": "third time"}
-    assert len(http_server.requests) == 3
+    assert len(mock_server.requests) == 3
     assert [(s.attempt, s.succeeded, s.status_code) for s in result.steps] == [
         (1, False, 503),
         (2, False, 503),
@@ -189,29 +175,29 @@ def test_retry_waits_retry_after_and_stops_once_the_step_succeeds(
     assert all(0.19 <= gap < 1.5 for gap in clock.gaps), clock.gaps
 
 
-def test_retry_limit_n_allows_at_most_n_plus_one_requests(http_server: RecordingServer) -> None:
-    http_server.route("GET", "/hit/flaky", Reply(503, {}))
-    result = engine_for(http_server).run("retryTwice")
+def test_retry_limit_n_allows_at_most_n_plus_one_requests(mock_server: MockServer) -> None:
+    mock_server.route("GET", "/hit/flaky", Reply(503, {}))
+    result = engine_for(mock_server).run("retryTwice")
     assert not result.succeeded
     assert result.error is not None and "'flaky'" in result.error and "503" in result.error
-    assert len(http_server.requests) == 3
+    assert len(mock_server.requests) == 3
     assert [s.attempt for s in result.steps] == [1, 2, 3]
 
 
-def test_retry_without_limit_retries_exactly_once(http_server: RecordingServer) -> None:
-    http_server.route("GET", "/hit/flaky", Reply(503, {}))
-    result = engine_for(http_server).run("retryDefault")
+def test_retry_without_limit_retries_exactly_once(mock_server: MockServer) -> None:
+    mock_server.route("GET", "/hit/flaky", Reply(503, {}))
+    result = engine_for(mock_server).run("retryDefault")
     assert not result.succeeded
-    assert len(http_server.requests) == 2
+    assert len(mock_server.requests) == 2
     assert [s.attempt for s in result.steps] == [1, 2]
 
 
-def test_retry_limit_zero_never_retries(http_server: RecordingServer) -> None:
-    http_server.route("GET", "/hit/flaky", Reply(503, {}))
-    result = engine_for(http_server).run("retryZero")
+def test_retry_limit_zero_never_retries(mock_server: MockServer) -> None:
+    mock_server.route("GET", "/hit/flaky", Reply(503, {}))
+    result = engine_for(mock_server).run("retryZero")
     assert not result.succeeded
     assert result.error is not None and "'flaky'" in result.error
-    assert len(http_server.requests) == 1
+    assert len(mock_server.requests) == 1
 
 
 def _http_date(seconds_from_now: float) -> str:
@@ -228,25 +214,25 @@ def _http_date(seconds_from_now: float) -> str:
     ],
 )
 def test_retry_after_header_wins_over_retry_after_field(
-    http_server: RecordingServer, header: Callable[[], str], low: float, high: float
+    mock_server: MockServer, header: Callable[[], str], low: float, high: float
 ) -> None:
     clock = Clock([Reply(503, {}, headers={"Retry-After": header()}), ok()])
-    http_server.route("GET", "/hit/flaky", clock)
-    result = engine_for(http_server).run("retryHeader")  # retryAfter: 3 in the document
+    mock_server.route("GET", "/hit/flaky", clock)
+    result = engine_for(mock_server).run("retryHeader")  # retryAfter: 3 in the document
     assert result.succeeded, result.error
-    assert len(http_server.requests) == 2
+    assert len(mock_server.requests) == 2
     (gap,) = clock.gaps
     assert low <= gap < high, gap
 
 
 def test_exhausted_retry_falls_through_to_the_following_actions(
-    http_server: RecordingServer,
+    mock_server: MockServer,
 ) -> None:
-    http_server.route("GET", "/hit/flaky", Reply(503, {}))
-    http_server.route("GET", "/hit/fallback", ok())
-    result = engine_for(http_server).run("retryThenFallback")
+    mock_server.route("GET", "/hit/flaky", Reply(503, {}))
+    mock_server.route("GET", "/hit/fallback", ok())
+    result = engine_for(mock_server).run("retryThenFallback")
     assert result.succeeded, result.error
-    assert paths(http_server) == ["/hit/flaky", "/hit/flaky", "/hit/fallback"]
+    assert paths(mock_server) == ["/hit/flaky", "/hit/flaky", "/hit/fallback"]
     assert [(s.step_id, s.attempt) for s in result.steps] == [
         ("flaky", 1),
         ("flaky", 2),
@@ -254,27 +240,27 @@ def test_exhausted_retry_falls_through_to_the_following_actions(
     ]
 
 
-def test_first_matching_failure_action_wins(http_server: RecordingServer) -> None:
-    http_server.route("GET", "/hit/flaky", Reply(404, {}))
-    http_server.route("GET", "/hit/missing", ok())
-    result = engine_for(http_server).run("retryThenFallback")
+def test_first_matching_failure_action_wins(mock_server: MockServer) -> None:
+    mock_server.route("GET", "/hit/flaky", Reply(404, {}))
+    mock_server.route("GET", "/hit/missing", ok())
+    result = engine_for(mock_server).run("retryThenFallback")
     assert result.succeeded, result.error
-    assert paths(http_server) == ["/hit/flaky", "/hit/missing"]
+    assert paths(mock_server) == ["/hit/flaky", "/hit/missing"]
 
 
-def test_retry_naming_a_step_runs_it_before_retrying(http_server: RecordingServer) -> None:
-    http_server.route("POST", "/token", [ok({"token": "t1"}), ok({"token": "t2"})])
+def test_retry_naming_a_step_runs_it_before_retrying(mock_server: MockServer) -> None:
+    mock_server.route("POST", "/token", [ok({"token": "t1"}), ok({"token": "t2"})])
 
     def secure(request: Received) -> Reply:
         if request.header("Authorization") == "Bearer t2":
             return ok({"value": "secret"})
         return Reply(401, {"error": "expired"})
 
-    http_server.route("GET", "/hit/secure", secure)
-    result = engine_for(http_server).run("refreshOnStep")
+    mock_server.route("GET", "/hit/secure", secure)
+    result = engine_for(mock_server).run("refreshOnStep")
     assert result.succeeded, result.error
     assert result.outputs == {"value": "secret"}
-    assert [(r.method, r.path, r.header("Authorization")) for r in http_server.requests] == [
+    assert [(r.method, r.path, r.header("Authorization")) for r in mock_server.requests] == [
         ("POST", "/token", None),
         ("GET", "/hit/secure", "Bearer t1"),
         ("POST", "/token", None),
@@ -288,18 +274,18 @@ def test_retry_naming_a_step_runs_it_before_retrying(http_server: RecordingServe
     ]
 
 
-def test_retry_naming_a_workflow_runs_it_before_retrying(http_server: RecordingServer) -> None:
-    http_server.route("POST", "/token", ok({"token": "t1"}))
+def test_retry_naming_a_workflow_runs_it_before_retrying(mock_server: MockServer) -> None:
+    mock_server.route("POST", "/token", ok({"token": "t1"}))
 
     def secure(request: Received) -> Reply:
         if request.header("Authorization") == "Bearer t1":
             return ok()
         return Reply(401, {})
 
-    http_server.route("GET", "/hit/secure", secure)
-    result = engine_for(http_server).run("refreshOnWorkflow")
+    mock_server.route("GET", "/hit/secure", secure)
+    result = engine_for(mock_server).run("refreshOnWorkflow")
     assert result.succeeded, result.error
-    assert [(r.path, r.header("Authorization")) for r in http_server.requests] == [
+    assert [(r.path, r.header("Authorization")) for r in mock_server.requests] == [
         ("/hit/secure", "Bearer null"),
         ("/token", None),
         ("/hit/secure", "Bearer t1"),
@@ -322,53 +308,53 @@ def test_retry_naming_a_workflow_runs_it_before_retrying(http_server: RecordingS
     ],
 )
 def test_failure_action_criteria_choose_the_action(
-    http_server: RecordingServer, reply: Reply, taken: str
+    mock_server: MockServer, reply: Reply, taken: str
 ) -> None:
-    http_server.route("GET", "/hit/probe", reply)
+    mock_server.route("GET", "/hit/probe", reply)
     for name in ("via-header", "via-body", "via-output"):
-        http_server.route("GET", f"/hit/{name}", ok())
-    result = engine_for(http_server).run("criteriaChoice")
+        mock_server.route("GET", f"/hit/{name}", ok())
+    result = engine_for(mock_server).run("criteriaChoice")
     assert result.succeeded, result.error
-    assert paths(http_server) == ["/hit/probe", taken]
+    assert paths(mock_server) == ["/hit/probe", taken]
 
 
 def test_failure_without_a_matching_action_fails_naming_the_step(
-    http_server: RecordingServer,
+    mock_server: MockServer,
 ) -> None:
-    http_server.route("GET", "/hit/probe", Reply(400, {"code": 41}))
-    result = engine_for(http_server).run("criteriaChoice")
+    mock_server.route("GET", "/hit/probe", Reply(400, {"code": 41}))
+    result = engine_for(mock_server).run("criteriaChoice")
     assert not result.succeeded
     assert result.error is not None
     assert "'probe'" in result.error and "criteriaChoice" in result.error
-    assert paths(http_server) == ["/hit/probe"]
+    assert paths(mock_server) == ["/hit/probe"]
     assert result.steps[0].outputs == {"code": 41}
 
 
 # -- workflow-level actions -----------------------------------------------------------
 def test_workflow_failure_action_applies_to_steps_without_that_name(
-    http_server: RecordingServer,
+    mock_server: MockServer,
 ) -> None:
-    http_server.route("GET", "/hit/first", ok({"last": False}))
-    http_server.route("GET", "/hit/second", Reply(500, {}))
-    http_server.route("GET", "/hit/recovery", ok())
-    result = engine_for(http_server).run("workflowActions")
+    mock_server.route("GET", "/hit/first", ok({"last": False}))
+    mock_server.route("GET", "/hit/second", Reply(500, {}))
+    mock_server.route("GET", "/hit/recovery", ok())
+    result = engine_for(mock_server).run("workflowActions")
     assert result.succeeded, result.error
-    assert paths(http_server) == ["/hit/first", "/hit/second", "/hit/recovery"]
+    assert paths(mock_server) == ["/hit/first", "/hit/second", "/hit/recovery"]
 
 
 def test_step_action_redefining_a_workflow_action_by_name_replaces_it(
-    http_server: RecordingServer,
+    mock_server: MockServer,
 ) -> None:
-    http_server.route("GET", "/hit/first", Reply(500, {}))
-    http_server.route("GET", "/hit/recovery", ok())
-    result = engine_for(http_server).run("workflowActions")
+    mock_server.route("GET", "/hit/first", Reply(500, {}))
+    mock_server.route("GET", "/hit/recovery", ok())
+    result = engine_for(mock_server).run("workflowActions")
     assert not result.succeeded
     assert result.error is not None and "'first'" in result.error
-    assert paths(http_server) == ["/hit/first"]
+    assert paths(mock_server) == ["/hit/first"]
 
 
-def test_workflow_success_action_with_criteria(http_server: RecordingServer) -> None:
-    http_server.route("GET", "/hit/first", ok({"last": True}))
-    result = engine_for(http_server).run("workflowActions")
+def test_workflow_success_action_with_criteria(mock_server: MockServer) -> None:
+    mock_server.route("GET", "/hit/first", ok({"last": True}))
+    result = engine_for(mock_server).run("workflowActions")
     assert result.succeeded, result.error
-    assert paths(http_server) == ["/hit/first"]
+    assert paths(mock_server) == ["/hit/first"]

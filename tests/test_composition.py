@@ -1,39 +1,28 @@
-"""Composition against a real local server: parameters, components, workflow steps, dependsOn,
+"""Composition through MockTransport (no socket): parameters, components, workflow steps, dependsOn,
 operationPath and operations of several sources."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from arazzo_engine import ArazzoValidationError, Engine
-from tests.http_server import Received, RecordingServer, Reply
+from tests.http_server import MockServer, Received, Reply
 
 BEHAVIOUR = Path(__file__).parent / "workflows" / "behaviour"
 COMPOSITION = BEHAVIOUR / "composition.arazzo.yaml"
 
 
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[RecordingServer]:
-    # One server per module: each server's shutdown costs half a second.
-    with RecordingServer(lifetime=120.0) as server:
-        yield server
+def engine_for(server: MockServer) -> Engine:
+    return Engine.load(
+        COMPOSITION,
+        servers={"api": server.url, "other": server.url + "/other"},
+        transport=server.transport,
+    )
 
 
-@pytest.fixture
-def http_server(shared_server: RecordingServer) -> RecordingServer:
-    shared_server.routes.clear()
-    shared_server.requests.clear()
-    return shared_server
-
-
-def engine_for(server: RecordingServer) -> Engine:
-    return Engine.load(COMPOSITION, servers={"api": server.url, "other": server.url + "/other"})
-
-
-def paths(server: RecordingServer) -> list[str]:
+def paths(server: MockServer) -> list[str]:
     return [request.path for request in server.requests]
 
 
@@ -42,14 +31,14 @@ def headers_named(request: Received, name: str) -> list[str]:
 
 
 # -- parameters -----------------------------------------------------------------------
-def test_workflow_parameters_merge_with_step_parameters(http_server: RecordingServer) -> None:
-    http_server.route("GET", "/items/one", Reply(200, {}))
-    http_server.route("GET", "/items/two", Reply(200, {}))
-    http_server.route("GET", "/other/things/three", Reply(200, {}))
-    http_server.route("GET", "/other/only-other", Reply(200, {}))
-    result = engine_for(http_server).run("parameters")
+def test_workflow_parameters_merge_with_step_parameters(mock_server: MockServer) -> None:
+    mock_server.route("GET", "/items/one", Reply(200, {}))
+    mock_server.route("GET", "/items/two", Reply(200, {}))
+    mock_server.route("GET", "/other/things/three", Reply(200, {}))
+    mock_server.route("GET", "/other/only-other", Reply(200, {}))
+    result = engine_for(mock_server).run("parameters")
     assert result.succeeded, result.error
-    one, two, three, only = http_server.requests
+    one, two, three, only = mock_server.requests
     # The step's x-trace replaces the workflow's X-Trace (header names are case-insensitive);
     # the workflow's other parameters are still sent, the reusable one with its value override.
     assert one.path == "/items/one"
@@ -84,34 +73,34 @@ def test_bare_operation_id_in_two_sources_is_a_load_error_listing_candidates() -
 
 
 # -- reusable actions -----------------------------------------------------------------
-def test_reusable_success_and_failure_actions(http_server: RecordingServer) -> None:
-    http_server.route("GET", "/hit/flaky", [Reply(503, {}), Reply(200, {})])
-    result = engine_for(http_server).run("reusableActions")
+def test_reusable_success_and_failure_actions(mock_server: MockServer) -> None:
+    mock_server.route("GET", "/hit/flaky", [Reply(503, {}), Reply(200, {})])
+    result = engine_for(mock_server).run("reusableActions")
     assert result.succeeded, result.error
     # retryBusy retried once, then the reusable `stop` ended the run before `never`.
-    assert paths(http_server) == ["/hit/flaky", "/hit/flaky"]
+    assert paths(mock_server) == ["/hit/flaky", "/hit/flaky"]
     assert [s.attempt for s in result.steps] == [1, 2]
 
 
 def test_reusable_workflow_failure_action_after_the_retry_is_spent(
-    http_server: RecordingServer,
+    mock_server: MockServer,
 ) -> None:
-    http_server.route("GET", "/hit/flaky", Reply(503, {}))
-    http_server.route("GET", "/hit/fallback", Reply(200, {}))
-    result = engine_for(http_server).run("reusableActions")
+    mock_server.route("GET", "/hit/flaky", Reply(503, {}))
+    mock_server.route("GET", "/hit/fallback", Reply(200, {}))
+    result = engine_for(mock_server).run("reusableActions")
     assert result.succeeded, result.error
-    assert paths(http_server) == ["/hit/flaky", "/hit/flaky", "/hit/fallback"]
+    assert paths(mock_server) == ["/hit/flaky", "/hit/flaky", "/hit/fallback"]
 
 
 # -- workflow steps -------------------------------------------------------------------
 def test_workflow_step_passes_parameters_as_inputs_and_reads_child_outputs(
-    http_server: RecordingServer,
+    mock_server: MockServer,
 ) -> None:
-    http_server.route("GET", "/items/i-1", Reply(200, {"name": "Widget"}))
-    http_server.route("GET", "/hit/Widget", Reply(200, {}))
-    result = engine_for(http_server).run("parent", {"itemId": "i-1"})
+    mock_server.route("GET", "/items/i-1", Reply(200, {"name": "Widget"}))
+    mock_server.route("GET", "/hit/Widget", Reply(200, {}))
+    result = engine_for(mock_server).run("parent", {"itemId": "i-1"})
     assert result.succeeded, result.error
-    get, after = http_server.requests
+    get, after = mock_server.requests
     # The child's inputs schema comes from components.inputs; its default fills `lang`.
     assert get.path == "/items/i-1" and get.query == [("lang", "fr")]
     assert after.path == "/hit/Widget"
@@ -125,22 +114,22 @@ def test_workflow_step_passes_parameters_as_inputs_and_reads_child_outputs(
 
 
 def test_workflow_step_with_inputs_breaking_the_child_schema_fails_before_sending(
-    http_server: RecordingServer,
+    mock_server: MockServer,
 ) -> None:
-    result = engine_for(http_server).run("parent", {"itemId": 5})
+    result = engine_for(mock_server).run("parent", {"itemId": 5})
     assert not result.succeeded
     assert result.error is not None
     assert "'callChild'" in result.error and "inputs.id" in result.error
-    assert http_server.requests == []
+    assert mock_server.requests == []
 
 
-def test_failing_child_workflow_fails_the_workflow_step(http_server: RecordingServer) -> None:
-    http_server.route("GET", "/items/i-1", Reply(404, {}))
-    result = engine_for(http_server).run("parent", {"itemId": "i-1"})
+def test_failing_child_workflow_fails_the_workflow_step(mock_server: MockServer) -> None:
+    mock_server.route("GET", "/items/i-1", Reply(404, {}))
+    result = engine_for(mock_server).run("parent", {"itemId": "i-1"})
     assert not result.succeeded
     assert result.error is not None
     assert "'callChild'" in result.error and "'get'" in result.error
-    assert paths(http_server) == ["/items/i-1"]
+    assert paths(mock_server) == ["/items/i-1"]
     assert [(s.step_id, s.succeeded) for s in result.steps] == [
         ("get", False),
         ("callChild", False),
@@ -150,12 +139,12 @@ def test_failing_child_workflow_fails_the_workflow_step(http_server: RecordingSe
 
 
 # -- dependsOn ------------------------------------------------------------------------
-def test_dependency_runs_first_with_filtered_inputs(http_server: RecordingServer) -> None:
-    http_server.route("POST", "/token", Reply(200, {"token": "t1"}))
-    http_server.route("GET", "/hit/a", Reply(200, {}))
-    result = engine_for(http_server).run("useA", {"user": "bob", "extra": 1})
+def test_dependency_runs_first_with_filtered_inputs(mock_server: MockServer) -> None:
+    mock_server.route("POST", "/token", Reply(200, {"token": "t1"}))
+    mock_server.route("GET", "/hit/a", Reply(200, {}))
+    result = engine_for(mock_server).run("useA", {"user": "bob", "extra": 1})
     assert result.succeeded, result.error
-    token, a = http_server.requests
+    token, a = mock_server.requests
     assert (token.method, token.path) == ("POST", "/token")
     assert a.header("Authorization") == "Bearer t1"
     assert result.outputs == {"user": "bob"}
@@ -165,22 +154,22 @@ def test_dependency_runs_first_with_filtered_inputs(http_server: RecordingServer
     ]
 
 
-def test_dependency_inputs_take_their_schema_defaults(http_server: RecordingServer) -> None:
-    http_server.route("POST", "/token", Reply(200, {"token": "t1"}))
-    http_server.route("GET", "/hit/a", Reply(200, {}))
-    result = engine_for(http_server).run("useA")
+def test_dependency_inputs_take_their_schema_defaults(mock_server: MockServer) -> None:
+    mock_server.route("POST", "/token", Reply(200, {"token": "t1"}))
+    mock_server.route("GET", "/hit/a", Reply(200, {}))
+    result = engine_for(mock_server).run("useA")
     assert result.succeeded, result.error
     assert result.outputs == {"user": "anon"}
 
 
-def test_shared_dependency_runs_once_per_run(http_server: RecordingServer) -> None:
-    http_server.route("POST", "/token", Reply(200, {"token": "t1"}))
+def test_shared_dependency_runs_once_per_run(mock_server: MockServer) -> None:
+    mock_server.route("POST", "/token", Reply(200, {"token": "t1"}))
     for name in ("a", "b", "c"):
-        http_server.route("GET", f"/hit/{name}", Reply(200, {}))
-    result = engine_for(http_server).run("both")
+        mock_server.route("GET", f"/hit/{name}", Reply(200, {}))
+    result = engine_for(mock_server).run("both")
     assert result.succeeded, result.error
-    assert paths(http_server) == ["/token", "/hit/a", "/hit/b", "/hit/c"]
-    assert [r.header("Authorization") for r in http_server.requests[1:3]] == [
+    assert paths(mock_server) == ["/token", "/hit/a", "/hit/b", "/hit/c"]
+    assert [r.header("Authorization") for r in mock_server.requests[1:3]] == [
         "Bearer t1",
         "Bearer t1",
     ]
@@ -189,13 +178,13 @@ def test_shared_dependency_runs_once_per_run(http_server: RecordingServer) -> No
 
 
 def test_failed_dependency_fails_the_dependent_before_its_steps(
-    http_server: RecordingServer,
+    mock_server: MockServer,
 ) -> None:
-    http_server.route("POST", "/token", Reply(500, {}))
-    result = engine_for(http_server).run("both")
+    mock_server.route("POST", "/token", Reply(500, {}))
+    result = engine_for(mock_server).run("both")
     assert not result.succeeded
     assert result.error is not None
     assert "depends on 'login'" in result.error and "'token'" in result.error
-    assert paths(http_server) == ["/token"]
+    assert paths(mock_server) == ["/token"]
     assert [s.step_id for s in result.steps] == ["token"]
     assert result.outputs == {"user": None, "token": None}

@@ -23,7 +23,8 @@ from typing import Any
 import pytest
 
 from arazzo_engine import Engine, RunResult, StreamError
-from arazzo_engine.http.transport import HttpRequest, RequestsTransport
+from arazzo_engine.http.requests_transport import RequestsTransport
+from arazzo_engine.http.transport import HttpRequest
 from tests.fault_server import FaultServer, refused_url
 
 TIMEOUT = 0.3

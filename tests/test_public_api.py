@@ -16,14 +16,17 @@ def test_all_is_sorted_and_complete() -> None:
         "Engine",
         "EvaluationError",
         "ExpressionSyntaxError",
+        "HttpRequest",
         "HttpResponse",
         "InputValidationError",
         "Location",
+        "MockTransport",
         "RequestBuildError",
         "RunResult",
         "ServerSentEvent",
         "StepResult",
         "StreamError",
+        "TransportError",
         "WorkflowNotFoundError",
     }
 

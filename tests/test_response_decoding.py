@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from arazzo_engine import Engine, RunResult
-from arazzo_engine.http.response import body_problem_of, decode_body
+from arazzo_engine.http.media import body_problem_of, decode_body
 from tests.http_server import RecordingServer, Reply
 
 RESPONSES = Path(__file__).parent / "workflows" / "fidelity" / "responses.arazzo.yaml"

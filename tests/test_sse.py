@@ -6,6 +6,7 @@ import itertools
 import json
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import requests
@@ -13,7 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from arazzo_engine.errors import StreamError
-from arazzo_engine.http.sse import ServerSentEvent, SseDecoder, iter_events, iter_raw_chunks
+from arazzo_engine.http.requests_transport import RequestsTransport
+from arazzo_engine.http.response import HttpResponse
+from arazzo_engine.http.sse import ServerSentEvent, SseDecoder, iter_events
+from arazzo_engine.http.transport import HttpRequest
 from fixtures.fal.fake_fal_server import FakeFalServer
 
 E = ServerSentEvent
@@ -374,20 +378,35 @@ def test_throughput_is_not_byte_by_byte() -> None:
     assert n / elapsed > 25_000, f"{n / elapsed:,.0f} events/s"
 
 
-# -- over HTTP: iter_raw_chunks with the fake fal server ----------------------
+# -- over HTTP: the requests transport's byte stream with the fake fal server ----------
 
-AUTH = {"Authorization": "Key test-key"}
+AUTH = {"Authorization": "Key test-key", "Content-Type": "application/json"}
 MODEL_PATH = "/fal-ai/flux/schnell/stream"
+
+
+@contextmanager
+def streamed(url: str, body: object) -> Iterator[HttpResponse]:
+    """POST through the engine's default transport; the response is closed on exit."""
+    transport = RequestsTransport()
+    try:
+        request = HttpRequest("POST", url, AUTH, body=json.dumps(body).encode())
+        response = transport.send(request, timeout=10.0)
+        try:
+            yield response
+        finally:
+            response.close()
+    finally:
+        transport.close()
 
 
 @pytest.mark.parametrize("chunked", [True, False], ids=["chunked", "close-delimited"])
 def test_first_event_arrives_while_the_server_is_still_sending(chunked: bool) -> None:
     with (
         FakeFalServer(events=3, interval=0.02, hold_open=1.0, chunked=chunked) as fal,
-        requests.Session() as session,
-        session.post(fal.url + MODEL_PATH, json={"prompt": "p"}, headers=AUTH, stream=True) as resp,
+        streamed(fal.url + MODEL_PATH, {"prompt": "p"}) as resp,
     ):
-        events = iter_events(iter_raw_chunks(resp))
+        assert resp.is_stream
+        events = resp.events()
         first = next(events)
         finished_when_first_arrived = fal.stream_finished.is_set()
         assert first.event == "progress"
@@ -403,28 +422,27 @@ def test_first_event_arrives_while_the_server_is_still_sending(chunked: bool) ->
 def test_whole_stream_decodes_over_http(chunked: bool) -> None:
     with (
         FakeFalServer(events=4, interval=0.0, chunked=chunked) as fal,
-        requests.Session() as session,
-        session.post(fal.url + MODEL_PATH, json={"seed": 1}, headers=AUTH, stream=True) as resp,
+        streamed(fal.url + MODEL_PATH, {"seed": 1}) as resp,
     ):
-        events = list(iter_events(iter_raw_chunks(resp)))
+        events = list(resp.events())
         assert fal.stream_finished.wait(2)
     assert [e.event for e in events] == ["progress"] * 4 + ["output"]
     assert [e.json().get("step") for e in events] == [1, 2, 3, 4, None]
     assert events[-1].json()["output"]["seed"] == 1
 
 
-def test_iter_raw_chunks_gives_a_body_already_read() -> None:
+def test_a_stream_already_read_whole_still_gives_its_events() -> None:
     with (
         FakeFalServer(events=1, interval=0.0) as fal,
-        requests.Session() as session,
-        session.post(fal.url + MODEL_PATH, json={}, headers=AUTH) as resp,
+        streamed(fal.url + MODEL_PATH, {}) as resp,
     ):
-        events = list(iter_events(iter_raw_chunks(resp)))
+        assert b"event: output" in resp.content  # drains the stream
+        events = list(resp.events())
     assert [e.event for e in events] == ["progress", "output"]
 
 
 def test_iter_content_none_waits_for_the_whole_close_delimited_body() -> None:
-    """Why iter_raw_chunks uses raw.read1: this is what iter_content would do."""
+    """Why the requests transport reads with raw.read1: this is what iter_content would do."""
     with (
         FakeFalServer(events=2, interval=0.0, hold_open=0.3, chunked=False) as fal,
         requests.Session() as session,

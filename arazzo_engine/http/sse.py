@@ -4,14 +4,15 @@ Implements the "event stream interpretation" rules of the WHATWG HTML standard
 (section 9.2.6): bytes arrive in arbitrary chunks, are decoded as UTF-8 (invalid
 bytes become U+FFFD, one leading BOM is dropped), split into lines ending in CRLF,
 LF or CR, and the lines are folded into events that are dispatched at each blank
-line.  Nothing here depends on an HTTP library except :func:`iter_raw_chunks`,
-which imports ``requests``/``urllib3`` lazily.
+line.  Nothing here depends on an HTTP library: feed it bytes from anywhere.
 
 Typical use::
 
-    with session.post(url, json=body, stream=True) as response:
-        for event in iter_events(iter_raw_chunks(response)):
-            print(event.event, event.json())
+    for event in iter_events(chunks):   # any iterable of bytes chunks
+        print(event.event, event.json())
+
+(:meth:`~arazzo_engine.http.response.HttpResponse.events` does this on a
+response's byte stream.)
 """
 
 from __future__ import annotations
@@ -20,14 +21,11 @@ import codecs
 import json as _json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from arazzo_engine.errors import StreamError
 
-if TYPE_CHECKING:
-    import requests
-
-__all__ = ["ServerSentEvent", "SseDecoder", "iter_events", "iter_raw_chunks"]
+__all__ = ["ServerSentEvent", "SseDecoder", "iter_events"]
 
 _BOM = "\ufeff"
 
@@ -198,62 +196,3 @@ def iter_events(chunks: Iterable[bytes]) -> Iterator[ServerSentEvent]:
     for chunk in chunks:
         yield from decoder.feed(chunk)
     decoder.close()
-
-
-def iter_raw_chunks(response: requests.Response, size: int = 65536) -> Iterator[bytes]:
-    """Yield a streamed response's body bytes as soon as they arrive.
-
-    Make the request with ``stream=True`` (a body already read into memory is
-    yielded whole); the caller still owns, and must close, the response.
-    Content-Encoding (gzip...) is decoded.
-
-    Why ``response.raw.read1`` and not ``response.iter_content``:
-
-    * ``iter_content(chunk_size=None)`` calls urllib3's ``stream(None)``.  For a
-      chunked response that yields each HTTP chunk as it arrives, but for a
-      close-delimited response (no Content-Length, no chunked encoding, the body
-      ends when the server closes the connection) it calls ``read(None)``, which
-      blocks until the whole body has arrived - useless for an event stream.
-    * ``iter_content(chunk_size=n)`` blocks until ``n`` bytes have arrived (or
-      the body ends), so any ``n > 1`` can hold back a finished event.
-    * ``raw.read1(n)`` (urllib3 >= 2.3) does at most one read of the socket
-      and returns whatever is available, up to ``n`` bytes, for both framings;
-      it returns ``b""`` only at the end of the body.
-
-    Errors are translated as ``iter_content`` does (``ChunkedEncodingError``,
-    ``ContentDecodingError``, ``ConnectionError``).  With a urllib3 older than
-    2.3 (no ``read1``) this falls back to ``iter_content(chunk_size=1)``: correct,
-    but slow.
-    """
-    import requests
-    from urllib3.exceptions import (
-        DecodeError,
-        ProtocolError,
-        ReadTimeoutError,
-        SSLError,
-    )
-
-    if getattr(response, "_content_consumed", False):
-        # Made without stream=True (or already read): the body is in memory.
-        if response.content:
-            yield response.content
-        return
-    raw = response.raw
-    read1 = getattr(raw, "read1", None)
-    if read1 is None:  # pragma: no cover - urllib3 < 2.3
-        yield from response.iter_content(chunk_size=1)
-        return
-    while True:
-        try:
-            chunk: bytes = read1(size, decode_content=True)
-        except ProtocolError as exc:
-            raise requests.exceptions.ChunkedEncodingError(exc) from exc
-        except DecodeError as exc:
-            raise requests.exceptions.ContentDecodingError(exc) from exc
-        except ReadTimeoutError as exc:
-            raise requests.exceptions.ConnectionError(exc) from exc
-        except SSLError as exc:
-            raise requests.exceptions.SSLError(exc) from exc
-        if not chunk:
-            return
-        yield chunk

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from arazzo_engine.errors import Diagnostic
+from arazzo_engine.http.transport import Transport
 from arazzo_engine.load.inputs import InputsChecker
 from arazzo_engine.load.model_builder import build_model
 from arazzo_engine.load.plan import (
@@ -58,7 +59,8 @@ class ProjectLoader:
     """Loads the entry document and, recursively, its Arazzo sources.
 
     ``servers`` and ``sources`` overrides apply by source description name in
-    every document.
+    every document.  Remote sources (``allow_remote``) are fetched with
+    ``transport`` (the engine's), else a default one.
     """
 
     def __init__(
@@ -68,11 +70,13 @@ class ProjectLoader:
         source_paths: Mapping[str, str],
         allow_remote: bool,
         server_variables: Mapping[str, Mapping[str, str]] | None = None,
+        transport: Transport | None = None,
     ) -> None:
         self.servers = servers
         self.server_variables = server_variables or {}
         self.source_paths = source_paths
         self.allow_remote = allow_remote
+        self.transport = transport
         self.project = LoadedProject()
         self._prefixes: dict[Path, str] = {}
         self._workflow_ids: dict[Path, frozenset[str]] = {}
@@ -110,6 +114,7 @@ class ProjectLoader:
                 pointer=f"/sourceDescriptions/{i}",
                 override=self.source_paths.get(sd.name),
                 allow_remote=self.allow_remote,
+                transport=self.transport,
             )
             if isinstance(found, Diagnostic):
                 project.diagnostics.append(found)

@@ -28,7 +28,7 @@ from arazzo_engine.events import (
 from arazzo_engine.expressions import EvaluationContext
 from arazzo_engine.expressions.ast import Node
 from arazzo_engine.expressions.trace import Term, source_text
-from arazzo_engine.http.response import is_json_media_type, is_text_media_type, media_type
+from arazzo_engine.http.media import is_json_media_type, is_text_media_type, media_type
 from arazzo_engine.http.sse import ServerSentEvent
 from arazzo_engine.redaction import MASK, Redactor
 

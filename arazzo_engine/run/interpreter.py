@@ -94,8 +94,6 @@ class Interpreter:
         self.records: list[StepResult] = []
         self.emit = on_event
         """Where events go; None (the usual case) builds no event at all."""
-        self._session = getattr(transport, "session", None)
-        """The transport's session, which client-credentials token requests reuse."""
 
     # -- public ------------------------------------------------------------------
     def run(self, workflow_id: str, inputs: Mapping[str, Any]) -> RunResult:
@@ -409,7 +407,7 @@ class Interpreter:
                 context,
                 credentials=self.settings.credentials,
                 path_allow_reserved=self.settings.path_allow_reserved,
-                session=self._session,
+                transport=self.transport,
                 timeout=self.settings.timeout,
             )
         except (RequestBuildError, ValueError, TypeError) as error:

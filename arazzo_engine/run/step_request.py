@@ -11,11 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import requests
-
 from arazzo_engine.errors import RequestBuildError
 from arazzo_engine.expressions import evaluate
-from arazzo_engine.http.transport import HttpRequest
+from arazzo_engine.http.transport import HttpRequest, Transport
 from arazzo_engine.load.plan import StepPlan
 from arazzo_engine.run.context import StepContext
 from arazzo_engine.run.payload import apply_replacements
@@ -39,7 +37,7 @@ def build_step_request(
     *,
     credentials: Mapping[str, str],
     path_allow_reserved: frozenset[str],
-    session: requests.Session | None,
+    transport: Transport,
     timeout: float,
 ) -> EvaluatedRequest:
     """Evaluate the step's parameters and body and build its request.
@@ -68,8 +66,8 @@ def build_step_request(
         operation,
         step.security_schemes,
         credentials,
-        # A client-credentials scheme fetches its token with the engine's session.
-        TokenContext(session, timeout, base_url),
+        # A client-credentials scheme fetches its token with the engine's transport.
+        TokenContext(transport, timeout, base_url),
     )
     request = build_request(
         operation,

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
 from arazzo_engine.errors import ConfigurationError, Diagnostic, DocumentError, Location
+from arazzo_engine.http.transport import Transport
 from arazzo_engine.load.reader import RawDocument, read_data, read_document
 from arazzo_engine.sources.remote import read_remote
 
@@ -67,8 +68,12 @@ def load_source(
     pointer: str,
     override: str | None,
     allow_remote: bool,
+    transport: Transport | None = None,
 ) -> LoadedSource | Diagnostic:
-    """Read one source description; a problem comes back as a located diagnostic."""
+    """Read one source description; a problem comes back as a located diagnostic.
+
+    A remote one (``allow_remote``) is fetched with ``transport``, else a default one.
+    """
     where = referring.locate(pointer)
     if override is not None:
         location = str(Path(override).resolve())
@@ -100,7 +105,9 @@ def load_source(
                 where,
             )
         try:
-            document = read_remote(location, with_positions=declared_type == "arazzo")
+            document = read_remote(
+                location, with_positions=declared_type == "arazzo", transport=transport
+            )
         except DocumentError as error:
             return Diagnostic(
                 "error",

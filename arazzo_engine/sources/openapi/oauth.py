@@ -14,8 +14,11 @@ id and secret in the form instead).  The token is reused, by every run and
 thread of the engine, until ``expires_in`` runs out (renewed a tenth of its
 life, at most 30 s, early); a token without ``expires_in`` is reused for 300 s.
 
-Secrets and fetched tokens are masked in messages (:class:`LiveRedactor`);
-errors quote the token endpoint's ``error`` and ``error_description`` only.
+Token and discovery requests go through the engine's transport (the default
+one, or the ``transport=`` given to ``Engine.load``, a ``MockTransport``
+included), never following redirects.  Secrets and fetched tokens are masked
+in messages (:class:`LiveRedactor`); errors quote the token endpoint's
+``error`` and ``error_description`` only.
 """
 
 from __future__ import annotations
@@ -29,10 +32,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote_plus, urlencode, urljoin
 
-import requests
-
-from arazzo_engine.errors import ConfigurationError, RequestBuildError
+from arazzo_engine.errors import ConfigurationError, RequestBuildError, StreamError, TransportError
 from arazzo_engine.http.response import public_url
+from arazzo_engine.http.transport import HttpRequest, Transport
 from arazzo_engine.redaction import Redactor
 from arazzo_engine.sources.openapi.index import SecurityScheme
 
@@ -50,9 +52,9 @@ _AUTH_METHODS = ("client_secret_basic", "client_secret_post")
 
 @dataclass(frozen=True)
 class TokenContext:
-    """What fetching a token needs from the run: the session, timeout and base URL."""
+    """What fetching a token needs from the run: the transport, timeout and base URL."""
 
-    session: requests.Session | None
+    transport: Transport
     timeout: float
     base_url: str | None
     """The operation's server URL: a relative ``tokenUrl`` is resolved against it."""
@@ -238,39 +240,33 @@ def _exchange(
     headers: Mapping[str, str],
 ) -> tuple[int, Any]:
     """Send one request; (status, JSON body or None).  Errors become RequestBuildError."""
-    send = context.session.request if context.session is not None else requests.request
+    request = HttpRequest(
+        method, url, dict(headers), body=body, follow_redirects=False, stream=True
+    )
+    failed = f"{method} {public_url(url)} failed"
     try:
-        with send(
-            method,
-            url,
-            data=body,
-            headers=dict(headers),
-            timeout=(context.timeout, context.timeout),
-            allow_redirects=False,
-            stream=True,
-        ) as response:
-            content = b""
-            for chunk in response.iter_content(65536):
-                content += chunk
-                if len(content) > MAX_TOKEN_RESPONSE_BYTES:
-                    raise RequestBuildError(
-                        f"the answer of {public_url(url)} exceeds {MAX_TOKEN_RESPONSE_BYTES} bytes"
-                    )
-            status = response.status_code
-    except requests.ConnectTimeout:
-        reason = f"could not connect within {context.timeout:g} s"
-    except requests.Timeout:
-        reason = f"no response within {context.timeout:g} s"
-    except requests.ConnectionError:
-        reason = "the connection failed (refused, reset or unresolvable)"
-    except requests.RequestException as error:
-        reason = type(error).__name__
-    else:
-        try:
-            return status, json.loads(content) if content.strip() else None
-        except ValueError:
-            return status, None
-    raise RequestBuildError(f"{method} {public_url(url)} failed: {reason}")
+        response = context.transport.send(request, timeout=context.timeout)
+    except TransportError as error:
+        raise RequestBuildError(f"{failed}: {error}") from None
+    parts: list[bytes] = []
+    size = 0
+    try:
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > MAX_TOKEN_RESPONSE_BYTES:
+                raise RequestBuildError(
+                    f"the answer of {public_url(url)} exceeds {MAX_TOKEN_RESPONSE_BYTES} bytes"
+                )
+            parts.append(chunk)
+    except StreamError as error:
+        raise RequestBuildError(f"{failed}: {error}") from None
+    finally:
+        response.close()
+    content = b"".join(parts)
+    try:
+        return response.status_code, json.loads(content) if content.strip() else None
+    except ValueError:
+        return response.status_code, None
 
 
 def client_credentials(scheme: str, value: Mapping[str, Any]) -> ClientCredentials:

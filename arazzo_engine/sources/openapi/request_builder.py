@@ -18,7 +18,8 @@ from urllib.parse import quote
 from xml.etree import ElementTree
 
 from arazzo_engine.errors import RequestBuildError
-from arazzo_engine.http.response import is_json_media_type, is_text_media_type, is_xml_media_type
+from arazzo_engine.http.media import is_json_media_type, is_text_media_type, is_xml_media_type
+from arazzo_engine.http.multipart import Part, encode_multipart
 from arazzo_engine.http.transport import HttpRequest
 from arazzo_engine.sources.openapi.index import Operation, ParameterSpec, parameter_key
 from arazzo_engine.sources.openapi.security import AppliedCredentials
@@ -159,15 +160,12 @@ def _form_body(value: Any, encoding: Mapping[str, Any]) -> bytes:
 
 def _multipart_body(value: Any, encoding: Mapping[str, Any]) -> tuple[bytes, str]:
     """``multipart/form-data``: one part per property (an array: one part per item)."""
-    from urllib3.fields import RequestField
-    from urllib3.filepost import encode_multipart_formdata
-
     if not isinstance(value, Mapping) or is_file_marker(value):
         raise RequestBuildError(
             "a multipart/form-data body must be an object (one part per property), got "
             f"{type(value).__name__}"
         )
-    fields: list[RequestField] = []
+    fields: list[Part] = []
     for raw_name, item in value.items():
         name = str(raw_name)
         rule = encoding.get(name)
@@ -192,11 +190,8 @@ def _multipart_body(value: Any, encoding: Mapping[str, Any]) -> tuple[bytes, str
                 part_type = single or "application/json"
             else:
                 data, part_type = scalar_text(part).encode("utf-8"), single
-            field = RequestField(name=name, data=data, filename=filename)
-            field.make_multipart(content_type=part_type)
-            fields.append(field)
-    body, content_type = encode_multipart_formdata(fields)
-    return body, content_type
+            fields.append(Part(name, data, filename, part_type))
+    return encode_multipart(fields)
 
 
 _XML_NAME = re.compile(r"^[A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?$")

@@ -57,7 +57,12 @@ def _apply_scheme(
                 f"security scheme '{scheme.name}' is {scheme.type}; a client id and secret "
                 "apply only to oauth2 and openIdConnect schemes (give its value as a string)"
             )
-        token = value.token(scheme, scopes, context or TokenContext(None, 30.0, None))
+        if context is None:
+            raise RequestBuildError(
+                f"security scheme '{scheme.name}' needs a token fetched, and no transport "
+                "was given to fetch it with"
+            )
+        token = value.token(scheme, scopes, context)
         applied.headers["Authorization"] = _bearer(token)
         return
     if scheme.type == "apiKey":
@@ -88,7 +93,7 @@ def apply_credentials(
 ) -> AppliedCredentials:
     """Choose the first requirement the credentials satisfy and apply it.
 
-    ``context`` lets a client-credentials scheme fetch its token (session,
+    ``context`` lets a client-credentials scheme fetch its token (transport,
     timeout, the base URL a relative ``tokenUrl`` is resolved against).
     """
     applied = AppliedCredentials()

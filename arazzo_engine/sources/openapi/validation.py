@@ -26,7 +26,8 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from arazzo_engine.errors import ConfigurationError
-from arazzo_engine.http.response import HttpResponse, is_json_media_type, media_type
+from arazzo_engine.http.media import is_json_media_type, media_type
+from arazzo_engine.http.response import HttpResponse
 from arazzo_engine.http.transport import HttpRequest
 from arazzo_engine.sources.openapi.index import Operation, OperationDetail, ParameterSpec, SchemaAt
 

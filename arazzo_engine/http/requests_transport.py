@@ -1,0 +1,310 @@
+"""The default transport, over a ``requests.Session``.
+
+Its policy (``docs/faults.md`` has the whole of it):
+
+* ``timeout`` bounds connecting and every single read; a non-streaming response
+  must also arrive whole within ``max_response_seconds`` (default ten times
+  ``timeout``), so a body dripped a byte at a time cannot hold a step forever.
+* A non-streaming body is read up to ``max_body_bytes`` (decoded size); a larger
+  declared ``Content-Length`` is refused before reading anything.
+* Redirects are followed for GET and HEAD only (at most :data:`MAX_REDIRECTS`,
+  http and https targets only), and not when the operation declares a 3xx
+  response (:attr:`HttpRequest.follow_redirects`); otherwise the 3xx response is
+  the step's response.
+  When a redirect leaves the origin (scheme, host, port), ``Authorization``,
+  ``Cookie``, ``Proxy-Authorization`` and every header named in
+  :attr:`HttpRequest.credential_headers` are dropped, for the rest of the chain.
+* Every failure is a :class:`TransportError` whose message is one sentence
+  naming the cause; no library exception escapes :meth:`RequestsTransport.send`.
+* urllib3 logs request lines at DEBUG, query strings included: query values
+  are masked there (:func:`mask_query_values_in_urllib3_logs`).
+"""
+
+from __future__ import annotations
+
+import http.client
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from urllib.parse import urljoin, urlsplit
+
+import requests
+import urllib3.exceptions
+
+from arazzo_engine.errors import BodyError, TransportError
+from arazzo_engine.http.media import media_type
+from arazzo_engine.http.requests_failures import (
+    bad_headers,
+    body_failure,
+    connection_failure,
+    short,
+)
+from arazzo_engine.http.response import HttpResponse, public_url
+from arazzo_engine.http.stream import ChunkStream, read_capped
+from arazzo_engine.http.transport import DEFAULT_MAX_BODY_BYTES, HttpRequest, keeps_body_open
+
+__all__ = [
+    "MAX_REDIRECTS",
+    "RequestsTransport",
+    "Session",
+    "mask_query_values",
+    "mask_query_values_in_urllib3_logs",
+]
+
+Session = requests.Session
+"""What ``Engine.load(session=...)`` takes: proxies, TLS settings, mounted adapters."""
+
+RESPONSE_TIME_FACTOR = 10
+"""``max_response_seconds`` defaults to this many times ``timeout``."""
+
+MAX_REDIRECTS = 10
+"""Redirects followed for one GET or HEAD request."""
+
+READ_SIZE = 65536
+"""The most bytes one read asks for; a read returns whatever has arrived, up to this."""
+
+FOLLOWED_METHODS = frozenset({"GET", "HEAD"})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+ALWAYS_STRIPPED = frozenset({"authorization", "cookie", "proxy-authorization"})
+"""Headers never sent to another origin on a redirect, whoever set them."""
+
+_NO_BODY_STATUSES = frozenset({204, 304})
+
+
+class RequestsTransport:
+    """Sends with a ``requests.Session``: the engine's own pooled one, or the caller's.
+
+    ``close`` closes only a session this transport created.
+    """
+
+    def __init__(
+        self,
+        session: requests.Session | None = None,
+        *,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_response_seconds: float | None = None,
+    ) -> None:
+        self._own_session = session is None
+        self.session = session if session is not None else _pooled_session()
+        self.max_body_bytes = max_body_bytes
+        self.max_response_seconds = max_response_seconds
+        """The whole of a non-streaming response, redirects included; None: 10 x timeout."""
+        mask_query_values_in_urllib3_logs()
+
+    def send(self, request: HttpRequest, *, timeout: float) -> HttpResponse:
+        limit = self.max_response_seconds
+        if limit is None:
+            limit = RESPONSE_TIME_FACTOR * timeout
+        deadline = time.monotonic() + limit
+        raw = self._open_following_redirects(request, timeout, deadline, limit)
+        status, headers = raw.status_code, raw.headers
+        stream = ChunkStream(_read1_chunks(raw, timeout), on_close=raw.close)
+        if keeps_body_open(request, media_type(headers.get("Content-Type"))):
+            return HttpResponse(
+                status, headers, content=stream, url=raw.url, max_body_bytes=self.max_body_bytes
+            )
+        try:
+            if request.method == "HEAD" or status in _NO_BODY_STATUSES or status < 200:
+                content = b""
+            else:
+                content = read_capped(
+                    stream,
+                    status=status,
+                    max_body_bytes=self.max_body_bytes,
+                    declared_length=headers.get("Content-Length"),
+                    deadline=deadline,
+                    limit=limit,
+                )
+        finally:
+            stream.close()
+        return HttpResponse(status, headers, content=content, url=raw.url)
+
+    def _open_following_redirects(
+        self, request: HttpRequest, timeout: float, deadline: float, limit: float
+    ) -> requests.Response:
+        method = request.method
+        url = request.url
+        headers = dict(request.headers)
+        body = request.body
+        follow = request.follow_redirects and method in FOLLOWED_METHODS
+        stripped = ALWAYS_STRIPPED | {name.lower() for name in request.credential_headers}
+        hops = 0
+        while True:
+            raw = self._open(method, url, headers, body, timeout)
+            status = raw.status_code
+            location = raw.headers.get("Location") if status in REDIRECT_STATUSES else None
+            if not follow or not location:
+                return raw
+            raw.close()
+            target = urljoin(url, location.strip())
+            scheme = urlsplit(target).scheme.lower()
+            if scheme not in ("http", "https"):
+                raise TransportError(
+                    f"HTTP {status} redirects to a {scheme or 'schemeless'} URL; "
+                    "only http and https redirects are followed"
+                )
+            hops += 1
+            if hops > MAX_REDIRECTS:
+                raise TransportError(
+                    f"more than {MAX_REDIRECTS} redirects (the last to {public_url(target)})"
+                )
+            if _origin(target) != _origin(url):
+                headers = {k: v for k, v in headers.items() if k.lower() not in stripped}
+            if status in (301, 302, 303) and body is not None:
+                body = None
+                headers = {
+                    k: v
+                    for k, v in headers.items()
+                    if k.lower() not in ("content-type", "content-length")
+                }
+            url = target
+            if time.monotonic() > deadline:
+                raise TransportError(
+                    f"no complete response within {limit:g} s after {hops} redirects"
+                )
+
+    def _open(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        timeout: float,
+    ) -> requests.Response:
+        try:
+            return self.session.request(
+                method,
+                url,
+                headers=headers,
+                data=body,
+                timeout=(timeout, timeout),
+                stream=True,
+                allow_redirects=False,
+            )
+        except requests.ConnectTimeout:
+            raise TransportError(f"could not connect within {timeout:g} s") from None
+        except requests.Timeout:
+            raise TransportError(f"no response within {timeout:g} s") from None
+        except requests.ConnectionError as error:
+            raise TransportError(connection_failure(error)) from None
+        except requests.exceptions.InvalidHeader:
+            raise TransportError(bad_headers(headers)) from None
+        except (
+            requests.exceptions.InvalidURL,
+            requests.exceptions.MissingSchema,
+            requests.exceptions.InvalidSchema,
+        ) as error:
+            raise TransportError(
+                f"the URL {public_url(url)} cannot be requested: {short(error)}"
+            ) from None
+        except UnicodeError:
+            raise TransportError(bad_headers(headers)) from None
+        except (
+            requests.RequestException,
+            urllib3.exceptions.HTTPError,
+            http.client.HTTPException,
+            OSError,
+            ValueError,
+        ) as error:
+            raise TransportError(f"the request failed: {short(error)}") from None
+
+    def close(self) -> None:
+        if self._own_session:
+            self.session.close()
+
+
+def _read1_chunks(raw: requests.Response, timeout: float | None) -> Iterator[bytes]:
+    """A response's body bytes (Content-Encoding decoded) as soon as they arrive.
+
+    One read of the socket per chunk: urllib3's ``read1`` returns whatever has
+    arrived, up to :data:`READ_SIZE`, for chunked and close-delimited bodies
+    alike, where ``iter_content(None)`` would wait for a close-delimited body's
+    end and ``iter_content(n)`` for ``n`` bytes.  A failure raises
+    :class:`BodyError`.  The caller closes ``raw``.
+    """
+    stream = raw.raw
+    chunked = bool(getattr(stream, "chunked", False))
+    if getattr(stream, "read1", None) is None:  # pragma: no cover - urllib3 < 2.3
+        pieces = raw.iter_content(chunk_size=1)
+
+        def read() -> bytes:
+            return next(pieces, b"")
+    else:
+
+        def read() -> bytes:
+            data: bytes = stream.read1(READ_SIZE, decode_content=True)
+            return data
+
+    received = 0
+    while True:
+        try:
+            chunk = read()
+        except (
+            urllib3.exceptions.HTTPError,
+            requests.RequestException,
+            http.client.HTTPException,
+            OSError,
+            ValueError,
+        ) as error:
+            raise BodyError(
+                body_failure(error, chunked=chunked, timeout=timeout), received
+            ) from None
+        if not chunk:
+            return
+        received += len(chunk)
+        yield chunk
+
+
+def _pooled_session() -> requests.Session:
+    """A session whose connection pools suit ``run_many`` with many threads."""
+    session = requests.Session()
+    adapter = requests.adapters.HTTPAdapter(pool_connections=16, pool_maxsize=64)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is None:
+        port = {"http": 80, "https": 443}.get(scheme)
+    return scheme, (parts.hostname or "").lower(), port
+
+
+_QUERY_VALUE = re.compile(r"([?&][^=&#\s\"']*=)[^&#\s\"']+")
+_URLLIB3_URL_LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry")
+_filter_lock = threading.Lock()
+
+
+def mask_query_values(text: str) -> str:
+    """``/p?api_key=s3cret&x=1`` -> ``/p?api_key=***&x=***``."""
+    return _QUERY_VALUE.sub(r"\1***", text) if "?" in text else text
+
+
+class _QueryValueMask(logging.Filter):
+    """Masks query values in the URLs urllib3 logs at DEBUG (they may be API keys)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                mask_query_values(a) if isinstance(a, str) else a for a in record.args
+            )
+        elif isinstance(record.msg, str):
+            record.msg = mask_query_values(record.msg)
+        return True
+
+
+def mask_query_values_in_urllib3_logs() -> None:
+    """Install :class:`_QueryValueMask` on urllib3's URL-logging loggers, once."""
+    with _filter_lock:
+        for name in _URLLIB3_URL_LOGGERS:
+            target = logging.getLogger(name)
+            if not any(isinstance(f, _QueryValueMask) for f in target.filters):
+                target.addFilter(_QueryValueMask())
