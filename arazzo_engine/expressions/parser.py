@@ -54,7 +54,6 @@ from arazzo_engine.expressions.ast import (
     ComponentRef,
     Condition,
     Constant,
-    Expression,
     Index,
     InputRef,
     Literal,
@@ -70,6 +69,7 @@ from arazzo_engine.expressions.ast import (
     RequestQuery,
     ResponseBody,
     ResponseHeader,
+    RuntimeExpression,
     SourceDescriptionRef,
     StatusCode,
     StepOutputRef,
@@ -165,52 +165,52 @@ class _ToAst(Transformer[Token, Any]):
     """Builds AST nodes while the LALR parser reduces (used as an inline transformer)."""
 
     # expressions
-    def url(self, _: list[Any]) -> Expression:
+    def url(self, _: list[Any]) -> RuntimeExpression:
         return Url()
 
-    def method(self, _: list[Any]) -> Expression:
+    def method(self, _: list[Any]) -> RuntimeExpression:
         return Method()
 
-    def status_code(self, _: list[Any]) -> Expression:
+    def status_code(self, _: list[Any]) -> RuntimeExpression:
         return StatusCode()
 
-    def request_header(self, c: list[Token]) -> Expression:
+    def request_header(self, c: list[Token]) -> RuntimeExpression:
         return RequestHeader(str(c[0]))
 
-    def request_query(self, c: list[Token]) -> Expression:
+    def request_query(self, c: list[Token]) -> RuntimeExpression:
         return RequestQuery(str(c[0]))
 
-    def request_path(self, c: list[Token]) -> Expression:
+    def request_path(self, c: list[Token]) -> RuntimeExpression:
         return RequestPath(str(c[0]))
 
-    def request_body(self, c: list[Token | None]) -> Expression:
+    def request_body(self, c: list[Token | None]) -> RuntimeExpression:
         return RequestBody(_pointer(c[0]))
 
-    def response_header(self, c: list[Token]) -> Expression:
+    def response_header(self, c: list[Token]) -> RuntimeExpression:
         return ResponseHeader(str(c[0]))
 
-    def response_body(self, c: list[Token | None]) -> Expression:
+    def response_body(self, c: list[Token | None]) -> RuntimeExpression:
         return ResponseBody(_pointer(c[0]))
 
-    def input_ref(self, c: list[Token]) -> Expression:
+    def input_ref(self, c: list[Token]) -> RuntimeExpression:
         return InputRef(str(c[0]), _pointer(c[1]))
 
-    def output_ref(self, c: list[Token]) -> Expression:
+    def output_ref(self, c: list[Token]) -> RuntimeExpression:
         return OutputRef(str(c[0]), _pointer(c[1]))
 
-    def step_output_ref(self, c: list[Token]) -> Expression:
+    def step_output_ref(self, c: list[Token]) -> RuntimeExpression:
         return StepOutputRef(str(c[0]), str(c[1]), _pointer(c[2]))
 
-    def workflow_input_ref(self, c: list[Token]) -> Expression:
+    def workflow_input_ref(self, c: list[Token]) -> RuntimeExpression:
         return WorkflowInputRef(str(c[0]), str(c[1]), _pointer(c[2]))
 
-    def workflow_output_ref(self, c: list[Token]) -> Expression:
+    def workflow_output_ref(self, c: list[Token]) -> RuntimeExpression:
         return WorkflowOutputRef(str(c[0]), str(c[1]), _pointer(c[2]))
 
-    def source_description_ref(self, c: list[Token]) -> Expression:
+    def source_description_ref(self, c: list[Token]) -> RuntimeExpression:
         return SourceDescriptionRef(str(c[0]), str(c[1]))
 
-    def component_ref(self, c: list[Token]) -> Expression:
+    def component_ref(self, c: list[Token]) -> RuntimeExpression:
         return ComponentRef(str(c[0])[:-1], str(c[1]))
 
     # condition operands
@@ -607,9 +607,9 @@ def _syntax_error(text: str, offset: int, error: _SemanticError) -> ExpressionSy
 
 
 @lru_cache(maxsize=4096)
-def _cached_expression(text: str) -> Expression:
+def _cached_expression(text: str) -> RuntimeExpression:
     try:
-        return cast(Expression, _run(text, "expression"))
+        return cast(RuntimeExpression, _run(text, "expression"))
     except _SemanticError as exc:
         raise _syntax_error(text, 0, exc) from None
 
@@ -627,7 +627,7 @@ def _cached_condition(text: str) -> Condition:
 
 @lru_cache(maxsize=4096)
 def _cached_template(text: str) -> Template:
-    parts: list[str | Expression] = []
+    parts: list[str | RuntimeExpression] = []
     i = 0
     while (at := text.find("{$", i)) >= 0:
         close = text.find("}", at + 2)
@@ -654,7 +654,7 @@ def _require_str(text: object, what: str) -> str:
     return text
 
 
-def parse_expression(text: str) -> Expression:
+def parse_expression(text: str) -> RuntimeExpression:
     """Parse one bare runtime expression (the whole text), e.g. ``$response.body#/id``."""
     return _cached_expression(_require_str(text, "a runtime expression"))
 
