@@ -106,6 +106,8 @@ from jsonpath_ng.ext.filter import Filter as GoessnerFilter
 from jsonpath_ng.ext.parser import parse as goessner_parse
 from jsonpath_ng.jsonpath import Child, DatumInContext, Root
 
+from arazzo_engine._compat import assert_never
+
 # The comparison rules of simple conditions (==, !=, <, <=, >, >=).
 from arazzo_engine.expressions.evaluate import compare as simple_compare
 
@@ -363,15 +365,19 @@ def _compare(op: str, left: Any, right: Any) -> bool:
 
 
 def _judge(node: _Bool, context: Any) -> bool:
-    if isinstance(node, _Compare):
-        right = node.right
-        other = right.value(context) if isinstance(right, _Query) else right.value
-        return _compare(node.op, node.left.value(context), other)
-    if isinstance(node, _And):
-        return all(_judge(operand, context) for operand in node.operands)
-    if isinstance(node, _Or):
-        return any(_judge(operand, context) for operand in node.operands)
-    return not _judge(node.operand, context)
+    match node:
+        case _Compare():
+            right = node.right
+            other = right.value(context) if isinstance(right, _Query) else right.value
+            return _compare(node.op, node.left.value(context), other)
+        case _And():
+            return all(_judge(operand, context) for operand in node.operands)
+        case _Or():
+            return any(_judge(operand, context) for operand in node.operands)
+        case _Not():
+            return not _judge(node.operand, context)
+        case _:
+            assert_never(node)
 
 
 class _FormError(Exception):
