@@ -125,3 +125,16 @@ def test_an_accessor_alone_is_not_evaluated_unparsed_or_walked() -> None:
 def test_values_are_not_unparsed() -> None:
     with pytest.raises(TypeError, match="cannot unparse Constant"):
         unparse(ast.Constant(1))
+
+
+def test_is_parsed_node_is_the_union_check() -> None:
+    assert all(ast.is_parsed_node(cls) is False for cls in MEMBERSHIP)  # classes, not nodes
+    assert ast.is_parsed_node(ast.Url())
+    assert ast.is_parsed_node(ast.Constant([1]))
+    assert not ast.is_parsed_node(ast.Index(0))
+    assert not ast.is_parsed_node("$url")
+
+    class Subclass(ast.Url):  # exact-type fast path misses it; isinstance still accepts it
+        pass
+
+    assert ast.is_parsed_node(Subclass())

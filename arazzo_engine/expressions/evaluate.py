@@ -75,6 +75,7 @@ from arazzo_engine.expressions.ast import (
     Url,
     WorkflowInputRef,
     WorkflowOutputRef,
+    is_parsed_node,
 )
 from arazzo_engine.expressions.context import EvaluationContext
 
@@ -471,7 +472,7 @@ def compile_node(node: Node) -> Fn:
     if fn is None:
         if not isinstance(node, Node):
             raise TypeError(f"cannot evaluate {type(node).__name__}; parse it first")
-        if not isinstance(node, ParsedNode):  # an accessor is evaluated by its Access
+        if not is_parsed_node(node):  # an accessor is evaluated by its Access
             raise TypeError(f"cannot evaluate {type(node).__name__}")
         fn = _build(node)
         object.__setattr__(node, "_compiled", fn)

@@ -31,8 +31,8 @@ from arazzo_engine.expressions.ast import (
     Not,
     ObjectValue,
     Or,
-    ParsedNode,
     Template,
+    is_parsed_node,
 )
 from arazzo_engine.expressions.context import EvaluationContext
 from arazzo_engine.expressions.evaluate import compare, evaluate
@@ -62,7 +62,7 @@ class Term:
 
 def source_text(node: Node) -> str:
     """The source text of a parsed expression, template, condition or value."""
-    if not isinstance(node, ParsedNode):  # an accessor on its own
+    if not is_parsed_node(node):  # an accessor on its own
         return repr(node)
     match node:
         case Constant():

@@ -15,10 +15,11 @@ from arazzo_engine.expressions.ast import (
     Access,
     Accessor,
     And,
-    Comparable,
+    ArrayValue,
     Compare,
     ComponentRef,
     Condition,
+    Constant,
     Expression,
     Index,
     InputRef,
@@ -27,6 +28,7 @@ from arazzo_engine.expressions.ast import (
     Method,
     Node,
     Not,
+    ObjectValue,
     Or,
     OutputRef,
     RequestBody,
@@ -43,6 +45,7 @@ from arazzo_engine.expressions.ast import (
     Url,
     WorkflowInputRef,
     WorkflowOutputRef,
+    is_parsed_node,
 )
 
 __all__ = ["unparse"]
@@ -134,7 +137,7 @@ def _condition(node: Condition, parent: type | None) -> str:
             return f"{_condition(node.left, Compare)} {node.op} {_condition(node.right, Compare)}"
         case Not():
             inner = node.operand
-            if isinstance(inner, Comparable):
+            if isinstance(inner, (Literal, Expression, Access)):
                 return "!" + _condition(inner, Not)
             return "!(" + _condition(inner, None) + ")"
         case And():
@@ -149,10 +152,17 @@ def _condition(node: Condition, parent: type | None) -> str:
 
 def unparse(node: Node) -> str:
     """Canonical text of an expression, template or condition node."""
-    if isinstance(node, Template):
-        return "".join(
-            part if isinstance(part, str) else "{" + _expression(part) + "}" for part in node.parts
-        )
-    if isinstance(node, Condition):
-        return _condition(node, None)
-    raise TypeError(f"cannot unparse {type(node).__name__}")
+    if not is_parsed_node(node):
+        raise TypeError(f"cannot unparse {type(node).__name__}")
+    match node:
+        case Expression():
+            return _expression(node)
+        case Template():
+            return "".join(
+                part if isinstance(part, str) else "{" + _expression(part) + "}"
+                for part in node.parts
+            )
+        case Constant() | ObjectValue() | ArrayValue():
+            raise TypeError(f"cannot unparse {type(node).__name__}")
+        case _:  # mypy checks that what is left is a condition
+            return _condition(node, None)

@@ -90,12 +90,17 @@ class ReferenceChecker:
     ) -> None:
         text = unparse(expression)
         match expression:
-            case SourceDescriptionRef():
-                self.source(expression, text, site)
-            case ComponentRef():
-                self.component(expression, text, site)
-            case WorkflowInputRef() | WorkflowOutputRef():
-                self.other_workflow(expression, text, site)
+            case StepOutputRef():
+                if workflow is None or own is None or graph is None:
+                    self.component_reads.add((expression.step_id, expression.name))
+                else:
+                    self.step_output(expression, text, site, workflow, own, graph)
+            case InputRef():
+                if workflow is not None and own is not None and graph is not None:
+                    self.input(expression.name, text, site, own)
+            case OutputRef():
+                if workflow is not None and own is not None and graph is not None:
+                    self.output(expression, text, site, own)
             case (
                 Url()
                 | Method()
@@ -108,17 +113,12 @@ class ReferenceChecker:
                 | ResponseBody()
             ):
                 self.http(text, site, workflow)
-            case StepOutputRef():
-                if workflow is None or own is None or graph is None:
-                    self.component_reads.add((expression.step_id, expression.name))
-                else:
-                    self.step_output(expression, text, site, workflow, own, graph)
-            case InputRef():
-                if workflow is not None and own is not None and graph is not None:
-                    self.input(expression.name, text, site, own)
-            case OutputRef():
-                if workflow is not None and own is not None and graph is not None:
-                    self.output(expression, text, site, own)
+            case WorkflowInputRef() | WorkflowOutputRef():
+                self.other_workflow(expression, text, site)
+            case SourceDescriptionRef():
+                self.source(expression, text, site)
+            case ComponentRef():
+                self.component(expression, text, site)
             case _:
                 assert_never(expression)
 
