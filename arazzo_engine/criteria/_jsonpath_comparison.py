@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
+from arazzo_engine._compat import assert_never
+
 # The comparison rules of simple conditions (==, !=, <, <=, >, >=).
 from arazzo_engine.expressions.evaluate import compare as simple_compare
 
@@ -104,15 +106,19 @@ def _compare(op: str, left: Any, right: Any) -> bool:
 
 
 def judge_tree(node: _Bool, context: Any) -> bool:
-    if isinstance(node, _Compare):
-        right = node.right
-        other = right.value(context) if isinstance(right, _Query) else right.value
-        return _compare(node.op, node.left.value(context), other)
-    if isinstance(node, _And):
-        return all(judge_tree(operand, context) for operand in node.operands)
-    if isinstance(node, _Or):
-        return any(judge_tree(operand, context) for operand in node.operands)
-    return not judge_tree(node.operand, context)
+    match node:
+        case _Compare():
+            right = node.right
+            other = right.value(context) if isinstance(right, _Query) else right.value
+            return _compare(node.op, node.left.value(context), other)
+        case _And():
+            return all(judge_tree(operand, context) for operand in node.operands)
+        case _Or():
+            return any(judge_tree(operand, context) for operand in node.operands)
+        case _Not():
+            return not judge_tree(node.operand, context)
+        case _:
+            assert_never(node)
 
 
 class FormError(Exception):

@@ -8,10 +8,11 @@ Parse once, evaluate many times::
     evaluate(parse_template("Bearer {$inputs.token}"), ctx)
     evaluate(parse_value({"id": "$steps.s.outputs.id"}), ctx)
 
-The grammar, which characters end names and JSON pointers, and the error
-messages are described in :mod:`arazzo_engine.expressions.parser`; the
-evaluation rules in :mod:`arazzo_engine.expressions.evaluate`; the node classes
-in :mod:`arazzo_engine.expressions.ast`.
+The grammar and which characters end names and JSON pointers are described in
+:mod:`arazzo_engine.expressions.parser`; how parse errors get their plain-language
+reasons in :mod:`arazzo_engine.expressions.parse_errors`; the evaluation rules in
+:mod:`arazzo_engine.expressions.evaluate`; the node classes and their closed
+unions in :mod:`arazzo_engine.expressions.ast`.
 """
 
 from arazzo_engine.expressions.ast import (

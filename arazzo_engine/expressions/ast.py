@@ -5,7 +5,7 @@ same shape and the same fields.  Nodes also carry one private, non-compared slot
 (``_compiled``) in which :func:`arazzo_engine.expressions.evaluate` caches the
 closure it builds for the node the first time the node is evaluated.
 
-Runtime expressions (all subclasses of :class:`Expression`)::
+Runtime expressions (:data:`RuntimeExpression`; all subclasses of :class:`Expression`)::
 
     Url  Method  StatusCode
     RequestHeader(name)  RequestQuery(name)  RequestPath(name)  RequestBody(pointer)
@@ -21,25 +21,41 @@ JSON Pointer reference tokens (``()`` for a bare ``#``: the whole value).
 Templates: ``Template(parts)``, the parts being literal ``str`` and expressions.
 
 Values of "any | {expression}" fields (:data:`ValueNode`): a :class:`Constant`,
-an :class:`Expression`, a :class:`Template`, or an :class:`ObjectValue` /
+an expression, a :class:`Template`, or an :class:`ObjectValue` /
 :class:`ArrayValue` holding at least one expression somewhere inside.
 
-Conditions (:data:`Condition`): ``Literal(value)``, an :class:`Expression`,
+Conditions (:data:`Condition`): ``Literal(value)``, an expression,
 ``Access(target, path)`` (an expression followed by ``[n]`` / ``.member``
-accessors: :class:`Index`, :class:`Member`), ``Compare(op, left, right)``,
-``Not(operand)``, ``And(operands)`` and ``Or(operands)`` (flattened: no direct
-child of an ``And`` is an ``And``, likewise for ``Or``).
+accessors, :data:`Accessor`: :class:`Index`, :class:`Member`),
+``Compare(op, left, right)``, ``Not(operand)``, ``And(operands)`` and
+``Or(operands)`` (flattened: no direct child of an ``And`` is an ``And``,
+likewise for ``Or``).
+
+Dispatch over nodes
+-------------------
+The unions (:data:`RuntimeExpression`, :data:`Accessor`, :data:`Comparable`,
+:data:`Condition`, :data:`ValueNode` and :data:`ParsedNode`, any tree a parse
+function returns) list concrete classes only, and are closed: code that acts on
+each kind of node matches on one of them and ends with
+``case _: assert_never(node)``, so mypy names the branch a new node kind lacks.
+In a ``case``, ``Expression()`` stands for every runtime expression at once.
+Functions that accept any object narrow it with :func:`is_parsed_node` first
+(``isinstance`` against a union of 27 classes is slow on the load path).  A test
+checks that every node class of this module is in the unions it belongs to.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard, get_args
 from typing import Literal as TypingLiteral
+
+from arazzo_engine._compat import assert_never
 
 __all__ = [
     "Access",
+    "Accessor",
     "And",
     "ArrayValue",
     "Comparable",
@@ -59,12 +75,14 @@ __all__ = [
     "ObjectValue",
     "Or",
     "OutputRef",
+    "ParsedNode",
     "RequestBody",
     "RequestHeader",
     "RequestPath",
     "RequestQuery",
     "ResponseBody",
     "ResponseHeader",
+    "RuntimeExpression",
     "SourceDescriptionRef",
     "StatusCode",
     "StepOutputRef",
@@ -73,6 +91,7 @@ __all__ = [
     "ValueNode",
     "WorkflowInputRef",
     "WorkflowOutputRef",
+    "is_parsed_node",
     "referenced_steps",
     "walk_expressions",
 ]
@@ -95,7 +114,7 @@ class Node:
 
 @dataclass(frozen=True, slots=True)
 class Expression(Node):
-    """Base of the runtime expression nodes."""
+    """Base of the runtime expression nodes (annotate with :data:`RuntimeExpression`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +240,7 @@ class ComponentRef(Expression):
 class Template(Node):
     """Text with embedded ``{$...}`` expressions; never two adjacent ``str`` parts, no ``''``."""
 
-    parts: tuple[str | Expression, ...]
+    parts: tuple[str | RuntimeExpression, ...]
 
 
 # ----------------------------------------------------------------------- values
@@ -299,8 +318,8 @@ class Member(Node):
 class Access(Node):
     """A runtime expression followed by one or more accessors."""
 
-    target: Expression
-    path: tuple[Index | Member, ...]
+    target: RuntimeExpression
+    path: tuple[Accessor, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,38 +352,80 @@ class Or(Node):
     operands: tuple[Condition, ...]
 
 
-ValueNode = Constant | Expression | Template | ObjectValue | ArrayValue
-Comparable = Literal | Expression | Access
-Condition = Literal | Expression | Access | Compare | Not | And | Or
+# ---------------------------------------------------------------- closed unions
+
+RuntimeExpression = (
+    Url
+    | Method
+    | StatusCode
+    | RequestHeader
+    | RequestQuery
+    | RequestPath
+    | RequestBody
+    | ResponseHeader
+    | ResponseBody
+    | InputRef
+    | OutputRef
+    | StepOutputRef
+    | WorkflowInputRef
+    | WorkflowOutputRef
+    | SourceDescriptionRef
+    | ComponentRef
+)
+Accessor = Index | Member
+Comparable = Literal | RuntimeExpression | Access
+Condition = Comparable | Compare | Not | And | Or
+ValueNode = Constant | RuntimeExpression | Template | ObjectValue | ArrayValue
+ParsedNode = ValueNode | Condition
+
+_PARSED_NODE_CLASSES = frozenset(get_args(ParsedNode))
+
+
+def is_parsed_node(value: object) -> TypeGuard[ParsedNode]:
+    """Whether ``value`` is a node a parse function can return (not an accessor, not text).
+
+    One set lookup: ``isinstance`` against the union tries its 27 classes in turn.
+    """
+    return type(value) in _PARSED_NODE_CLASSES or isinstance(value, ParsedNode)
 
 
 # ------------------------------------------------------------------ traversal
 
 
-def walk_expressions(node: Node) -> Iterator[Expression]:
+def walk_expressions(node: Node) -> Iterator[RuntimeExpression]:
     """Every runtime expression inside ``node`` (itself included), in text order."""
-    if isinstance(node, Expression):
-        yield node
-    elif isinstance(node, Template):
-        for part in node.parts:
-            if isinstance(part, Expression):
-                yield part
-    elif isinstance(node, Access):
-        yield node.target
-    elif isinstance(node, Compare):
-        yield from walk_expressions(node.left)
-        yield from walk_expressions(node.right)
-    elif isinstance(node, Not):
-        yield from walk_expressions(node.operand)
-    elif isinstance(node, (And, Or)):
-        for operand in node.operands:
-            yield from walk_expressions(operand)
-    elif isinstance(node, ObjectValue):
-        for _, value in node.items:
-            yield from walk_expressions(value)
-    elif isinstance(node, ArrayValue):
-        for item in node.items:
-            yield from walk_expressions(item)
+    return _expressions_in(node) if is_parsed_node(node) else iter(())  # an accessor holds none
+
+
+def _expressions_in(node: ParsedNode) -> Iterator[RuntimeExpression]:
+    # The commonest kinds first: a class pattern costs a little more than isinstance.
+    match node:
+        case Expression():
+            yield node
+        case Literal() | Constant():
+            pass
+        case Compare():
+            yield from _expressions_in(node.left)
+            yield from _expressions_in(node.right)
+        case And() | Or():
+            for operand in node.operands:
+                yield from _expressions_in(operand)
+        case Template():
+            for part in node.parts:
+                if not isinstance(part, str):
+                    yield part
+        case Access():
+            yield node.target
+        case Not():
+            yield from _expressions_in(node.operand)
+        case ObjectValue():
+            for _, value in node.items:
+                yield from _expressions_in(value)
+        case ArrayValue():
+            for item in node.items:
+                yield from _expressions_in(item)
+        case _:
+            assert_never(node)
 
 
 def referenced_steps(node: Node) -> frozenset[str]:

@@ -39,14 +39,17 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from arazzo_engine._compat import assert_never
 from arazzo_engine.expressions.ast import (
     Access,
+    Accessor,
     And,
     ArrayValue,
     Compare,
     ComponentRef,
     Condition,
     Constant,
+    Expression,
     Index,
     InputRef,
     Literal,
@@ -57,12 +60,14 @@ from arazzo_engine.expressions.ast import (
     ObjectValue,
     Or,
     OutputRef,
+    ParsedNode,
     RequestBody,
     RequestHeader,
     RequestPath,
     RequestQuery,
     ResponseBody,
     ResponseHeader,
+    RuntimeExpression,
     SourceDescriptionRef,
     StatusCode,
     StepOutputRef,
@@ -70,6 +75,7 @@ from arazzo_engine.expressions.ast import (
     Url,
     WorkflowInputRef,
     WorkflowOutputRef,
+    is_parsed_node,
 )
 from arazzo_engine.expressions.context import EvaluationContext
 
@@ -291,64 +297,94 @@ def to_text(value: Any) -> str:
 # ---------------------------------------------------------------- compiling
 
 
-def _compile_expression(node: Node) -> Fn:
-    if isinstance(node, StatusCode):
-        return lambda ctx: ctx.status_code
-    if isinstance(node, Url):
-        return lambda ctx: ctx.url
-    if isinstance(node, Method):
-        return lambda ctx: ctx.method
-    if isinstance(node, ResponseBody):
-        return _with_pointer(lambda ctx: ctx.response_body(), node.pointer)
-    if isinstance(node, RequestBody):
-        return _with_pointer(lambda ctx: ctx.request_body(), node.pointer)
-    if isinstance(node, (RequestHeader, ResponseHeader)):
-        header = node.name.lower()
-        if isinstance(node, RequestHeader):
+def _compile_expression(node: RuntimeExpression) -> Fn:
+    match node:
+        case StatusCode():
+            return lambda ctx: ctx.status_code
+        case Url():
+            return lambda ctx: ctx.url
+        case Method():
+            return lambda ctx: ctx.method
+        case ResponseBody():
+            return _with_pointer(lambda ctx: ctx.response_body(), node.pointer)
+        case RequestBody():
+            return _with_pointer(lambda ctx: ctx.request_body(), node.pointer)
+        case RequestHeader():
+            header = node.name.lower()
             return lambda ctx: ctx.request_header(header)
-        return lambda ctx: ctx.response_header(header)
-    if isinstance(node, RequestQuery):
-        query = node.name
-        return lambda ctx: ctx.request_query(query)
-    if isinstance(node, RequestPath):
-        path = node.name
-        return lambda ctx: ctx.request_path(path)
-    if isinstance(node, InputRef):
-        lookup = _name_lookup(node.name)
-        return _with_pointer(lambda ctx: lookup(ctx.inputs()), node.pointer)
-    if isinstance(node, OutputRef):
-        lookup = _name_lookup(node.name)
-        return _with_pointer(lambda ctx: lookup(ctx.outputs()), node.pointer)
-    if isinstance(node, StepOutputRef):
-        lookup, step_id = _name_lookup(node.name), node.step_id
-        return _with_pointer(lambda ctx: lookup(ctx.step_outputs(step_id)), node.pointer)
-    if isinstance(node, WorkflowInputRef):
-        lookup, workflow_id = _name_lookup(node.name), node.workflow_id
-        return _with_pointer(lambda ctx: lookup(ctx.workflow_inputs(workflow_id)), node.pointer)
-    if isinstance(node, WorkflowOutputRef):
-        lookup, workflow_id = _name_lookup(node.name), node.workflow_id
-        return _with_pointer(lambda ctx: lookup(ctx.workflow_outputs(workflow_id)), node.pointer)
-    if isinstance(node, SourceDescriptionRef):
-        source, source_field = node.name, node.field
-        return lambda ctx: ctx.source_description(source, source_field)
-    if isinstance(node, ComponentRef):
-        kind, name = node.kind, node.name
-        return lambda ctx: ctx.component(kind, name)
-    raise TypeError(f"cannot evaluate {type(node).__name__}")
+        case ResponseHeader():
+            header = node.name.lower()
+            return lambda ctx: ctx.response_header(header)
+        case RequestQuery():
+            query = node.name
+            return lambda ctx: ctx.request_query(query)
+        case RequestPath():
+            path = node.name
+            return lambda ctx: ctx.request_path(path)
+        case InputRef():
+            lookup = _name_lookup(node.name)
+            return _with_pointer(lambda ctx: lookup(ctx.inputs()), node.pointer)
+        case OutputRef():
+            lookup = _name_lookup(node.name)
+            return _with_pointer(lambda ctx: lookup(ctx.outputs()), node.pointer)
+        case StepOutputRef():
+            lookup, step_id = _name_lookup(node.name), node.step_id
+            return _with_pointer(lambda ctx: lookup(ctx.step_outputs(step_id)), node.pointer)
+        case WorkflowInputRef():
+            lookup, workflow_id = _name_lookup(node.name), node.workflow_id
+            return _with_pointer(lambda ctx: lookup(ctx.workflow_inputs(workflow_id)), node.pointer)
+        case WorkflowOutputRef():
+            lookup, workflow_id = _name_lookup(node.name), node.workflow_id
+            return _with_pointer(
+                lambda ctx: lookup(ctx.workflow_outputs(workflow_id)), node.pointer
+            )
+        case SourceDescriptionRef():
+            source, source_field = node.name, node.field
+            return lambda ctx: ctx.source_description(source, source_field)
+        case ComponentRef():
+            kind, name = node.kind, node.name
+            return lambda ctx: ctx.component(kind, name)
+        case _:
+            assert_never(node)
 
 
-def _access(value: Any, path: tuple[Index | Member, ...]) -> Any:
-    for accessor in path:
-        if isinstance(accessor, Index):
-            if isinstance(value, (list, tuple)) and accessor.index < len(value):
-                value = value[accessor.index]
-            else:
+def _accessor(accessor: Accessor) -> Callable[[Any], Any]:
+    """One ``[n]`` or ``.name`` step of an access: ``None`` when it does not apply."""
+    match accessor:
+        case Index():
+            index = accessor.index
+
+            def item(value: Any) -> Any:
+                if isinstance(value, (list, tuple)) and index < len(value):
+                    return value[index]
                 return None
-        elif isinstance(value, Mapping):
-            value = value.get(accessor.name)
-        else:
-            return None
-    return value
+
+            return item
+        case Member():
+            name = accessor.name
+
+            def member(value: Any) -> Any:
+                return value.get(name) if isinstance(value, Mapping) else None
+
+            return member
+        case _:
+            assert_never(accessor)
+
+
+def _compile_access(node: Access) -> Fn:
+    target = compile_node(node.target)
+    steps = tuple(_accessor(accessor) for accessor in node.path)
+    if len(steps) == 1:
+        (only,) = steps
+        return lambda ctx: only(target(ctx))
+
+    def access(ctx: EvaluationContext) -> Any:
+        value = target(ctx)
+        for step in steps:
+            value = step(value)
+        return value
+
+    return access
 
 
 def _compile_template(node: Template) -> Fn:
@@ -391,36 +427,43 @@ def _compile_or(operands: tuple[Condition, ...]) -> Fn:
     return any_true
 
 
-def _build(node: Node) -> Fn:
-    if isinstance(node, Compare):
-        compare, left, right = _COMPARATORS[node.op], compile_node(node.left), node.right
-        if type(right) is Literal:
-            constant = right.value
-            return lambda ctx: compare(left(ctx), constant)
-        right_fn = compile_node(right)
-        return lambda ctx: compare(left(ctx), right_fn(ctx))
-    if isinstance(node, (Constant, Literal)):
-        value = node.value
-        return lambda ctx: value
-    if isinstance(node, And):
-        return _compile_and(node.operands)
-    if isinstance(node, Or):
-        return _compile_or(node.operands)
-    if isinstance(node, Not):
-        operand = compile_node(node.operand)
-        return lambda ctx: operand(ctx) is not True
-    if isinstance(node, Access):
-        target, path = compile_node(node.target), node.path
-        return lambda ctx: _access(target(ctx), path)
-    if isinstance(node, Template):
-        return _compile_template(node)
-    if isinstance(node, ObjectValue):
-        items = tuple((key, compile_node(value)) for key, value in node.items)
-        return lambda ctx: {key: fn(ctx) for key, fn in items}
-    if isinstance(node, ArrayValue):
-        elements = tuple(compile_node(element) for element in node.items)
-        return lambda ctx: [fn(ctx) for fn in elements]
-    return _compile_expression(node)
+def _compile_compare(node: Compare) -> Fn:
+    compare, left, right = _COMPARATORS[node.op], compile_node(node.left), node.right
+    if type(right) is Literal:
+        constant = right.value
+        return lambda ctx: compare(left(ctx), constant)
+    right_fn = compile_node(right)
+    return lambda ctx: compare(left(ctx), right_fn(ctx))
+
+
+def _build(node: ParsedNode) -> Fn:
+    match node:
+        case Compare():
+            return _compile_compare(node)
+        case Constant() | Literal():
+            value = node.value
+            return lambda ctx: value
+        case And():
+            return _compile_and(node.operands)
+        case Or():
+            return _compile_or(node.operands)
+        case Not():
+            operand = compile_node(node.operand)
+            return lambda ctx: operand(ctx) is not True
+        case Access():
+            return _compile_access(node)
+        case Template():
+            return _compile_template(node)
+        case ObjectValue():
+            items = tuple((key, compile_node(value)) for key, value in node.items)
+            return lambda ctx: {key: fn(ctx) for key, fn in items}
+        case ArrayValue():
+            elements = tuple(compile_node(element) for element in node.items)
+            return lambda ctx: [fn(ctx) for fn in elements]
+        case Expression():
+            return _compile_expression(node)
+        case _:
+            assert_never(node)
 
 
 def compile_node(node: Node) -> Fn:
@@ -429,6 +472,8 @@ def compile_node(node: Node) -> Fn:
     if fn is None:
         if not isinstance(node, Node):
             raise TypeError(f"cannot evaluate {type(node).__name__}; parse it first")
+        if not is_parsed_node(node):  # an accessor is evaluated by its Access
+            raise TypeError(f"cannot evaluate {type(node).__name__}")
         fn = _build(node)
         object.__setattr__(node, "_compiled", fn)
     return fn

@@ -17,16 +17,22 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from arazzo_engine._compat import assert_never
 from arazzo_engine.expressions.ast import (
+    Access,
     And,
     ArrayValue,
     Compare,
     Condition,
     Constant,
+    Expression,
+    Literal,
     Node,
     Not,
     ObjectValue,
     Or,
+    Template,
+    is_parsed_node,
 )
 from arazzo_engine.expressions.context import EvaluationContext
 from arazzo_engine.expressions.evaluate import compare, evaluate
@@ -56,20 +62,26 @@ class Term:
 
 def source_text(node: Node) -> str:
     """The source text of a parsed expression, template, condition or value."""
-    if isinstance(node, Constant):
-        try:
-            return json.dumps(node.value, ensure_ascii=False)
-        except (TypeError, ValueError):
-            return repr(node.value)
-    if isinstance(node, ObjectValue):
-        items = ", ".join(f"{json.dumps(str(k))}: {source_text(v)}" for k, v in node.items)
-        return "{" + items + "}"
-    if isinstance(node, ArrayValue):
-        return "[" + ", ".join(source_text(item) for item in node.items) + "]"
-    try:
-        return unparse(node)
-    except (TypeError, ValueError):  # a NaN literal, or a node unparse does not know
+    if not is_parsed_node(node):  # an accessor on its own
         return repr(node)
+    match node:
+        case Constant():
+            try:
+                return json.dumps(node.value, ensure_ascii=False)
+            except (TypeError, ValueError):
+                return repr(node.value)
+        case ObjectValue():
+            items = ", ".join(f"{json.dumps(str(k))}: {source_text(v)}" for k, v in node.items)
+            return "{" + items + "}"
+        case ArrayValue():
+            return "[" + ", ".join(source_text(item) for item in node.items) + "]"
+        case Template() | Literal() | Expression() | Access() | Compare() | Not() | And() | Or():
+            try:
+                return unparse(node)
+            except (TypeError, ValueError):  # a NaN literal, or a literal of another type
+                return repr(node)
+        case _:
+            assert_never(node)
 
 
 def trace_condition(cond: Condition, ctx: EvaluationContext) -> tuple[bool, tuple[Term, ...]]:
@@ -79,31 +91,34 @@ def trace_condition(cond: Condition, ctx: EvaluationContext) -> tuple[bool, tupl
     return value is True, tuple(terms)
 
 
-def _trace(node: Node, ctx: EvaluationContext, terms: list[Term]) -> Any:
-    if isinstance(node, Compare):
-        left = evaluate(node.left, ctx)
-        right = evaluate(node.right, ctx)
-        result = compare(node.op, left, right)
-        terms.append(
-            Term(
-                text=source_text(node),
-                op=node.op,
-                left=source_text(node.left),
-                left_value=left,
-                right=source_text(node.right),
-                right_value=right,
-                result=result,
+def _trace(node: Condition, ctx: EvaluationContext, terms: list[Term]) -> Any:
+    match node:
+        case Compare():
+            left = evaluate(node.left, ctx)
+            right = evaluate(node.right, ctx)
+            result = compare(node.op, left, right)
+            terms.append(
+                Term(
+                    text=source_text(node),
+                    op=node.op,
+                    left=source_text(node.left),
+                    left_value=left,
+                    right=source_text(node.right),
+                    right_value=right,
+                    result=result,
+                )
             )
-        )
-        return result
-    if isinstance(node, And):
-        return all(_trace(operand, ctx, terms) is True for operand in node.operands)
-    if isinstance(node, Or):
-        return any(_trace(operand, ctx, terms) is True for operand in node.operands)
-    if isinstance(node, Not):
-        return _trace(node.operand, ctx, terms) is not True
-    # A literal, expression or access used on its own as a condition.
-    value = evaluate(node, ctx)
-    text = source_text(node)
-    terms.append(Term(text, None, text, value, None, None, value is True))
-    return value
+            return result
+        case And():
+            return all(_trace(operand, ctx, terms) is True for operand in node.operands)
+        case Or():
+            return any(_trace(operand, ctx, terms) is True for operand in node.operands)
+        case Not():
+            return _trace(node.operand, ctx, terms) is not True
+        case Literal() | Expression() | Access():  # an operand used on its own as a condition
+            value = evaluate(node, ctx)
+            text = source_text(node)
+            terms.append(Term(text, None, text, value, None, None, value is True))
+            return value
+        case _:
+            assert_never(node)

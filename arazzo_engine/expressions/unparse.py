@@ -10,18 +10,25 @@ from __future__ import annotations
 
 import math
 
+from arazzo_engine._compat import assert_never
 from arazzo_engine.expressions.ast import (
     Access,
+    Accessor,
     And,
+    ArrayValue,
     Compare,
     ComponentRef,
+    Condition,
+    Constant,
     Expression,
     Index,
     InputRef,
     Literal,
+    Member,
     Method,
     Node,
     Not,
+    ObjectValue,
     Or,
     OutputRef,
     RequestBody,
@@ -30,6 +37,7 @@ from arazzo_engine.expressions.ast import (
     RequestQuery,
     ResponseBody,
     ResponseHeader,
+    RuntimeExpression,
     SourceDescriptionRef,
     StatusCode,
     StepOutputRef,
@@ -37,6 +45,7 @@ from arazzo_engine.expressions.ast import (
     Url,
     WorkflowInputRef,
     WorkflowOutputRef,
+    is_parsed_node,
 )
 
 __all__ = ["unparse"]
@@ -48,40 +57,42 @@ def _pointer(pointer: tuple[str, ...] | None) -> str:
     return "#" + "".join("/" + token.replace("~", "~0").replace("/", "~1") for token in pointer)
 
 
-def _expression(node: Expression) -> str:
-    if isinstance(node, Url):
-        return "$url"
-    if isinstance(node, Method):
-        return "$method"
-    if isinstance(node, StatusCode):
-        return "$statusCode"
-    if isinstance(node, RequestHeader):
-        return f"$request.header.{node.name}"
-    if isinstance(node, RequestQuery):
-        return f"$request.query.{node.name}"
-    if isinstance(node, RequestPath):
-        return f"$request.path.{node.name}"
-    if isinstance(node, RequestBody):
-        return "$request.body" + _pointer(node.pointer)
-    if isinstance(node, ResponseHeader):
-        return f"$response.header.{node.name}"
-    if isinstance(node, ResponseBody):
-        return "$response.body" + _pointer(node.pointer)
-    if isinstance(node, InputRef):
-        return f"$inputs.{node.name}{_pointer(node.pointer)}"
-    if isinstance(node, OutputRef):
-        return f"$outputs.{node.name}{_pointer(node.pointer)}"
-    if isinstance(node, StepOutputRef):
-        return f"$steps.{node.step_id}.outputs.{node.name}{_pointer(node.pointer)}"
-    if isinstance(node, WorkflowInputRef):
-        return f"$workflows.{node.workflow_id}.inputs.{node.name}{_pointer(node.pointer)}"
-    if isinstance(node, WorkflowOutputRef):
-        return f"$workflows.{node.workflow_id}.outputs.{node.name}{_pointer(node.pointer)}"
-    if isinstance(node, SourceDescriptionRef):
-        return f"$sourceDescriptions.{node.name}.{node.field}"
-    if isinstance(node, ComponentRef):
-        return f"$components.{node.kind}.{node.name}"
-    raise TypeError(f"cannot unparse {type(node).__name__}")
+def _expression(node: RuntimeExpression) -> str:
+    match node:
+        case Url():
+            return "$url"
+        case Method():
+            return "$method"
+        case StatusCode():
+            return "$statusCode"
+        case RequestHeader():
+            return f"$request.header.{node.name}"
+        case RequestQuery():
+            return f"$request.query.{node.name}"
+        case RequestPath():
+            return f"$request.path.{node.name}"
+        case RequestBody():
+            return "$request.body" + _pointer(node.pointer)
+        case ResponseHeader():
+            return f"$response.header.{node.name}"
+        case ResponseBody():
+            return "$response.body" + _pointer(node.pointer)
+        case InputRef():
+            return f"$inputs.{node.name}{_pointer(node.pointer)}"
+        case OutputRef():
+            return f"$outputs.{node.name}{_pointer(node.pointer)}"
+        case StepOutputRef():
+            return f"$steps.{node.step_id}.outputs.{node.name}{_pointer(node.pointer)}"
+        case WorkflowInputRef():
+            return f"$workflows.{node.workflow_id}.inputs.{node.name}{_pointer(node.pointer)}"
+        case WorkflowOutputRef():
+            return f"$workflows.{node.workflow_id}.outputs.{node.name}{_pointer(node.pointer)}"
+        case SourceDescriptionRef():
+            return f"$sourceDescriptions.{node.name}.{node.field}"
+        case ComponentRef():
+            return f"$components.{node.kind}.{node.name}"
+        case _:
+            assert_never(node)
 
 
 def _literal(value: object) -> str:
@@ -104,39 +115,54 @@ def _literal(value: object) -> str:
     raise TypeError(f"cannot unparse a literal of type {type(value).__name__}")
 
 
-def _accessors(node: Access) -> str:
-    return "".join(
-        f"[{step.index}]" if isinstance(step, Index) else f".{step.name}" for step in node.path
-    )
+def _accessor(accessor: Accessor) -> str:
+    match accessor:
+        case Index():
+            return f"[{accessor.index}]"
+        case Member():
+            return f".{accessor.name}"
+        case _:
+            assert_never(accessor)
 
 
-def _condition(node: Node, parent: type | None) -> str:
-    if isinstance(node, Literal):
-        return _literal(node.value)
-    if isinstance(node, Expression):
-        return _expression(node)
-    if isinstance(node, Access):
-        return _expression(node.target) + _accessors(node)
-    if isinstance(node, Compare):
-        return f"{_condition(node.left, Compare)} {node.op} {_condition(node.right, Compare)}"
-    if isinstance(node, Not):
-        inner = node.operand
-        if isinstance(inner, (Literal, Expression, Access)):
-            return "!" + _condition(inner, Not)
-        return "!(" + _condition(inner, None) + ")"
-    if isinstance(node, And):
-        text = " && ".join(_condition(operand, And) for operand in node.operands)
-        return f"({text})" if parent is And else text
-    if isinstance(node, Or):
-        text = " || ".join(_condition(operand, Or) for operand in node.operands)
-        return f"({text})" if parent in (And, Or) else text
-    raise TypeError(f"cannot unparse {type(node).__name__}")
+def _condition(node: Condition, parent: type | None) -> str:
+    match node:
+        case Literal():
+            return _literal(node.value)
+        case Expression():
+            return _expression(node)
+        case Access():
+            return _expression(node.target) + "".join(_accessor(step) for step in node.path)
+        case Compare():
+            return f"{_condition(node.left, Compare)} {node.op} {_condition(node.right, Compare)}"
+        case Not():
+            inner = node.operand
+            if isinstance(inner, (Literal, Expression, Access)):
+                return "!" + _condition(inner, Not)
+            return "!(" + _condition(inner, None) + ")"
+        case And():
+            text = " && ".join(_condition(operand, And) for operand in node.operands)
+            return f"({text})" if parent is And else text
+        case Or():
+            text = " || ".join(_condition(operand, Or) for operand in node.operands)
+            return f"({text})" if parent in (And, Or) else text
+        case _:
+            assert_never(node)
 
 
 def unparse(node: Node) -> str:
     """Canonical text of an expression, template or condition node."""
-    if isinstance(node, Template):
-        return "".join(
-            part if isinstance(part, str) else "{" + _expression(part) + "}" for part in node.parts
-        )
-    return _condition(node, None)
+    if not is_parsed_node(node):
+        raise TypeError(f"cannot unparse {type(node).__name__}")
+    match node:
+        case Expression():
+            return _expression(node)
+        case Template():
+            return "".join(
+                part if isinstance(part, str) else "{" + _expression(part) + "}"
+                for part in node.parts
+            )
+        case Constant() | ObjectValue() | ArrayValue():
+            raise TypeError(f"cannot unparse {type(node).__name__}")
+        case _:  # mypy checks that what is left is a condition
+            return _condition(node, None)

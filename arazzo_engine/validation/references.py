@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from arazzo_engine._compat import assert_never
 from arazzo_engine.expressions import unparse
 from arazzo_engine.expressions.ast import (
     ComponentRef,
-    Expression,
     InputRef,
     Method,
     OutputRef,
@@ -28,6 +28,7 @@ from arazzo_engine.expressions.ast import (
     RequestQuery,
     ResponseBody,
     ResponseHeader,
+    RuntimeExpression,
     SourceDescriptionRef,
     StatusCode,
     StepOutputRef,
@@ -42,17 +43,6 @@ from arazzo_engine.validation.flow import StepGraph
 from arazzo_engine.validation.sites import Site, component_sites, parse_site, workflow_sites
 from arazzo_engine.validation.symbols import Symbols, WorkflowSymbols
 
-HTTP = (
-    Url,
-    Method,
-    StatusCode,
-    RequestHeader,
-    RequestQuery,
-    RequestPath,
-    RequestBody,
-    ResponseHeader,
-    ResponseBody,
-)
 SOURCE_FIELDS = ("name", "url", "type")
 
 
@@ -92,30 +82,45 @@ class ReferenceChecker:
     # -- dispatch ----------------------------------------------------------------
     def check(
         self,
-        expression: Expression,
+        expression: RuntimeExpression,
         site: Site,
         workflow: Workflow | None,
         own: WorkflowSymbols | None,
         graph: StepGraph | None,
     ) -> None:
         text = unparse(expression)
-        if isinstance(expression, SourceDescriptionRef):
-            self.source(expression, text, site)
-        elif isinstance(expression, ComponentRef):
-            self.component(expression, text, site)
-        elif isinstance(expression, (WorkflowInputRef, WorkflowOutputRef)):
-            self.other_workflow(expression, text, site)
-        elif isinstance(expression, HTTP):
-            self.http(text, site, workflow)
-        elif workflow is None or own is None or graph is None:
-            if isinstance(expression, StepOutputRef):
-                self.component_reads.add((expression.step_id, expression.name))
-        elif isinstance(expression, StepOutputRef):
-            self.step_output(expression, text, site, workflow, own, graph)
-        elif isinstance(expression, InputRef):
-            self.input(expression.name, text, site, own)
-        elif isinstance(expression, OutputRef):
-            self.output(expression, text, site, own)
+        match expression:
+            case StepOutputRef():
+                if workflow is None or own is None or graph is None:
+                    self.component_reads.add((expression.step_id, expression.name))
+                else:
+                    self.step_output(expression, text, site, workflow, own, graph)
+            case InputRef():
+                if workflow is not None and own is not None and graph is not None:
+                    self.input(expression.name, text, site, own)
+            case OutputRef():
+                if workflow is not None and own is not None and graph is not None:
+                    self.output(expression, text, site, own)
+            case (
+                Url()
+                | Method()
+                | StatusCode()
+                | RequestHeader()
+                | RequestQuery()
+                | RequestPath()
+                | RequestBody()
+                | ResponseHeader()
+                | ResponseBody()
+            ):
+                self.http(text, site, workflow)
+            case WorkflowInputRef() | WorkflowOutputRef():
+                self.other_workflow(expression, text, site)
+            case SourceDescriptionRef():
+                self.source(expression, text, site)
+            case ComponentRef():
+                self.component(expression, text, site)
+            case _:
+                assert_never(expression)
 
     # -- the checks ----------------------------------------------------------------
     def step_output(
