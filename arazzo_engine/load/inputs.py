@@ -18,6 +18,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from arazzo_engine.errors import InputValidationError
+from arazzo_engine.load.pointers import unescape
 from arazzo_engine.model import ArazzoDocument
 
 _DOCUMENT_URI = "urn:arazzo-engine:document"
@@ -65,11 +66,7 @@ class InputsChecker:
         if isinstance(ref, str) and ref.startswith("#/"):
             node: Any = raw
             for token in ref[2:].split("/"):
-                node = (
-                    node.get(token.replace("~1", "/").replace("~0", "~"), {})
-                    if isinstance(node, Mapping)
-                    else {}
-                )
+                node = node.get(unescape(token), {}) if isinstance(node, Mapping) else {}
             return node if isinstance(node, Mapping) else {}
         return schema
 
@@ -119,7 +116,7 @@ def _follow(ref: str, root: Mapping[str, Any]) -> Mapping[str, Any]:
     """The schema a local ``#/...`` reference points at ({} when it points nowhere)."""
     node: Any = root
     for token in ref[2:].split("/") if ref.startswith("#/") else []:
-        key = token.replace("~1", "/").replace("~0", "~")
+        key = unescape(token)
         node = node.get(key) if isinstance(node, Mapping) else None
     return node if isinstance(node, Mapping) else {}
 

@@ -16,6 +16,7 @@ from typing import Any
 from arazzo_engine.criteria import CompiledCriterion, CriterionCompileError, compile_criterion
 from arazzo_engine.errors import Diagnostic, ExpressionSyntaxError, Location
 from arazzo_engine.expressions import Expression, ValueNode, parse_expression, parse_value
+from arazzo_engine.load import pointers
 from arazzo_engine.model import (
     ArazzoDocument,
     Criterion,
@@ -460,7 +461,7 @@ class _Compiler:
     ) -> tuple[tuple[str, Expression], ...]:
         compiled: list[tuple[str, Expression]] = []
         for name, text in outputs.items():
-            where = f"{pointer}/outputs/{name.replace('~', '~0').replace('/', '~1')}"
+            where = pointers.child(pointer, "outputs", name)
             if not isinstance(text, str):
                 self.error(
                     "type", f"output '{name}' must be a runtime expression string", where, line

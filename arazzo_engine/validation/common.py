@@ -1,4 +1,4 @@
-"""What the checks share: a findings list, component lookups, JSON pointers and input schemas."""
+"""What the checks share: a findings list, component lookups, and input schemas."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from arazzo_engine.errors import Diagnostic, Location, Severity
-from arazzo_engine.load.reader import RawDocument, escape_pointer
+from arazzo_engine.load.pointers import child, find
+from arazzo_engine.load.reader import RawDocument
 from arazzo_engine.model import (
     Components,
     FailureAction,
@@ -64,31 +65,6 @@ class Findings:
 
     def warning(self, rule: str, message: str, pointer: str) -> None:
         self.add("warning", rule, message, pointer)
-
-
-def child(pointer: str, key: str | int) -> str:
-    """The pointer of ``key`` under ``pointer``."""
-    return f"{pointer}/{escape_pointer(key) if isinstance(key, str) else key}"
-
-
-def pointer_get(data: Any, pointer: str) -> tuple[bool, Any]:
-    """(found, value) of the JSON pointer (RFC 6901, without ``#``) in ``data``."""
-    if pointer == "":
-        return True, data
-    if not pointer.startswith("/"):
-        return False, None
-    node = data
-    for token in pointer[1:].split("/"):
-        token = token.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, Mapping) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            if len(token) > 1 and token.startswith("0"):
-                return False, None
-            node = node[int(token)]
-        else:
-            return False, None
-    return True, node
 
 
 def component_key(reference: str, kind: str) -> str | None:
@@ -162,7 +138,7 @@ def resolve_schema(schema: Any, root: Any) -> Any:
             return schema
         if not ref.startswith("#"):
             return None
-        found, schema = pointer_get(root, ref[1:])
+        found, schema = find(root, ref[1:])
         if not found:
             return None
     return None

@@ -21,6 +21,7 @@ from typing import Any
 from arazzo_engine.errors import Diagnostic
 from arazzo_engine.expressions.ast import InputRef, ResponseBody, walk_expressions
 from arazzo_engine.load.plan import StepPlan, WorkflowPlan
+from arazzo_engine.load.pointers import unescape
 from arazzo_engine.load.reader import RawDocument
 from arazzo_engine.model import ArazzoDocument, Parameter, Step, Workflow
 from arazzo_engine.sources.openapi.index import Operation, SecurityScheme, parameter_key
@@ -200,7 +201,7 @@ def child_schema(workflow: Workflow, document: ArazzoDocument) -> Any:
         ref = schema["$ref"]
         if not ref.startswith(prefix):
             return None
-        key = ref[len(prefix) :].replace("~1", "/").replace("~0", "~")
+        key = unescape(ref[len(prefix) :])
         schema = document.components.inputs.get(key)
     return None
 

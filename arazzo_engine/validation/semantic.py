@@ -33,6 +33,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from arazzo_engine.errors import Diagnostic
+from arazzo_engine.load.pointers import child, find
 from arazzo_engine.load.reader import RawDocument
 from arazzo_engine.model import (
     ArazzoDocument,
@@ -46,8 +47,6 @@ from arazzo_engine.model import (
 from arazzo_engine.sources.openapi.index import parameter_key
 from arazzo_engine.validation.common import (
     Findings,
-    child,
-    pointer_get,
     resolve_action,
     resolve_parameter,
 )
@@ -169,7 +168,7 @@ def check_parameters(
     """
 
     def without_in(parameter: Parameter) -> bool:
-        return parameter.location is None and not pointer_get(data, f"{parameter.pointer}/in")[0]
+        return parameter.location is None and not find(data, f"{parameter.pointer}/in")[0]
 
     operation_steps = [s for s in workflow.steps if s.workflow_id is None]
     _duplicate_parameters(findings, workflow.parameters, components)
@@ -330,7 +329,7 @@ def check_input_schemas(findings: Findings, data: Mapping[str, Any]) -> None:
             )
         for where, ref in _refs(schema, pointer):
             if ref.startswith("#"):
-                if not pointer_get(data, ref[1:])[0]:
+                if not find(data, ref[1:])[0]:
                     findings.error(
                         "inputs-ref",
                         f"'$ref: {ref}' does not resolve: the document has nothing at #"

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from arazzo_engine.sources.openapi.refs import Located, OpenAPIShapeError, RefResolver, escape
+from arazzo_engine.load.pointers import escape
+from arazzo_engine.sources.openapi.refs import Located, OpenAPIShapeError, RefResolver
 from arazzo_engine.sources.reading import LoadedSource
 
 __all__ = [

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 from arazzo_engine.errors import ArazzoError, DocumentError
+from arazzo_engine.load.pointers import PointerError, child, follow, split
 from arazzo_engine.load.reader import read_data
 
 MAX_HOPS = 64
@@ -38,7 +39,6 @@ class Located:
     def child(self, *tokens: str | int) -> Located:
         """The member ``tokens`` below this value (missing members give None)."""
         value = self.value
-        pointer = self.pointer
         for token in tokens:
             if isinstance(value, Mapping):
                 value = value.get(token) if isinstance(token, str) else None
@@ -46,22 +46,12 @@ class Located:
                 value = value[token]
             else:
                 value = None
-            pointer = f"{pointer}/{escape(str(token))}"
-        return Located(value, self.uri, pointer)
+        return Located(value, self.uri, child(self.pointer, *tokens))
 
     @property
     def ref(self) -> str:
         """An absolute ``$ref`` to this value."""
         return f"{self.uri}#{self.pointer}"
-
-
-def escape(token: str) -> str:
-    """One JSON pointer token (RFC 6901)."""
-    return token.replace("~", "~0").replace("/", "~1")
-
-
-def unescape(token: str) -> str:
-    return token.replace("~1", "/").replace("~0", "~")
 
 
 class RefResolver:
@@ -104,17 +94,12 @@ class RefResolver:
             raise OpenAPIShapeError(
                 f"$ref '{ref}' (in {base_uri}): the fragment must be a JSON pointer"
             )
-        value = document
-        for raw in pointer.split("/")[1:] if pointer else ():
-            token = unescape(raw)
-            if isinstance(value, Mapping) and token in value:
-                value = value[token]
-            elif isinstance(value, list) and token.isdigit() and int(token) < len(value):
-                value = value[int(token)]
-            else:
-                raise OpenAPIShapeError(
-                    f"$ref '{ref}' (in {base_uri}) points at nothing: no '{token}' on the way"
-                )
+        try:
+            value = follow(document, split(pointer))
+        except PointerError as error:
+            raise OpenAPIShapeError(
+                f"$ref '{ref}' (in {base_uri}) points at nothing: no '{error.token}' on the way"
+            ) from None
         return Located(value, uri or base_uri, pointer)
 
     def deref(self, located: Located) -> Located:

@@ -29,6 +29,7 @@ from arazzo_engine.errors import ConfigurationError
 from arazzo_engine.http.media import is_json_media_type, media_type
 from arazzo_engine.http.response import HttpResponse
 from arazzo_engine.http.transport import HttpRequest
+from arazzo_engine.load.pointers import join
 from arazzo_engine.sources.openapi.index import Operation, OperationDetail, ParameterSpec, SchemaAt
 
 MODES = ("off", "warn", "strict")
@@ -54,8 +55,7 @@ def _shorten(text: str) -> str:
 
 
 def _place(path: Any) -> str:
-    tokens = [str(token).replace("~", "~0").replace("/", "~1") for token in path]
-    return "/" + "/".join(tokens) if tokens else ""
+    return join(str(token) for token in path)
 
 
 # -- validator classes ----------------------------------------------------------------
