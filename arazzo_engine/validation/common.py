@@ -17,7 +17,6 @@ from arazzo_engine.model import (
     Workflow,
 )
 
-COMPONENT_PREFIX = "$components."
 MAX_REF_HOPS = 32
 
 NOT_CLOSED = (
@@ -67,21 +66,14 @@ class Findings:
         self.add("warning", rule, message, pointer)
 
 
-def component_key(reference: str, kind: str) -> str | None:
-    """The component name of ``$components.<kind>.<name>``, or None for another form."""
-    prefix = f"{COMPONENT_PREFIX}{kind}."
-    return reference[len(prefix) :] if reference.startswith(prefix) else None
-
-
 def resolve_parameter(
     item: Parameter | ReusableObject, components: Components
 ) -> tuple[Parameter, str] | None:
     """The parameter an entry stands for and the pointer of the entry; None if unresolved."""
     if isinstance(item, Parameter):
         return item, item.pointer
-    key = component_key(item.reference, "parameters")
-    target = components.parameters.get(key) if key is not None else None
-    return (target, item.pointer) if target is not None else None
+    target = components.referenced(item.reference, "parameters")
+    return (target, item.pointer) if isinstance(target, Parameter) else None
 
 
 def resolve_action(
@@ -90,13 +82,8 @@ def resolve_action(
     """The action an entry stands for (``kind``: successActions or failureActions)."""
     if not isinstance(item, ReusableObject):
         return item
-    key = component_key(item.reference, kind)
-    if key is None:
-        return None
-    table: Mapping[str, SuccessAction | FailureAction] = (
-        components.success_actions if kind == "successActions" else components.failure_actions
-    )
-    return table.get(key)
+    target = components.referenced(item.reference, kind)
+    return target if isinstance(target, (SuccessAction, FailureAction)) else None
 
 
 Entry = tuple[SuccessAction | FailureAction, str]
