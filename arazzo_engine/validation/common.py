@@ -6,8 +6,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from arazzo_engine.errors import Diagnostic, Location, Severity
-from arazzo_engine.load.pointers import child, find
+from arazzo_engine.load.pointers import child
 from arazzo_engine.load.reader import RawDocument
+from arazzo_engine.load.refs import Located, RefError, RefResolver
 from arazzo_engine.model import (
     Components,
     FailureAction,
@@ -16,8 +17,6 @@ from arazzo_engine.model import (
     SuccessAction,
     Workflow,
 )
-
-MAX_REF_HOPS = 32
 
 NOT_CLOSED = (
     "patternProperties",
@@ -115,23 +114,19 @@ def _entries(items: tuple[Any, ...], c: Components, kind: str) -> list[Entry]:
     return entries
 
 
-def resolve_schema(schema: Any, root: Any) -> Any:
-    """Follow a schema's top-level local ``$ref`` chain; None when a hop does not resolve."""
-    for _ in range(MAX_REF_HOPS):
-        if not isinstance(schema, Mapping):
-            return schema
-        ref = schema.get("$ref")
-        if not isinstance(ref, str):
-            return schema
-        if not ref.startswith("#"):
-            return None
-        found, schema = find(root, ref[1:])
-        if not found:
-            return None
-    return None
+def resolve_schema(schema: Located | None, refs: RefResolver) -> Any:
+    """A schema with its top-level ``$ref`` chain followed; None when a hop does not resolve."""
+    if schema is None:
+        return None
+    try:
+        return refs.deref(schema).value
+    except RefError:
+        return None
 
 
-def declared_inputs(schema: Any, root: Any) -> tuple[frozenset[str], bool] | None:
+def declared_inputs(
+    schema: Located | None, refs: RefResolver
+) -> tuple[frozenset[str], bool] | None:
     """The input names a workflow's inputs schema declares, and whether it admits no others.
 
     None when the schema cannot tell (no ``properties``, or combinators and
@@ -140,9 +135,13 @@ def declared_inputs(schema: Any, root: Any) -> tuple[frozenset[str], bool] | Non
     reading one it does not declare is almost always a typo.  No schema at all
     declares nothing and admits anything.
     """
-    if schema is None:
+    if schema is None or schema.value is None:
         return frozenset(), False
-    resolved = resolve_schema(schema, root)
+    return declared_by(resolve_schema(schema, refs))
+
+
+def declared_by(resolved: Any) -> tuple[frozenset[str], bool] | None:
+    """:func:`declared_inputs` of a schema whose top-level ``$ref`` is followed already."""
     if not isinstance(resolved, Mapping):
         return None
     properties = resolved.get("properties")
@@ -154,15 +153,17 @@ def declared_inputs(schema: Any, root: Any) -> tuple[frozenset[str], bool] | Non
     return frozenset(properties), extra is False
 
 
-def input_property(schema: Any, root: Any, name: str) -> Any:
+def input_property(schema: Located, refs: RefResolver, name: str) -> Any:
     """The (resolved) schema of input ``name``, or None."""
-    resolved = resolve_schema(schema, root)
-    if not isinstance(resolved, Mapping):
+    try:
+        resolved = refs.deref(schema)
+    except RefError:
         return None
-    properties = resolved.get("properties")
-    if not isinstance(properties, Mapping):
+    if not isinstance(resolved.value, Mapping):
         return None
-    return resolve_schema(properties.get(name), root)
+    if not isinstance(resolved.value.get("properties"), Mapping):
+        return None
+    return resolve_schema(resolved.child("properties", name), refs)
 
 
 def match_name(name: str, declared: frozenset[str] | set[str]) -> tuple[str | None, bool]:
