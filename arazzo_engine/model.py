@@ -43,6 +43,9 @@ __all__ = [
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 """The shared empty read-only mapping."""
 
+COMPONENT_PREFIX = "$components."
+"""How a Reusable Object's ``reference`` starts."""
+
 SuccessActionType = Literal["end", "goto"]
 FailureActionType = Literal["end", "goto", "retry"]
 TargetKind = Literal["operationId", "operationPath", "workflowId"]
@@ -206,10 +209,41 @@ class Workflow(ArazzoObject):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Components(ArazzoObject):
+    """The reusable objects, named in documents as ``$components.<kind>.<name>``.
+
+    ``kind`` is the Arazzo field name (``inputs``, ``parameters``,
+    ``successActions``, ``failureActions``); every lookup of a component by
+    kind and name, at load and at run time, goes through the methods here.
+    """
+
     inputs: Mapping[str, Any] = field(default_factory=_empty, hash=False)
     parameters: Mapping[str, Parameter] = field(default_factory=_empty, hash=False)
     success_actions: Mapping[str, SuccessAction] = field(default_factory=_empty, hash=False)
     failure_actions: Mapping[str, FailureAction] = field(default_factory=_empty, hash=False)
+
+    def table(self, kind: str) -> Mapping[str, Any]:
+        """The components of one kind, by name (empty for a kind Arazzo does not have)."""
+        match kind:
+            case "inputs":
+                return self.inputs
+            case "parameters":
+                return self.parameters
+            case "successActions":
+                return self.success_actions
+            case "failureActions":
+                return self.failure_actions
+        return EMPTY
+
+    @staticmethod
+    def name_in(reference: str, kind: str) -> str | None:
+        """The name in a ``$components.<kind>.<name>`` reference, or None for another form."""
+        prefix = f"{COMPONENT_PREFIX}{kind}."
+        return reference[len(prefix) :] if reference.startswith(prefix) else None
+
+    def referenced(self, reference: str, kind: str) -> Any:
+        """The component a ``$components.<kind>.<name>`` reference names, or None."""
+        name = self.name_in(reference, kind)
+        return None if name is None else self.table(kind).get(name)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from arazzo_engine.load.pointers import child
 from arazzo_engine.load.reader import read_data
 from arazzo_engine.sources.openapi.index import SchemaAt, build_operation_index
 from arazzo_engine.sources.openapi.validation import OperationValidation
@@ -85,7 +86,7 @@ def main() -> int:
         if name not in schemas:
             continue
         checked += 1
-        pointer = "/components/schemas/" + name.replace("~", "~0").replace("/", "~1")
+        pointer = child("/components/schemas", name)
         at = SchemaAt(schemas[name], index.resolver.root_uri, pointer)
         if checks._check(operation.detail, at, "read", example, name):
             rejected += 1

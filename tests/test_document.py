@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from arazzo_engine.errors import DocumentError, Location
-from arazzo_engine.load.reader import MAX_DEPTH, RawDocument, escape_pointer, read_document
+from arazzo_engine.load.pointers import escape
+from arazzo_engine.load.reader import MAX_DEPTH, RawDocument, read_document
 
 DOCUMENTS = Path(__file__).parent / "documents"
 
@@ -91,7 +92,7 @@ def test_locate_walks_up_to_the_nearest_known_ancestor(tmp_path: Path) -> None:
 
 
 def test_escape_pointer() -> None:
-    assert escape_pointer("/a~b/") == "~1a~0b~1"
+    assert escape("/a~b/") == "~1a~0b~1"
 
 
 def test_file_and_path(tmp_path: Path) -> None:

@@ -286,6 +286,26 @@ def test_components(full: ArazzoDocument) -> None:
     assert components.failure_actions["jump"].step_id == "find"
 
 
+def test_components_are_looked_up_by_kind_and_reference() -> None:
+    limit = Parameter(name="limit", location="query", value=10)
+    done = SuccessAction(name="done", type="end")
+    components = Components(
+        inputs={"page": {"type": "integer"}},
+        parameters={"limit": limit},
+        success_actions={"done": done},
+    )
+    assert components.table("parameters") == {"limit": limit}
+    assert components.table("inputs")["page"] == {"type": "integer"}
+    assert components.table("failureActions") == {}
+    assert components.table("schemas") == {}
+    assert Components.name_in("$components.parameters.a.b", "parameters") == "a.b"
+    assert Components.name_in("$components.inputs.a", "parameters") is None
+    assert components.referenced("$components.parameters.limit", "parameters") is limit
+    assert components.referenced("$components.successActions.done", "successActions") is done
+    assert components.referenced("$components.parameters.gone", "parameters") is None
+    assert components.referenced("#/components/parameters/limit", "parameters") is None
+
+
 def test_collections_are_read_only(full: ArazzoDocument) -> None:
     workflow = full.workflows[0]
     assert isinstance(full.workflows, tuple) and isinstance(workflow.steps, tuple)

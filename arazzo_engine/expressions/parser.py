@@ -80,6 +80,7 @@ from arazzo_engine.expressions.ast import (
     WorkflowOutputRef,
 )
 from arazzo_engine.expressions.parse_errors import KNOWN_ROOTS, explain, root_word
+from arazzo_engine.load.pointers import split
 
 __all__ = ["parse_condition", "parse_expression", "parse_template", "parse_value"]
 
@@ -126,7 +127,7 @@ def _pointer(token: Token | None) -> tuple[str, ...] | None:
     body = str(token)[1:]
     if not body:
         return ()
-    return tuple(part.replace("~1", "/").replace("~0", "~") for part in body.split("/")[1:])
+    return split(body)
 
 
 def _number(text: str) -> int | float:

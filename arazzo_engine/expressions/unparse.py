@@ -47,6 +47,7 @@ from arazzo_engine.expressions.ast import (
     WorkflowOutputRef,
     is_parsed_node,
 )
+from arazzo_engine.load.pointers import join
 
 __all__ = ["unparse"]
 
@@ -54,7 +55,7 @@ __all__ = ["unparse"]
 def _pointer(pointer: tuple[str, ...] | None) -> str:
     if pointer is None:
         return ""
-    return "#" + "".join("/" + token.replace("~", "~0").replace("/", "~1") for token in pointer)
+    return "#" + join(pointer)
 
 
 def _expression(node: RuntimeExpression) -> str:

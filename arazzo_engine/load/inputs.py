@@ -14,14 +14,13 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
 from arazzo_engine.errors import InputValidationError
+from arazzo_engine.load.refs import DOCUMENT_URI, Located, RefError, RefResolver
 from arazzo_engine.model import ArazzoDocument
 
-_DOCUMENT_URI = "urn:arazzo-engine:document"
 _MAX_SCHEMA_DEPTH = 32
+"""Deepest nesting of schemas (properties, items, allOf, $ref) read for defaults."""
 
 
 def _input_path(path: Any) -> str:
@@ -39,49 +38,35 @@ class InputsChecker:
     """
 
     def __init__(self, document: ArazzoDocument, raw: Mapping[str, Any], prefix: str = "") -> None:
-        resource = Resource.from_contents(dict(raw), default_specification=DRAFT202012)
-        registry: Registry[Any] = Registry().with_resource(_DOCUMENT_URI, resource)
+        refs = RefResolver(DOCUMENT_URI, dict(raw), json_schema=True, read_files=False)
         self._validators: dict[str, Draft202012Validator] = {}
-        self._schemas: dict[str, Mapping[str, Any]] = {}
-        self._roots: dict[str, Mapping[str, Any]] = {}
+        self._schemas: dict[str, tuple[Located, RefResolver]] = {}
+        """Per workflow key, its inputs schema and the resolver of its document."""
         for index, workflow in enumerate(document.workflows):
             if workflow.inputs is None:
                 continue
-            schema = {"$ref": f"{_DOCUMENT_URI}#/workflows/{index}/inputs"}
+            pointer = f"/workflows/{index}/inputs"
             key = prefix + workflow.workflow_id
-            self._validators[key] = Draft202012Validator(schema, registry=registry)
-            self._schemas[key] = self._resolved(workflow.inputs, raw)
-            self._roots[key] = raw
+            self._validators[key] = Draft202012Validator(
+                {"$ref": f"{DOCUMENT_URI}#{pointer}"}, registry=refs.registry
+            )
+            self._schemas[key] = (Located(workflow.inputs, DOCUMENT_URI, pointer), refs)
 
     def absorb(self, other: InputsChecker) -> None:
         """Take over another document's validators (their keys are already run-wide)."""
         self._validators.update(other._validators)
         self._schemas.update(other._schemas)
-        self._roots.update(other._roots)
-
-    @staticmethod
-    def _resolved(schema: Mapping[str, Any], raw: Mapping[str, Any]) -> Mapping[str, Any]:
-        ref = schema.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/"):
-            node: Any = raw
-            for token in ref[2:].split("/"):
-                node = (
-                    node.get(token.replace("~1", "/").replace("~0", "~"), {})
-                    if isinstance(node, Mapping)
-                    else {}
-                )
-            return node if isinstance(node, Mapping) else {}
-        return schema
 
     def with_defaults(self, workflow_id: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
         """A copy of ``inputs`` with every omitted input that has a schema ``default`` filled.
 
         Defaults are deep-copied; given values are never changed in place.
         """
-        schema = self._schemas.get(workflow_id)
-        if schema is None:
+        found = self._schemas.get(workflow_id)
+        if found is None:
             return dict(inputs)
-        filled = _fill_defaults(schema, dict(inputs), self._roots[workflow_id], 0)
+        schema, refs = found
+        filled = _fill_defaults(schema, dict(inputs), refs, 0)
         return filled if isinstance(filled, dict) else dict(inputs)
 
     def check(self, workflow_id: str, inputs: Mapping[str, Any]) -> None:
@@ -106,85 +91,72 @@ class InputsChecker:
 
     def filter_for(self, workflow_id: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
         """The inputs the target workflow's schema declares (all of them if it declares none)."""
-        schema = self._schemas.get(workflow_id)
-        if schema is None:
+        found = self._schemas.get(workflow_id)
+        if found is None:
             return dict(inputs)
-        properties = dict(_properties(schema, self._roots[workflow_id], 0))
+        properties = dict(_properties(*found, 0))
         if not properties:
             return dict(inputs)
         return {k: v for k, v in inputs.items() if k in properties}
 
 
-def _follow(ref: str, root: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The schema a local ``#/...`` reference points at ({} when it points nowhere)."""
-    node: Any = root
-    for token in ref[2:].split("/") if ref.startswith("#/") else []:
-        key = token.replace("~1", "/").replace("~0", "~")
-        node = node.get(key) if isinstance(node, Mapping) else None
-    return node if isinstance(node, Mapping) else {}
+def _target(schema: Located, refs: RefResolver) -> Located | None:
+    """Where a schema's ``$ref`` leads (one hop), when that is a schema of the document."""
+    try:
+        found = refs.target(schema)
+    except RefError:  # points nowhere, or outside the document: the schema stands alone
+        return None
+    return found if found is not None and isinstance(found.value, Mapping) else None
 
 
-def _referenced(schema: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    ref = schema.get("$ref")
-    if isinstance(ref, str) and (ref == "#" or ref.startswith("#/")):
-        return _follow(ref, root)
-    return None
-
-
-def _properties(
-    schema: Mapping[str, Any], root: Mapping[str, Any], depth: int
-) -> Iterator[tuple[str, Mapping[str, Any]]]:
+def _properties(schema: Located, refs: RefResolver, depth: int) -> Iterator[tuple[str, Located]]:
     """A schema's ``properties``, including those of its ``$ref`` target and ``allOf``."""
-    if depth > _MAX_SCHEMA_DEPTH:
+    if depth > _MAX_SCHEMA_DEPTH or not isinstance(schema.value, Mapping):
         return
-    target = _referenced(schema, root)
+    target = _target(schema, refs)
     if target is not None:
-        yield from _properties(target, root, depth + 1)
-    properties = schema.get("properties")
+        yield from _properties(target, refs, depth + 1)
+    properties = schema.value.get("properties")
     if isinstance(properties, Mapping):
         for name, sub in properties.items():
             if isinstance(sub, Mapping):
-                yield name, sub
-    members = schema.get("allOf")
+                yield name, schema.child("properties", name)
+    members = schema.value.get("allOf")
     if isinstance(members, list):
-        for member in members:
+        for index, member in enumerate(members):
             if isinstance(member, Mapping):
-                yield from _properties(member, root, depth + 1)
+                yield from _properties(schema.child("allOf", index), refs, depth + 1)
 
 
-_MISSING = object()
+def _keyword(schema: Located, keyword: str, refs: RefResolver) -> Located | None:
+    """A keyword of a schema or of the first schema its ``$ref`` chain reaches that has it."""
+    try:
+        for node in refs.chain(schema):
+            if not isinstance(node.value, Mapping):
+                return None
+            if keyword in node.value:
+                return node.child(keyword)
+    except RefError:  # a chain that points nowhere, outside, or comes back on itself
+        pass
+    return None
 
 
-def _lookup(schema: Mapping[str, Any], keyword: str, root: Mapping[str, Any]) -> Any:
-    """A keyword of a schema or of the schemas its ``$ref`` chain reaches; else _MISSING."""
-    node: Mapping[str, Any] | None = schema
-    for _ in range(_MAX_SCHEMA_DEPTH):
-        if node is None:
-            break
-        if keyword in node:
-            return node[keyword]
-        node = _referenced(node, root)
-    return _MISSING
-
-
-def _fill_defaults(
-    schema: Mapping[str, Any], value: Any, root: Mapping[str, Any], depth: int
-) -> Any:
+def _fill_defaults(schema: Located, value: Any, refs: RefResolver, depth: int) -> Any:
     """``value`` with the defaults ``schema`` gives its omitted members (copies, not edits)."""
     if depth > _MAX_SCHEMA_DEPTH:
         return value
     if isinstance(value, Mapping):
         filled = dict(value)
-        for name, sub in _properties(schema, root, 0):
+        for name, sub in _properties(schema, refs, 0):
             if name not in filled:
-                default = _lookup(sub, "default", root)
-                if default is _MISSING:
+                default = _keyword(sub, "default", refs)
+                if default is None:
                     continue
-                filled[name] = copy.deepcopy(default)
-            filled[name] = _fill_defaults(sub, filled[name], root, depth + 1)
+                filled[name] = copy.deepcopy(default.value)
+            filled[name] = _fill_defaults(sub, filled[name], refs, depth + 1)
         return filled
     if isinstance(value, list):
-        items = _lookup(schema, "items", root)
-        if isinstance(items, Mapping):
-            return [_fill_defaults(items, item, root, depth + 1) for item in value]
+        items = _keyword(schema, "items", refs)
+        if items is not None and isinstance(items.value, Mapping):
+            return [_fill_defaults(items, item, refs, depth + 1) for item in value]
     return value

@@ -42,7 +42,8 @@ from typing import Any, TypeVar, cast
 
 from arazzo_engine.criteria.registry import allowed_versions, kind_names, versioned_kind_names
 from arazzo_engine.errors import Diagnostic, Severity
-from arazzo_engine.load.reader import RawDocument, escape_pointer
+from arazzo_engine.load.pointers import child
+from arazzo_engine.load.reader import RawDocument
 from arazzo_engine.model import (
     EMPTY,
     ArazzoDocument,
@@ -117,10 +118,6 @@ def describe(value: Any) -> str:
 
 def article(kind: str) -> str:
     return f"{'an' if kind[0] in 'AEIOU' else 'a'} {kind}"
-
-
-def child(pointer: str, key: str | int) -> str:
-    return f"{pointer}/{escape_pointer(key) if isinstance(key, str) else key}"
 
 
 class _Builder:

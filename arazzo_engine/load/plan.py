@@ -16,7 +16,9 @@ from typing import Any
 from arazzo_engine.criteria import CompiledCriterion, CriterionCompileError, compile_criterion
 from arazzo_engine.errors import Diagnostic, ExpressionSyntaxError, Location
 from arazzo_engine.expressions import Expression, ValueNode, parse_expression, parse_value
+from arazzo_engine.load import pointers
 from arazzo_engine.model import (
+    COMPONENT_PREFIX,
     ArazzoDocument,
     Criterion,
     FailureAction,
@@ -33,7 +35,6 @@ from arazzo_engine.sources.openapi.index import (
     parameter_key,
 )
 
-COMPONENT_PREFIX = "$components."
 SOURCE_PREFIX = "$sourceDescriptions."
 
 
@@ -189,17 +190,18 @@ class _Compiler:
 
     # -- components and reusable objects ----------------------------------------
     def component(self, reusable: ReusableObject, kind: str) -> Any:
-        prefix = f"{COMPONENT_PREFIX}{kind}."
-        if not reusable.reference.startswith(prefix):
+        components = self.document.components
+        key = components.name_in(reusable.reference, kind)
+        if key is None:
             self.error(
                 "reference",
-                f"a reference here must be {prefix}<name>, got '{reusable.reference}'",
+                f"a reference here must be {COMPONENT_PREFIX}{kind}.<name>, "
+                f"got '{reusable.reference}'",
                 f"{reusable.pointer}/reference",
                 reusable.line,
             )
             return None
-        key = reusable.reference[len(prefix) :]
-        table: Mapping[str, Any] = getattr(self.document.components, _COMPONENT_FIELDS[kind])
+        table = components.table(kind)
         if key not in table:
             known = ", ".join(sorted(table)) or "none"
             self.error(
@@ -460,7 +462,7 @@ class _Compiler:
     ) -> tuple[tuple[str, Expression], ...]:
         compiled: list[tuple[str, Expression]] = []
         for name, text in outputs.items():
-            where = f"{pointer}/outputs/{name.replace('~', '~0').replace('/', '~1')}"
+            where = pointers.child(pointer, "outputs", name)
             if not isinstance(text, str):
                 self.error(
                     "type", f"output '{name}' must be a runtime expression string", where, line
@@ -540,14 +542,6 @@ def _did_you_mean(name: str, known: Mapping[str, Any]) -> str:
     """A hint naming the known id that differs from ``name`` only by case."""
     same = [k for k in known if k.lower() == name.lower()]
     return f"; did you mean '{same[0]}'? (names are case-sensitive)" if same else ""
-
-
-_COMPONENT_FIELDS = {
-    "parameters": "parameters",
-    "successActions": "success_actions",
-    "failureActions": "failure_actions",
-    "inputs": "inputs",
-}
 
 
 def compile_document(

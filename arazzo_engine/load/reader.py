@@ -44,12 +44,12 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from arazzo_engine.errors import DocumentError, Location
+from arazzo_engine.load.pointers import escape
 
 __all__ = [
     "MAX_DEPTH",
     "MAX_NODES",
     "RawDocument",
-    "escape_pointer",
     "read_data",
     "read_document",
 ]
@@ -70,11 +70,6 @@ _STR, _MAP, _SEQ, _MERGE = _TAG + "str", _TAG + "map", _TAG + "seq", _TAG + "mer
 _NUMBER_TAGS = frozenset((_TAG + "int", _TAG + "float"))
 
 Position = tuple[int, int]
-
-
-def escape_pointer(token: str) -> str:
-    """Escape one JSON pointer reference token (RFC 6901: ``~`` -> ``~0``, ``/`` -> ``~1``)."""
-    return token.replace("~", "~0").replace("/", "~1")
 
 
 @dataclass(frozen=True)
@@ -340,7 +335,7 @@ class _Converter:
             raise self.unsupported(node)
         result: dict[str, Any] = {}
         for key, key_node, value_node in self.members(node, depth):
-            child = f"{pointer}/{key.replace('~', '~0').replace('/', '~1')}"
+            child = f"{pointer}/{escape(key)}"
             mark = key_node.start_mark
             positions[child] = (mark.line + 1, mark.column + 1)
             result[key] = self.convert(value_node, child, depth + 1)

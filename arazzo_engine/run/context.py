@@ -129,11 +129,4 @@ class StepContext:
         return self.state.scope.source_fields.get(name, _EMPTY).get(field)
 
     def component(self, kind: str, name: str) -> Any:
-        components = self.state.scope.document.components
-        table: Mapping[str, Any] = {
-            "inputs": components.inputs,
-            "parameters": components.parameters,
-            "successActions": components.success_actions,
-            "failureActions": components.failure_actions,
-        }.get(kind, _EMPTY)
-        return table.get(name)
+        return self.state.scope.document.components.table(kind).get(name)

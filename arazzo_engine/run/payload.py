@@ -15,17 +15,17 @@ from typing import Any
 from xml.etree import ElementTree
 
 from arazzo_engine.errors import RequestBuildError
+from arazzo_engine.load.pointers import PointerError, array_index, follow, split
 
 
-def _tokens(pointer: str) -> list[str]:
-    if pointer == "":
-        return []
-    if not pointer.startswith("/"):
+def _tokens(pointer: str) -> tuple[str, ...]:
+    try:
+        return split(pointer)
+    except PointerError:
         raise RequestBuildError(
             f"payload replacement target '{pointer}' is not a JSON Pointer "
             "(a JSON pointer must start with '/')"
-        )
-    return [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
+        ) from None
 
 
 def apply_replacements(body: Any, replacements: Sequence[tuple[str, Any]]) -> Any:
@@ -50,25 +50,21 @@ def apply_replacements(body: Any, replacements: Sequence[tuple[str, Any]]) -> An
         if not tokens:
             body = value
             continue
-        parent = body
-        for token in tokens[:-1]:
-            parent = _step(parent, token, target)
+        try:
+            parent = follow(body, tokens[:-1])
+        except PointerError:
+            raise RequestBuildError(
+                f"payload replacement target '{target}' does not exist"
+            ) from None
         last = tokens[-1]
+        index = array_index(last)
         if isinstance(parent, dict):
             parent[last] = value
-        elif isinstance(parent, list) and last.isdigit() and int(last) < len(parent):
-            parent[int(last)] = value
+        elif isinstance(parent, list) and index is not None and index < len(parent):
+            parent[index] = value
         else:
             raise RequestBuildError(f"payload replacement target '{target}' does not exist")
     return body
-
-
-def _step(node: Any, token: str, target: str) -> Any:
-    if isinstance(node, dict) and token in node:
-        return node[token]
-    if isinstance(node, list) and token.isdigit() and int(token) < len(node):
-        return node[int(token)]
-    raise RequestBuildError(f"payload replacement target '{target}' does not exist")
 
 
 def _apply_xml(text: str, replacements: Sequence[tuple[str, Any]]) -> str:

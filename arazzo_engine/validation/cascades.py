@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from arazzo_engine.errors import Diagnostic
+from arazzo_engine.load.pointers import find
 from arazzo_engine.load.reader import RawDocument
 from arazzo_engine.model import ArazzoDocument
-from arazzo_engine.validation.common import pointer_get
 
 SOURCE_RULES = (
     "source-unreadable",
@@ -55,7 +55,7 @@ def without_source_cascades(
     kept: list[Diagnostic] = []
     for diagnostic in plan_diagnostics:
         if diagnostic.rule in ("operation", "workflow-reference"):
-            found, text = pointer_get(raw.data, diagnostic.pointer)
+            found, text = find(raw.data, diagnostic.pointer)
             if found and isinstance(text, str):
                 source = _named_source(text)
                 if source in failed or (source is None and diagnostic.rule == "operation"):

@@ -1,4 +1,4 @@
-"""What the checks share: a findings list, component lookups, JSON pointers and input schemas."""
+"""What the checks share: a findings list, component lookups, and input schemas."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from arazzo_engine.errors import Diagnostic, Location, Severity
-from arazzo_engine.load.reader import RawDocument, escape_pointer
+from arazzo_engine.load.pointers import child
+from arazzo_engine.load.reader import RawDocument
+from arazzo_engine.load.refs import Located, RefError, RefResolver
 from arazzo_engine.model import (
     Components,
     FailureAction,
@@ -15,9 +17,6 @@ from arazzo_engine.model import (
     SuccessAction,
     Workflow,
 )
-
-COMPONENT_PREFIX = "$components."
-MAX_REF_HOPS = 32
 
 NOT_CLOSED = (
     "patternProperties",
@@ -66,46 +65,14 @@ class Findings:
         self.add("warning", rule, message, pointer)
 
 
-def child(pointer: str, key: str | int) -> str:
-    """The pointer of ``key`` under ``pointer``."""
-    return f"{pointer}/{escape_pointer(key) if isinstance(key, str) else key}"
-
-
-def pointer_get(data: Any, pointer: str) -> tuple[bool, Any]:
-    """(found, value) of the JSON pointer (RFC 6901, without ``#``) in ``data``."""
-    if pointer == "":
-        return True, data
-    if not pointer.startswith("/"):
-        return False, None
-    node = data
-    for token in pointer[1:].split("/"):
-        token = token.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, Mapping) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            if len(token) > 1 and token.startswith("0"):
-                return False, None
-            node = node[int(token)]
-        else:
-            return False, None
-    return True, node
-
-
-def component_key(reference: str, kind: str) -> str | None:
-    """The component name of ``$components.<kind>.<name>``, or None for another form."""
-    prefix = f"{COMPONENT_PREFIX}{kind}."
-    return reference[len(prefix) :] if reference.startswith(prefix) else None
-
-
 def resolve_parameter(
     item: Parameter | ReusableObject, components: Components
 ) -> tuple[Parameter, str] | None:
     """The parameter an entry stands for and the pointer of the entry; None if unresolved."""
     if isinstance(item, Parameter):
         return item, item.pointer
-    key = component_key(item.reference, "parameters")
-    target = components.parameters.get(key) if key is not None else None
-    return (target, item.pointer) if target is not None else None
+    target = components.referenced(item.reference, "parameters")
+    return (target, item.pointer) if isinstance(target, Parameter) else None
 
 
 def resolve_action(
@@ -114,13 +81,8 @@ def resolve_action(
     """The action an entry stands for (``kind``: successActions or failureActions)."""
     if not isinstance(item, ReusableObject):
         return item
-    key = component_key(item.reference, kind)
-    if key is None:
-        return None
-    table: Mapping[str, SuccessAction | FailureAction] = (
-        components.success_actions if kind == "successActions" else components.failure_actions
-    )
-    return table.get(key)
+    target = components.referenced(item.reference, kind)
+    return target if isinstance(target, (SuccessAction, FailureAction)) else None
 
 
 Entry = tuple[SuccessAction | FailureAction, str]
@@ -152,23 +114,19 @@ def _entries(items: tuple[Any, ...], c: Components, kind: str) -> list[Entry]:
     return entries
 
 
-def resolve_schema(schema: Any, root: Any) -> Any:
-    """Follow a schema's top-level local ``$ref`` chain; None when a hop does not resolve."""
-    for _ in range(MAX_REF_HOPS):
-        if not isinstance(schema, Mapping):
-            return schema
-        ref = schema.get("$ref")
-        if not isinstance(ref, str):
-            return schema
-        if not ref.startswith("#"):
-            return None
-        found, schema = pointer_get(root, ref[1:])
-        if not found:
-            return None
-    return None
+def resolve_schema(schema: Located | None, refs: RefResolver) -> Any:
+    """A schema with its top-level ``$ref`` chain followed; None when a hop does not resolve."""
+    if schema is None:
+        return None
+    try:
+        return refs.deref(schema).value
+    except RefError:
+        return None
 
 
-def declared_inputs(schema: Any, root: Any) -> tuple[frozenset[str], bool] | None:
+def declared_inputs(
+    schema: Located | None, refs: RefResolver
+) -> tuple[frozenset[str], bool] | None:
     """The input names a workflow's inputs schema declares, and whether it admits no others.
 
     None when the schema cannot tell (no ``properties``, or combinators and
@@ -177,9 +135,13 @@ def declared_inputs(schema: Any, root: Any) -> tuple[frozenset[str], bool] | Non
     reading one it does not declare is almost always a typo.  No schema at all
     declares nothing and admits anything.
     """
-    if schema is None:
+    if schema is None or schema.value is None:
         return frozenset(), False
-    resolved = resolve_schema(schema, root)
+    return declared_by(resolve_schema(schema, refs))
+
+
+def declared_by(resolved: Any) -> tuple[frozenset[str], bool] | None:
+    """:func:`declared_inputs` of a schema whose top-level ``$ref`` is followed already."""
     if not isinstance(resolved, Mapping):
         return None
     properties = resolved.get("properties")
@@ -191,15 +153,17 @@ def declared_inputs(schema: Any, root: Any) -> tuple[frozenset[str], bool] | Non
     return frozenset(properties), extra is False
 
 
-def input_property(schema: Any, root: Any, name: str) -> Any:
+def input_property(schema: Located, refs: RefResolver, name: str) -> Any:
     """The (resolved) schema of input ``name``, or None."""
-    resolved = resolve_schema(schema, root)
-    if not isinstance(resolved, Mapping):
+    try:
+        resolved = refs.deref(schema)
+    except RefError:
         return None
-    properties = resolved.get("properties")
-    if not isinstance(properties, Mapping):
+    if not isinstance(resolved.value, Mapping):
         return None
-    return resolve_schema(properties.get(name), root)
+    if not isinstance(resolved.value.get("properties"), Mapping):
+        return None
+    return resolve_schema(resolved.child("properties", name), refs)
 
 
 def match_name(name: str, declared: frozenset[str] | set[str]) -> tuple[str | None, bool]:

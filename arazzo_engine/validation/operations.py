@@ -22,14 +22,16 @@ from arazzo_engine.errors import Diagnostic
 from arazzo_engine.expressions.ast import InputRef, ResponseBody, walk_expressions
 from arazzo_engine.load.plan import StepPlan, WorkflowPlan
 from arazzo_engine.load.reader import RawDocument
+from arazzo_engine.load.refs import DOCUMENT_URI, Located, RefResolver
 from arazzo_engine.model import ArazzoDocument, Parameter, Step, Workflow
 from arazzo_engine.sources.openapi.index import Operation, SecurityScheme, parameter_key
 from arazzo_engine.validation.common import (
     Findings,
-    declared_inputs,
+    declared_by,
     match_name,
     names,
     resolve_parameter,
+    resolve_schema,
 )
 from arazzo_engine.validation.sites import Site, parse_site, workflow_sites
 
@@ -191,18 +193,16 @@ def check_response_body(
 
 
 def child_schema(workflow: Workflow, document: ArazzoDocument) -> Any:
-    """The called workflow's inputs schema, ``#/components/inputs/...`` references followed."""
-    prefix = "#/components/inputs/"
-    schema: Any = workflow.inputs
-    for _ in range(8):
-        if not isinstance(schema, Mapping) or not isinstance(schema.get("$ref"), str):
-            return schema
-        ref = schema["$ref"]
-        if not ref.startswith(prefix):
-            return None
-        key = ref[len(prefix) :].replace("~1", "/").replace("~0", "~")
-        schema = document.components.inputs.get(key)
-    return None
+    """The called workflow's inputs schema, ``#/components/inputs/...`` references followed.
+
+    None when a reference leads elsewhere or nowhere: only the document's
+    ``components.inputs`` are at hand here, not the rest of its data.
+    """
+    inputs = {"components": {"inputs": document.components.inputs}}
+    refs = RefResolver(DOCUMENT_URI, inputs, read_files=False)
+    return resolve_schema(
+        Located(workflow.inputs, DOCUMENT_URI, f"{workflow.pointer}/inputs"), refs
+    )
 
 
 def check_child_inputs(
@@ -217,7 +217,7 @@ def check_child_inputs(
     wid = child.workflow_id
     passed = {p.name: pointer for p, pointer, _ in given if p.location is None}
     resolved: Mapping[str, Any] = schema if isinstance(schema, Mapping) else {}
-    found = declared_inputs(dict(resolved) if resolved else None, {})
+    found = declared_by(resolved) if resolved else (frozenset(), False)
     if found is not None:
         declared = found[0]
         for name, pointer in passed.items():

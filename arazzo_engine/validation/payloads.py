@@ -77,7 +77,8 @@ def check_payloads(findings: Findings, document: ArazzoDocument, symbols: Symbol
                     findings.error("payload-json", message, pointer)
                 else:
                     findings.add_at("error", "payload-json", message, pointer, *place)
-            if own is None or not own.has_inputs:
+            schema = symbols.inputs_schema(own) if own is not None else None
+            if schema is None:
                 continue
             for match in QUOTED.finditer(text):
                 try:
@@ -86,7 +87,7 @@ def check_payloads(findings: Findings, document: ArazzoDocument, symbols: Symbol
                     continue
                 if not isinstance(expression, InputRef) or expression.pointer is not None:
                     continue
-                kind = json_kind(input_property(own.inputs, symbols.data, expression.name))
+                kind = json_kind(input_property(schema, symbols.refs, expression.name))
                 if kind is None:
                     continue
                 findings.warning(

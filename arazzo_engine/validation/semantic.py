@@ -33,7 +33,9 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from arazzo_engine.errors import Diagnostic
+from arazzo_engine.load.pointers import child, find
 from arazzo_engine.load.reader import RawDocument
+from arazzo_engine.load.refs import RefError, RefResolver
 from arazzo_engine.model import (
     ArazzoDocument,
     Components,
@@ -46,8 +48,6 @@ from arazzo_engine.model import (
 from arazzo_engine.sources.openapi.index import parameter_key
 from arazzo_engine.validation.common import (
     Findings,
-    child,
-    pointer_get,
     resolve_action,
     resolve_parameter,
 )
@@ -76,7 +76,7 @@ def check_document(document: ArazzoDocument, raw: RawDocument) -> list[Diagnosti
     references.run(graphs)
     check_warnings(findings, document, graphs, references)
     check_payloads(findings, document, symbols)
-    check_input_schemas(findings, data)
+    check_input_schemas(findings, data, symbols.refs)
     return findings.diagnostics
 
 
@@ -169,7 +169,7 @@ def check_parameters(
     """
 
     def without_in(parameter: Parameter) -> bool:
-        return parameter.location is None and not pointer_get(data, f"{parameter.pointer}/in")[0]
+        return parameter.location is None and not find(data, f"{parameter.pointer}/in")[0]
 
     operation_steps = [s for s in workflow.steps if s.workflow_id is None]
     _duplicate_parameters(findings, workflow.parameters, components)
@@ -302,6 +302,14 @@ def _refs(schema: Any, pointer: str) -> Iterator[tuple[str, str]]:
             yield from _refs(value, child(pointer, index))
 
 
+def _resolves(refs: RefResolver, ref: str) -> bool:
+    try:
+        refs.lookup(ref, refs.root_uri)
+    except RefError:
+        return False
+    return True
+
+
 JSON_TYPES = "array, boolean, integer, null, number, object, string"
 
 
@@ -313,7 +321,7 @@ def _explain(error: ValidationError) -> str:
     return error.message
 
 
-def check_input_schemas(findings: Findings, data: Mapping[str, Any]) -> None:
+def check_input_schemas(findings: Findings, data: Mapping[str, Any], refs: RefResolver) -> None:
     """Inputs schemas are JSON Schemas whose ``$ref`` s resolve inside the document."""
     for pointer, schema in _schemas(data):
         if not isinstance(schema, (dict, bool)):
@@ -330,7 +338,7 @@ def check_input_schemas(findings: Findings, data: Mapping[str, Any]) -> None:
             )
         for where, ref in _refs(schema, pointer):
             if ref.startswith("#"):
-                if not pointer_get(data, ref[1:])[0]:
+                if not _resolves(refs, ref):
                     findings.error(
                         "inputs-ref",
                         f"'$ref: {ref}' does not resolve: the document has nothing at #"

@@ -18,6 +18,7 @@ from arazzo_engine.criteria import kind_named
 from arazzo_engine.errors import ExpressionSyntaxError
 from arazzo_engine.expressions import parse_condition, parse_expression, parse_value
 from arazzo_engine.expressions.ast import Node
+from arazzo_engine.load.pointers import child
 from arazzo_engine.model import (
     ArazzoDocument,
     Criterion,
@@ -27,7 +28,7 @@ from arazzo_engine.model import (
     SuccessAction,
     Workflow,
 )
-from arazzo_engine.validation.common import child, string_leaves
+from arazzo_engine.validation.common import string_leaves
 
 Kind = Literal["value", "expression", "condition"]
 

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from arazzo_engine.load.refs import DOCUMENT_URI, Located, RefResolver
 from arazzo_engine.validation.common import declared_inputs
 
 COMPONENT_KINDS = ("parameters", "successActions", "failureActions", "inputs")
@@ -19,6 +20,7 @@ COMPONENT_KINDS = ("parameters", "successActions", "failureActions", "inputs")
 class WorkflowSymbols:
     """The names one raw workflow defines."""
 
+    pointer: str
     workflow_id: str | None
     step_ids: tuple[str, ...]
     step_outputs: Mapping[str, frozenset[str]]
@@ -37,6 +39,11 @@ class Symbols:
     workflows: dict[str, WorkflowSymbols] = field(default_factory=dict)
     """By the workflow's JSON pointer."""
     by_id: dict[str, WorkflowSymbols] = field(default_factory=dict)
+    refs: RefResolver = field(init=False)
+    """Resolves the document's local ``$ref`` s (inputs schemas)."""
+
+    def __post_init__(self) -> None:
+        self.refs = RefResolver(DOCUMENT_URI, self.data, read_files=False)
 
     @classmethod
     def from_raw(cls, data: Any) -> Symbols:
@@ -62,6 +69,7 @@ class Symbols:
                     step_outputs.setdefault(step["stepId"], _keys(step.get("outputs")))
             workflow_id = item.get("workflowId")
             found = WorkflowSymbols(
+                pointer=f"/workflows/{index}",
                 workflow_id=workflow_id if isinstance(workflow_id, str) else None,
                 step_ids=tuple(step_outputs),
                 step_outputs=step_outputs,
@@ -74,8 +82,14 @@ class Symbols:
                 symbols.by_id.setdefault(found.workflow_id, found)
         return symbols
 
+    def inputs_schema(self, workflow: WorkflowSymbols) -> Located | None:
+        """Where a workflow's inputs schema sits, or None when it has none."""
+        if not workflow.has_inputs:
+            return None
+        return Located(workflow.inputs, DOCUMENT_URI, f"{workflow.pointer}/inputs")
+
     def inputs(self, workflow: WorkflowSymbols) -> tuple[frozenset[str], bool] | None:
-        return declared_inputs(workflow.inputs if workflow.has_inputs else None, self.data)
+        return declared_inputs(self.inputs_schema(workflow), self.refs)
 
 
 def _list(value: Any) -> list[Any]:

@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterator, Mapping
 
 from arazzo_engine.criteria.jsonpath import GOESSNER, JsonPathKind
+from arazzo_engine.load.pointers import child
 from arazzo_engine.model import (
     ArazzoDocument,
     Criterion,
@@ -27,7 +28,7 @@ from arazzo_engine.model import (
     SuccessAction,
     Workflow,
 )
-from arazzo_engine.validation.common import Findings, child
+from arazzo_engine.validation.common import Findings
 from arazzo_engine.validation.flow import StepGraph
 from arazzo_engine.validation.references import ReferenceChecker
 

@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from arazzo_engine.sources.openapi.refs import Located, OpenAPIShapeError, RefResolver, escape
+from arazzo_engine.errors import ArazzoError
+from arazzo_engine.load.pointers import child
+from arazzo_engine.load.refs import Located, RefError, RefResolver
 from arazzo_engine.sources.reading import LoadedSource
 
 __all__ = [
@@ -49,6 +51,10 @@ ParameterKey = tuple[str, str]
 """(name, in) with header names lower-cased: a parameter's identity."""
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+class OpenAPIShapeError(ArazzoError):
+    """An OpenAPI description lacks something the engine needs to call it."""
 
 
 def parameter_key(name: str, location: str) -> ParameterKey:
@@ -264,9 +270,9 @@ class OperationIndex:
                 parts = operation_parts(self, entry.item, entry.method)
             else:
                 parts = self._parts(entry.item, entry.method)
-        except (OpenAPIShapeError, RecursionError, TypeError, ValueError, AttributeError) as error:
+        except (RefError, RecursionError, TypeError, ValueError, AttributeError) as error:
             where = f"{entry.method.upper()} {entry.path_template}"
-            reason = str(error) if isinstance(error, OpenAPIShapeError) else repr(error)
+            reason = str(error) if isinstance(error, RefError) else repr(error)
             self.problems.append(
                 f"source description '{self.source.name}' ({self.source.location}): "
                 f"operation {where} cannot be resolved: {reason}"
@@ -472,7 +478,7 @@ def build_operation_index(source: LoadedSource) -> OperationIndex:
             f"source description '{source.name}' ({source.location}) is OpenAPI/Swagger "
             f"{found!r}; this engine reads Swagger 2.0 and OpenAPI 3.0 and 3.1 descriptions"
         )
-    resolver = RefResolver(source.document.path.as_uri(), data)
+    resolver = RefResolver(source.document.path.as_uri(), data, json_schema=version == "3.1")
     entries: dict[str, _Entry] = {}
     ids: dict[str, str] = {}
     duplicates: list[str] = []
@@ -481,8 +487,8 @@ def build_operation_index(source: LoadedSource) -> OperationIndex:
     methods = _METHODS
     for template, raw_item in paths.items() if isinstance(paths, dict) else ():
         template = str(template)
-        escaped = escape(template)
-        item = Located(raw_item, root_uri, f"/paths/{escaped}")
+        item_pointer = child("/paths", template)
+        item = Located(raw_item, root_uri, item_pointer)
         if isinstance(raw_item, dict) and "$ref" in raw_item:
             item = _path_item(resolver, item, source)
         if not isinstance(item.value, dict):
@@ -492,21 +498,24 @@ def build_operation_index(source: LoadedSource) -> OperationIndex:
                 continue
             raw_id = operation.get("operationId")
             operation_id = None if raw_id is None else str(raw_id)
-            pointer = f"/paths/{escaped}/{method}"
+            pointer = f"{item_pointer}/{method}"
             entries[pointer] = _Entry(template, method, pointer, item, operation_id)
             if operation_id is not None:
                 if operation_id in ids:
                     duplicates.append(operation_id)
                 ids[operation_id] = pointer
-    if version == "2.0":
-        from arazzo_engine.sources.openapi.swagger2 import security_schemes
+    try:
+        if version == "2.0":
+            from arazzo_engine.sources.openapi.swagger2 import security_schemes
 
-        schemes = security_schemes(resolver)
-    else:
-        try:
-            schemes = _security_schemes(resolver)
-        except RecursionError:
-            schemes = {}
+            schemes = security_schemes(resolver)
+        else:
+            try:
+                schemes = _security_schemes(resolver)
+            except RecursionError:
+                schemes = {}
+    except RefError as error:
+        raise OpenAPIShapeError(str(error)) from None
     return OperationIndex(
         source,
         version=version,
@@ -522,7 +531,7 @@ def _path_item(resolver: RefResolver, item: Located, source: LoadedSource) -> Lo
     """A Path Item given by ``$ref``: the target, with the fields written beside the ref."""
     try:
         target = resolver.deref(item)
-    except OpenAPIShapeError as error:
+    except RefError as error:
         raise OpenAPIShapeError(
             f"source description '{source.name}' ({source.location}): path item "
             f"#{item.pointer} cannot be resolved: {error}"

@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from arazzo_engine.load.refs import Located, RefResolver
 from arazzo_engine.sources.openapi.index import (
     OperationParts,
     ParameterKey,
@@ -39,7 +40,6 @@ from arazzo_engine.sources.openapi.index import (
     parameter_key,
     security_requirements,
 )
-from arazzo_engine.sources.openapi.refs import Located, RefResolver
 
 if TYPE_CHECKING:
     from arazzo_engine.sources.openapi.index import OperationIndex

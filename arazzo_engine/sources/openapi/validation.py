@@ -29,6 +29,8 @@ from arazzo_engine.errors import ConfigurationError
 from arazzo_engine.http.media import is_json_media_type, media_type
 from arazzo_engine.http.response import HttpResponse
 from arazzo_engine.http.transport import HttpRequest
+from arazzo_engine.load.pointers import join
+from arazzo_engine.load.refs import absolute_refs
 from arazzo_engine.sources.openapi.index import Operation, OperationDetail, ParameterSpec, SchemaAt
 
 MODES = ("off", "warn", "strict")
@@ -54,8 +56,7 @@ def _shorten(text: str) -> str:
 
 
 def _place(path: Any) -> str:
-    tokens = [str(token).replace("~", "~0").replace("/", "~1") for token in path]
-    return "/" + "/".join(tokens) if tokens else ""
+    return join(str(token) for token in path)
 
 
 # -- validator classes ----------------------------------------------------------------
@@ -123,7 +124,6 @@ class OperationValidation:
         self.mode = check_mode(mode)
         self.strict = mode == "strict"
         self._validators: dict[tuple[int, str | int, str], tuple[Validator, SchemaAt]] = {}
-        self._registries: dict[int, Any] = {}
         self._lock = threading.Lock()
 
     # -- public ------------------------------------------------------------------------
@@ -263,35 +263,15 @@ class OperationValidation:
                 if at.ref is not None:
                     schema: Any = {"$ref": at.ref}
                 else:
-                    schema = _absolute_refs(at.schema, at.uri)
+                    schema = absolute_refs(at.schema, at.uri)
                 validator = cls(
                     schema,
-                    registry=self._registry(detail),
+                    registry=detail.resolver.registry,
                     format_checker=cls.FORMAT_CHECKER,
                 )
                 found = (validator, at)
                 self._validators[key] = found
         return found[0]
-
-    def _registry(self, detail: OperationDetail) -> Any:
-        """A ``referencing`` registry over the description's documents (read on demand)."""
-        resolver = detail.resolver
-        found = self._registries.get(id(resolver))
-        if found is None:
-            from referencing import Registry, Resource, Specification
-            from referencing.jsonschema import DRAFT202012
-
-            spec = DRAFT202012 if detail.dialect == "oas31" else Specification.OPAQUE
-
-            def retrieve(uri: str) -> Resource[Any]:
-                return spec.create_resource(resolver.document(uri))
-
-            found = Registry(retrieve=retrieve).with_resources(  # type: ignore[call-arg]
-                (uri, spec.create_resource(document))
-                for uri, document in list(resolver.documents.items())
-            )
-            self._registries[id(resolver)] = found
-        return found
 
 
 # -- helpers --------------------------------------------------------------------------
@@ -362,21 +342,3 @@ def _has_body(response: HttpResponse) -> bool:
     if response.status_code in (204, 304):
         return False
     return bool(response.content_type) or bool(response.content)
-
-
-def _absolute_refs(schema: Any, base: str, depth: int = 0) -> Any:
-    """A made-up schema with its ``$ref`` s made absolute against its document."""
-    from urllib.parse import urljoin
-
-    if depth > 64:
-        return schema
-    if isinstance(schema, Mapping):
-        return {
-            k: urljoin(base, v)
-            if k == "$ref" and isinstance(v, str)
-            else _absolute_refs(v, base, depth + 1)
-            for k, v in schema.items()
-        }
-    if isinstance(schema, list):
-        return [_absolute_refs(v, base, depth + 1) for v in schema]
-    return schema
