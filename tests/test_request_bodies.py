@@ -3,7 +3,6 @@ replacements, and the media types a payload is sent as."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -15,20 +14,10 @@ from tests.http_server import RecordingServer, Reply
 BODIES = Path(__file__).parent / "workflows" / "behaviour" / "bodies.arazzo.yaml"
 
 
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[RecordingServer]:
-    # One server per module: each server's shutdown costs half a second.
-    with RecordingServer(lifetime=120.0) as server:
-        yield server
-
-
-@pytest.fixture
-def http_server(shared_server: RecordingServer) -> RecordingServer:
-    shared_server.routes.clear()
-    shared_server.requests.clear()
-    for path in ("/json", "/form", "/text", "/xml"):
-        shared_server.route("POST", path, Reply(200, {}))
-    return shared_server
+@pytest.fixture(autouse=True)
+def answer_every_body(http_server: RecordingServer) -> None:
+    """Each media type's endpoint answers 200, so a test routes only what it reads."""
+    http_server.answer_ok("POST /json", "POST /form", "POST /text", "POST /xml")
 
 
 def engine_for(server: RecordingServer) -> Engine:
