@@ -176,19 +176,20 @@ def test_a_server_that_accepts_and_never_answers_times_out(
     assert TIMEOUT <= elapsed < TIMEOUT + 1.0
 
 
-def test_connection_closed_without_a_response(tmp_path: Path, server: FaultServer) -> None:
-    result = run(tmp_path, server.url, step("close"))
-    assert_failed(result, "the server closed the connection without a response")
-
-
-def test_connection_reset_before_a_response(tmp_path: Path, server: FaultServer) -> None:
-    result = run(tmp_path, server.url, step("reset"))
-    assert_failed(result, "the connection was reset before a response arrived")
-
-
-def test_an_answer_that_is_not_http(tmp_path: Path, server: FaultServer) -> None:
-    result = run(tmp_path, server.url, step("not-http"))
-    assert_failed(result, "the answer is not HTTP", "SSH-2.0")
+@pytest.mark.parametrize(
+    ("kind", "phrases"),
+    [
+        ("close", ["the server closed the connection without a response"]),
+        ("reset", ["the connection was reset before a response arrived"]),
+        ("not-http", ["the answer is not HTTP", "SSH-2.0"]),
+    ],
+    ids=["close", "reset", "not-http"],
+)
+def test_no_http_response_fails_the_step_naming_why(
+    tmp_path: Path, server: FaultServer, kind: str, phrases: list[str]
+) -> None:
+    result = run(tmp_path, server.url, step(kind))
+    assert_failed(result, *phrases)
 
 
 # -- bodies that break -------------------------------------------------------------------------
@@ -198,13 +199,24 @@ def test_connection_reset_during_the_body(tmp_path: Path, server: FaultServer) -
     assert re.search(r"after \d+ bytes: the connection was reset$", error), error
 
 
-def test_body_shorter_than_its_content_length(tmp_path: Path, server: FaultServer) -> None:
-    result = run(tmp_path, server.url, step("short-body"))
-    assert_failed(
-        result,
-        "broke off after 101 bytes: the connection closed 899 bytes short of the 1000 bytes "
-        "its Content-Length announced",
-    )
+@pytest.mark.parametrize(
+    ("kind", "phrase"),
+    [
+        (
+            "short-body",
+            "broke off after 101 bytes: the connection closed 899 bytes short of the 1000 bytes "
+            "its Content-Length announced",
+        ),
+        ("chunked-truncated", "the connection closed before the chunked body's last chunk"),
+        ("bad-chunk", "broke off after 2 bytes: the chunked body is malformed"),
+    ],
+    ids=["short-body", "chunked-truncated", "bad-chunk"],
+)
+def test_a_body_that_breaks_its_framing_fails_the_step(
+    tmp_path: Path, server: FaultServer, kind: str, phrase: str
+) -> None:
+    result = run(tmp_path, server.url, step(kind))
+    assert_failed(result, phrase)
 
 
 def test_a_body_that_stalls_hits_the_read_timeout(tmp_path: Path, server: FaultServer) -> None:
@@ -225,16 +237,6 @@ def test_a_slow_drip_body_is_stopped_by_the_whole_response_limit(
     assert_failed(result, "HTTP 200: the response did not arrive whole within 3 s")
     assert 3.0 <= elapsed < 3.0 + TIMEOUT + 1.0
     assert server.sent_body_bytes < 100
-
-
-def test_a_chunked_body_without_its_last_chunk(tmp_path: Path, server: FaultServer) -> None:
-    result = run(tmp_path, server.url, step("chunked-truncated"))
-    assert_failed(result, "the connection closed before the chunked body's last chunk")
-
-
-def test_a_malformed_chunked_body(tmp_path: Path, server: FaultServer) -> None:
-    result = run(tmp_path, server.url, step("bad-chunk"))
-    assert_failed(result, "broke off after 2 bytes: the chunked body is malformed")
 
 
 def test_invalid_json_fails_a_criterion_that_reads_the_body(

@@ -80,26 +80,27 @@ def test_replacements_in_a_json_text_payload(http_server: RecordingServer) -> No
     assert http_server.requests[0].json() == {"a": 1, "b": {"c": 3}}
 
 
-def test_json_text_payload_with_templates_is_sent_as_is(http_server: RecordingServer) -> None:
-    result = engine_for(http_server).run("jsonText", {"name": "Rex", "qty": 2})
-    assert result.succeeded, result.error
-    assert http_server.requests[0].body == b'{"name": "Rex", "qty": 2}'
-
-
-def test_text_payload_with_templates(http_server: RecordingServer) -> None:
-    result = engine_for(http_server).run("text", {"name": "Rex", "qty": 2})
+@pytest.mark.parametrize(
+    ("workflow", "body", "content_type"),
+    [
+        pytest.param("jsonText", b'{"name": "Rex", "qty": 2}', "application/json", id="json"),
+        pytest.param("text", b"Hello Rex, you ordered 2.", "text/plain", id="text"),
+        pytest.param(
+            "formString",
+            b"name=Rex&qty=2&fixed=1",
+            "application/x-www-form-urlencoded",
+            id="form",
+        ),
+    ],
+)
+def test_text_payload_with_templates_is_sent_as_is(
+    http_server: RecordingServer, workflow: str, body: bytes, content_type: str
+) -> None:
+    result = engine_for(http_server).run(workflow, {"name": "Rex", "qty": 2})
     assert result.succeeded, result.error
     (request,) = http_server.requests
-    assert request.body == b"Hello Rex, you ordered 2."
-    assert request.header("Content-Type") == "text/plain"
-
-
-def test_form_string_payload_with_templates(http_server: RecordingServer) -> None:
-    result = engine_for(http_server).run("formString", {"name": "Rex", "qty": 2})
-    assert result.succeeded, result.error
-    (request,) = http_server.requests
-    assert request.body == b"name=Rex&qty=2&fixed=1"
-    assert request.header("Content-Type") == "application/x-www-form-urlencoded"
+    assert request.body == body
+    assert request.header("Content-Type") == content_type
 
 
 def test_object_payload_sent_form_urlencoded(http_server: RecordingServer) -> None:
