@@ -81,6 +81,7 @@ TABLE: dict[tuple[str, str, bool], tuple[str, dict[str, str]]] = {
         SPEC,
         {"empty": "", "string": "blue", "array": "blue,black,brown", "object": "R=100,G=200,B=150"},
     ),
+    # The specification's table gives header `simple` the cells of path `simple`; copied as is.
     ("header", "simple", False): (
         SPEC,
         {"empty": "", "string": "blue", "array": "blue,black,brown", "object": "R,100,G,200,B,150"},
