@@ -24,10 +24,22 @@ def fal_server() -> Iterator[FakeFalServer]:
         yield server
 
 
-@pytest.fixture
-def http_server() -> Iterator[RecordingServer]:
-    with RecordingServer() as server:
+@pytest.fixture(scope="module")
+def module_server() -> Iterator[RecordingServer]:
+    """One RecordingServer per test module, for module-scoped engines loaded against its URL.
+
+    One per module rather than per test: starting and stopping a server per test
+    cost a good part of the suite's time.
+    """
+    with RecordingServer(lifetime=300.0, poll_interval=0.05) as server:
         yield server
+
+
+@pytest.fixture
+def http_server(module_server: RecordingServer) -> RecordingServer:
+    """The module's RecordingServer with no routes and no requests: each test starts clean."""
+    module_server.reset()
+    return module_server
 
 
 @pytest.fixture

@@ -93,6 +93,12 @@ class RouteTable:
         """Answer METHOD path with a Reply, a function of the request, or Replies in turn."""
         self.routes[(method.upper(), path)] = reply
 
+    def answer_ok(self, *targets: str) -> None:
+        """Answer 200 and an empty JSON object at each target, written 'METHOD /path'."""
+        for target in targets:
+            method, path = target.split(" ", 1)
+            self.route(method, path, Reply(200, {}))
+
     def reset(self) -> None:
         """Forget the routes and the requests (a module-wide server between tests)."""
         self.routes.clear()

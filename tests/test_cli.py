@@ -3,42 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from fixtures.fal.fake_fal_server import FakeFalServer
+from tests.cli_run import arazzo, fal_args
 from tests.conftest import FAL_WORKFLOW, ROOT
 
 PETS = Path(__file__).parent / "workflows" / "pets.arazzo.yaml"
-
-
-def arazzo(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "arazzo_engine", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=ROOT,
-    )
-
-
-def fal_args(server: FakeFalServer, *extra: str) -> list[str]:
-    return [
-        "run",
-        str(FAL_WORKFLOW),
-        "-w",
-        "stream-inference",
-        "--input",
-        "modelOwner=fal-ai",
-        "--input",
-        "modelName=any-llm",
-        "--input",
-        'input:={"prompt": "hi"}',
-        "--server",
-        f"falModelApis={server.url}",
-        *extra,
-    ]
 
 
 def test_validate_exits_0_on_a_valid_document() -> None:
@@ -80,7 +51,7 @@ def test_list_shows_workflows_and_inputs() -> None:
 
 def test_run_json_shape_and_redaction() -> None:
     with FakeFalServer(api_key="s3cret-key", events=2, interval=0.01) as server:
-        done = arazzo(*fal_args(server, "--auth", "FalKeyAuth=Key s3cret-key", "--json"))
+        done = arazzo(*fal_args(server, "s3cret-key", "--json"))
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert set(result) >= {"workflowId", "succeeded", "outputs", "error", "steps"}
@@ -92,7 +63,7 @@ def test_run_json_shape_and_redaction() -> None:
 
 def test_run_failure_exits_1_and_never_prints_the_credential() -> None:
     with FakeFalServer(api_key="right-key", events=1, interval=0.01) as server:
-        done = arazzo(*fal_args(server, "--auth", "FalKeyAuth=Key wrong-key"))
+        done = arazzo(*fal_args(server, "wrong-key"))
     assert done.returncode == 1
     assert "openStream" in done.stderr
     assert "wrong-key" not in done.stdout + done.stderr

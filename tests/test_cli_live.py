@@ -11,54 +11,17 @@ import pty
 import re
 import select
 import subprocess
-import sys
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-import pytest
-
 from fixtures.fal.fake_fal_server import FakeFalServer
-from tests.conftest import FAL_WORKFLOW, ROOT
+from tests.cli_run import ARAZZO, arazzo, environment, fal_args
+from tests.conftest import ROOT
 from tests.http_server import RecordingServer
 from tests.shop import API_KEY, AUTH_ARGS, QUERY_KEY, SECRETS, SHOP, TOKEN, serve_shop, slow_route
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-
-
-def environment(**changes: str | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
-    for key, value in changes.items():
-        if value is None:
-            env.pop(key, None)
-        else:
-            env[key] = value
-    return env
-
-
-def arazzo(*args: str, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "arazzo_engine", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-        env=dict(env) if env is not None else environment(),
-    )
-
-
-@pytest.fixture(scope="module")
-def shop_server() -> Iterator[RecordingServer]:
-    with RecordingServer(lifetime=300.0) as server:
-        yield server
-
-
-@pytest.fixture
-def shop(shop_server: RecordingServer) -> RecordingServer:
-    shop_server.routes.clear()
-    shop_server.requests.clear()
-    return shop_server
 
 
 def order_args(server: RecordingServer, *extra: str) -> list[str]:
@@ -89,9 +52,9 @@ def assert_no_secret(*texts: str) -> None:
             assert base64.b64encode(secret.encode()).decode() not in text
 
 
-def test_plain_piped_output_one_line_per_step(shop: RecordingServer) -> None:
-    serve_shop(shop)
-    done = arazzo(*order_args(shop))
+def test_plain_piped_output_one_line_per_step(http_server: RecordingServer) -> None:
+    serve_shop(http_server)
+    done = arazzo(*order_args(http_server))
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     steps = [re.sub(r"\d+ ms$", "N ms", line) for line in lines if "attempt" in line]
@@ -108,25 +71,25 @@ def test_plain_piped_output_one_line_per_step(shop: RecordingServer) -> None:
     assert_no_secret(everything)
 
 
-def test_inputs_are_coerced_by_the_schema(shop: RecordingServer) -> None:
-    serve_shop(shop)
+def test_inputs_are_coerced_by_the_schema(http_server: RecordingServer) -> None:
+    serve_shop(http_server)
     extra = ("--input", "express=true", "--input", 'notes:={"gift": true}', "--json")
-    done = arazzo(*order_args(shop, *extra))
+    done = arazzo(*order_args(http_server, *extra))
     assert done.returncode == 0, done.stderr
-    (order,) = [r for r in shop.requests if r.path == "/orders"]
+    (order,) = [r for r in http_server.requests if r.path == "/orders"]
     assert order.json() == {
         "item": "widget",
         "quantity": 2,
         "express": True,
         "notes": {"gift": True},
     }
-    bad = arazzo(*order_args(shop, "--input", "quantity=two"))
+    bad = arazzo(*order_args(http_server, "--input", "quantity=two"))
     assert bad.returncode == 2 and "quantity" in bad.stderr and "integer" in bad.stderr
 
 
-def test_json_keeps_stdout_pure_and_progress_on_stderr(shop: RecordingServer) -> None:
-    serve_shop(shop)
-    done = arazzo(*order_args(shop, "--json", "-v"))
+def test_json_keeps_stdout_pure_and_progress_on_stderr(http_server: RecordingServer) -> None:
+    serve_shop(http_server)
+    done = arazzo(*order_args(http_server, "--json", "-v"))
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)  # nothing else on stdout
     assert result["succeeded"] is True and result["outputs"]["state"] == "shipped"
@@ -136,25 +99,27 @@ def test_json_keeps_stdout_pure_and_progress_on_stderr(shop: RecordingServer) ->
     assert_no_secret(done.stdout, done.stderr)
 
 
-def test_verbose_shows_requests_and_responses_masked(shop: RecordingServer) -> None:
-    serve_shop(shop)
-    done = arazzo(*order_args(shop, "-v"))
+def test_verbose_shows_requests_and_responses_masked(http_server: RecordingServer) -> None:
+    serve_shop(http_server)
+    done = arazzo(*order_args(http_server, "-v"))
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert f"> GET {shop.url}/items/widget" in out
+    assert f"> GET {http_server.url}/items/widget" in out
     assert "> X-Api-Key: ***" in out and "> Authorization: ***" in out
-    assert f"> GET {shop.url}/status/o-1?api_key=***" in out
+    assert f"> GET {http_server.url}/status/o-1?api_key=***" in out
     assert "< 503 application/json" in out and '"seenKey": "***"' in out
     assert '> {"item":"widget","quantity":2' in out
     # The request lines of a step come before its result line.
     assert out.index("> POST ") < out.index("order/createOrder  201")
     assert_no_secret(done.stdout, done.stderr)
-    assert {r.header("X-Api-Key") for r in shop.requests if r.path == "/items/widget"} == {API_KEY}
+    assert {r.header("X-Api-Key") for r in http_server.requests if r.path == "/items/widget"} == {
+        API_KEY
+    }
 
 
-def test_trace_shows_every_expression_and_criterion(shop: RecordingServer) -> None:
-    serve_shop(shop)
-    done = arazzo(*order_args(shop, "--trace"))
+def test_trace_shows_every_expression_and_criterion(http_server: RecordingServer) -> None:
+    serve_shop(http_server)
+    done = arazzo(*order_args(http_server, "--trace"))
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert '= parameter id (path): $inputs.itemId -> "widget"' in out
@@ -170,9 +135,9 @@ def test_trace_shows_every_expression_and_criterion(shop: RecordingServer) -> No
     assert_no_secret(done.stdout, done.stderr)
 
 
-def test_failure_exits_1_with_the_values_that_failed(shop: RecordingServer) -> None:
-    serve_shop(shop, stock=1)
-    done = arazzo(*order_args(shop, "--trace"))
+def test_failure_exits_1_with_the_values_that_failed(http_server: RecordingServer) -> None:
+    serve_shop(http_server, stock=1)
+    done = arazzo(*order_args(http_server, "--trace"))
     assert done.returncode == 1
     assert "FAIL order/getItem  200  attempt 1" in done.stdout
     assert "$response.body#/stock >= $inputs.quantity  ->  1 >= 2: false" in done.stdout
@@ -227,10 +192,12 @@ def check_junit(text: str) -> ET.Element:
     return root
 
 
-def test_reports_of_a_passing_run(shop: RecordingServer, tmp_path: Path) -> None:
-    serve_shop(shop, padding=10_000)
+def test_reports_of_a_passing_run(http_server: RecordingServer, tmp_path: Path) -> None:
+    serve_shop(http_server, padding=10_000)
     junit, trace = tmp_path / "junit.xml", tmp_path / "trace.json"
-    done = arazzo(*order_args(shop, "--report", f"junit={junit}", "--report", f"json={trace}"))
+    done = arazzo(
+        *order_args(http_server, "--report", f"junit={junit}", "--report", f"json={trace}")
+    )
     assert done.returncode == 0, done.stderr
     root = check_junit(junit.read_text())
     (suite,) = root
@@ -265,8 +232,8 @@ def test_reports_of_a_passing_run(shop: RecordingServer, tmp_path: Path) -> None
     assert_no_secret(junit.read_text(), trace.read_text(), done.stdout, done.stderr)
 
 
-def test_reports_of_a_failing_nested_run(shop: RecordingServer, tmp_path: Path) -> None:
-    serve_shop(shop, stock=0)
+def test_reports_of_a_failing_nested_run(http_server: RecordingServer, tmp_path: Path) -> None:
+    serve_shop(http_server, stock=0)
     junit = tmp_path / "junit.xml"
     done = arazzo(
         "run",
@@ -276,7 +243,7 @@ def test_reports_of_a_failing_nested_run(shop: RecordingServer, tmp_path: Path) 
         "--input",
         "itemId=widget",
         "--server",
-        f"shop={shop.url}",
+        f"shop={http_server.url}",
         *AUTH_ARGS,
         "--report",
         f"junit={junit}",
@@ -298,11 +265,11 @@ def test_reports_of_a_failing_nested_run(shop: RecordingServer, tmp_path: Path) 
 
 
 def test_max_steps_ends_a_loop_and_the_report_says_so(
-    shop: RecordingServer, tmp_path: Path
+    http_server: RecordingServer, tmp_path: Path
 ) -> None:
-    serve_shop(shop, busy_first=False, states=("packing",))
+    serve_shop(http_server, busy_first=False, states=("packing",))
     junit = tmp_path / "junit.xml"
-    done = arazzo(*order_args(shop, "--max-steps", "5", "--report", f"junit={junit}"))
+    done = arazzo(*order_args(http_server, "--max-steps", "5", "--report", f"junit={junit}"))
     assert done.returncode == 1 and "max_steps (5)" in done.stderr
     assert done.stdout.count("order/pollStatus") == 3
     root = check_junit(junit.read_text())
@@ -311,21 +278,21 @@ def test_max_steps_ends_a_loop_and_the_report_says_so(
     assert failure is not None and "max_steps (5)" in (failure.get("message") or "")
 
 
-def test_timeout_fails_the_step(shop: RecordingServer) -> None:
-    shop.route("GET", "/slow", slow_route(1.0))  # type: ignore[arg-type]
+def test_timeout_fails_the_step(http_server: RecordingServer) -> None:
+    http_server.route("GET", "/slow", slow_route(1.0))  # type: ignore[arg-type]
     done = arazzo(
-        "run", str(SHOP), "-w", "slow", "--server", f"shop={shop.url}", "--timeout", "0.2"
+        "run", str(SHOP), "-w", "slow", "--server", f"shop={http_server.url}", "--timeout", "0.2"
     )
     assert done.returncode == 1 and "FAIL slow/wait" in done.stdout
 
 
-def test_usage_errors_exit_2(shop: RecordingServer) -> None:
-    bad_kind = arazzo(*order_args(shop, "--report", "html=out.html"))
+def test_usage_errors_exit_2(http_server: RecordingServer) -> None:
+    bad_kind = arazzo(*order_args(http_server, "--report", "html=out.html"))
     assert bad_kind.returncode == 2 and "junit, json" in bad_kind.stderr
-    no_workflow = arazzo("run", str(SHOP), "--server", f"shop={shop.url}")
+    no_workflow = arazzo("run", str(SHOP), "--server", f"shop={http_server.url}")
     assert no_workflow.returncode == 2
     assert "order, checkout, slow" in no_workflow.stderr
-    assert not shop.requests
+    assert not http_server.requests
 
 
 # ---------------------------------------------------------------- streams
@@ -336,23 +303,7 @@ def test_stream_events_print_live_in_order() -> None:
     with (
         server,
         subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "arazzo_engine",
-                "run",
-                str(FAL_WORKFLOW),
-                "--input",
-                "modelOwner=fal-ai",
-                "--input",
-                "modelName=any-llm",
-                "--input",
-                'input:={"prompt": "hi"}',
-                "--server",
-                f"falModelApis={server.url}",
-                "--auth",
-                "FalKeyAuth=Key live-key-123",
-            ],
+            [*ARAZZO, *fal_args(server, "live-key-123")],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -383,21 +334,7 @@ def test_stream_events_print_live_in_order() -> None:
 def test_no_follow_stops_at_the_stream_opening() -> None:
     with FakeFalServer(api_key="k-no-follow", events=3, interval=0.5) as server:
         started = time.perf_counter()
-        done = arazzo(
-            "run",
-            str(FAL_WORKFLOW),
-            "--input",
-            "modelOwner=fal-ai",
-            "--input",
-            "modelName=any-llm",
-            "--input",
-            "input:={}",
-            "--server",
-            f"falModelApis={server.url}",
-            "--auth",
-            "FalKeyAuth=Key k-no-follow",
-            "--no-follow",
-        )
+        done = arazzo(*fal_args(server, "k-no-follow", "--no-follow"))
         elapsed = time.perf_counter() - started
     assert done.returncode == 0, done.stderr
     assert "events from" not in done.stdout and elapsed < 1.5
@@ -410,7 +347,7 @@ def run_on_terminal(args: list[str], env: dict[str, str]) -> str:
     """Run the CLI with stdout and stderr on a pseudo-terminal; everything it wrote."""
     leader, follower = pty.openpty()
     process = subprocess.Popen(
-        [sys.executable, "-m", "arazzo_engine", *args],
+        [*ARAZZO, *args],
         stdin=subprocess.DEVNULL,
         stdout=follower,
         stderr=follower,
@@ -444,25 +381,25 @@ def slow_args(server: RecordingServer) -> list[str]:
     return ["run", str(SHOP), "-w", "slow", "--server", f"shop={server.url}"]
 
 
-def test_terminal_gets_a_spinner_and_colour(shop: RecordingServer) -> None:
-    shop.route("GET", "/slow", slow_route(0.6))  # type: ignore[arg-type]
-    text = run_on_terminal(slow_args(shop), environment(TERM="xterm"))
+def test_terminal_gets_a_spinner_and_colour(http_server: RecordingServer) -> None:
+    http_server.route("GET", "/slow", slow_route(0.6))  # type: ignore[arg-type]
+    text = run_on_terminal(slow_args(http_server), environment(TERM="xterm"))
     assert "\x1b[32mok  \x1b[0m slow/wait  200  attempt 1" in text
     assert "\r\x1b[2K" in text and "slow/wait  GET /slow (slow)" in text
     assert any(frame in text for frame in "⠋⠙⠹⠸")
 
 
-def test_no_color_keeps_the_spinner_but_drops_colour(shop: RecordingServer) -> None:
-    shop.route("GET", "/slow", slow_route(0.4))  # type: ignore[arg-type]
-    text = run_on_terminal(slow_args(shop), environment(TERM="xterm", NO_COLOR="1"))
+def test_no_color_keeps_the_spinner_but_drops_colour(http_server: RecordingServer) -> None:
+    http_server.route("GET", "/slow", slow_route(0.4))  # type: ignore[arg-type]
+    text = run_on_terminal(slow_args(http_server), environment(TERM="xterm", NO_COLOR="1"))
     assert "ok   slow/wait  200  attempt 1" in text
     assert "\r\x1b[2K" in text
     assert not [code for code in ANSI.findall(text) if code.endswith("m")]
 
 
-def test_failure_is_red_on_a_terminal(shop: RecordingServer) -> None:
-    serve_shop(shop, stock=0)
-    args = order_args(shop)
+def test_failure_is_red_on_a_terminal(http_server: RecordingServer) -> None:
+    serve_shop(http_server, stock=0)
+    args = order_args(http_server)
     text = run_on_terminal(args, environment(TERM="xterm"))
     assert "\x1b[31;1mFAIL\x1b[0m order/getItem" in text
     for secret in (API_KEY, TOKEN, QUERY_KEY):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -33,19 +32,6 @@ from tests.http_server import RecordingServer, Reply
 from tests.shop import CREDENTIALS, SECRETS, SHOP, serve_shop
 
 
-@pytest.fixture(scope="module")
-def shop_server() -> Iterator[RecordingServer]:
-    with RecordingServer(lifetime=120.0) as server:
-        yield server
-
-
-@pytest.fixture
-def shop(shop_server: RecordingServer) -> RecordingServer:
-    shop_server.routes.clear()
-    shop_server.requests.clear()
-    return shop_server
-
-
 def load(server: RecordingServer) -> Engine:
     return Engine.load(SHOP, servers={"shop": server.url}, credentials=CREDENTIALS)
 
@@ -64,9 +50,9 @@ def outline(events: list[Event]) -> list[tuple[str, str | None]]:
     return [(type(e).__name__, getattr(e, "step_id", None)) for e in events if isinstance(e, shown)]
 
 
-def test_events_arrive_in_execution_order(shop: RecordingServer) -> None:
-    serve_shop(shop)
-    events, result = run_order(shop)
+def test_events_arrive_in_execution_order(http_server: RecordingServer) -> None:
+    serve_shop(http_server)
+    events, result = run_order(http_server)
     assert result.succeeded, result.error
     step = [
         ("StepStarted", None),
@@ -99,9 +85,9 @@ def test_events_arrive_in_execution_order(shop: RecordingServer) -> None:
     assert done.succeeded and done.outputs == {"orderId": "o-1", "state": "shipped"}
 
 
-def test_criteria_carry_the_value_of_each_side(shop: RecordingServer) -> None:
-    serve_shop(shop, stock=1)
-    events, result = run_order(shop)
+def test_criteria_carry_the_value_of_each_side(http_server: RecordingServer) -> None:
+    serve_shop(http_server, stock=1)
+    events, result = run_order(http_server)
     assert not result.succeeded
     (criterion,) = [e for e in events if isinstance(e, CriterionEvaluated)]
     assert criterion.step_id == "getItem" and criterion.where == "successCriteria"
@@ -121,9 +107,9 @@ def test_criteria_carry_the_value_of_each_side(shop: RecordingServer) -> None:
     assert isinstance(events[-1], WorkflowFinished) and not events[-1].succeeded
 
 
-def test_actions_and_their_criteria(shop: RecordingServer) -> None:
-    serve_shop(shop)
-    events, _ = run_order(shop)
+def test_actions_and_their_criteria(http_server: RecordingServer) -> None:
+    serve_shop(http_server)
+    events, _ = run_order(http_server)
     actions = [e for e in events if isinstance(e, ActionTaken)]
     assert [(a.where, a.name, a.type, a.target_step) for a in actions] == [
         ("onFailure", "busy", "retry", None),
@@ -133,9 +119,9 @@ def test_actions_and_their_criteria(shop: RecordingServer) -> None:
     assert ("onSuccess notYet", True) in judged and ("onSuccess notYet", False) in judged
 
 
-def test_expressions_report_parameters_bodies_and_outputs(shop: RecordingServer) -> None:
-    serve_shop(shop)
-    events, _ = run_order(shop, express=True, notes={"gift": True})
+def test_expressions_report_parameters_bodies_and_outputs(http_server: RecordingServer) -> None:
+    serve_shop(http_server)
+    events, _ = run_order(http_server, express=True, notes={"gift": True})
     values = [
         (e.step_id, e.field, e.expression, e.value)
         for e in events
@@ -149,9 +135,9 @@ def test_expressions_report_parameters_bodies_and_outputs(shop: RecordingServer)
     assert (None, "workflow output state", "$steps.pollStatus.outputs.state", "shipped") in values
 
 
-def test_no_event_holds_a_credential(shop: RecordingServer) -> None:
-    serve_shop(shop)
-    events, _ = run_order(shop)
+def test_no_event_holds_a_credential(http_server: RecordingServer) -> None:
+    serve_shop(http_server)
+    events, _ = run_order(http_server)
     text = "\n".join(repr(e) for e in events)
     for secret in SECRETS:
         assert secret not in text
@@ -192,7 +178,7 @@ def test_stream_events_follow_the_reader() -> None:
 
 
 def test_without_a_listener_no_event_is_built(
-    shop: RecordingServer, monkeypatch: pytest.MonkeyPatch
+    http_server: RecordingServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def forbidden(*args: object, **kwargs: object) -> None:
         raise AssertionError("an event was built without on_event")
@@ -202,29 +188,29 @@ def test_without_a_listener_no_event_is_built(
     for name in ("request_sent", "response_received", "criterion_evaluated"):
         monkeypatch.setattr(interpreter_module, name, forbidden)
     monkeypatch.setattr(interpreter_module, "expression_evaluated", forbidden)
-    serve_shop(shop)
-    result = load(shop).run("order", {"itemId": "widget", "quantity": 2})
+    serve_shop(http_server)
+    result = load(http_server).run("order", {"itemId": "widget", "quantity": 2})
     assert result.succeeded, result.error
     with pytest.raises(AssertionError, match="without on_event"):
-        load(shop).run("order", {"itemId": "widget", "quantity": 2}, on_event=lambda e: None)
+        load(http_server).run("order", {"itemId": "widget", "quantity": 2}, on_event=lambda e: None)
 
 
-def test_a_listener_exception_propagates(shop: RecordingServer) -> None:
-    serve_shop(shop)
+def test_a_listener_exception_propagates(http_server: RecordingServer) -> None:
+    serve_shop(http_server)
 
     def stop(event: Event) -> None:
         if isinstance(event, StepFinished):
             raise KeyError("stop here")
 
     with pytest.raises(KeyError, match="stop here"):
-        load(shop).run("order", {"itemId": "widget", "quantity": 2}, on_event=stop)
-    assert len(shop.requests) == 1
+        load(http_server).run("order", {"itemId": "widget", "quantity": 2}, on_event=stop)
+    assert len(http_server.requests) == 1
 
 
-def test_run_many_stamps_each_run(shop: RecordingServer) -> None:
-    shop.route("GET", "/slow", Reply(200, {"done": True}))
+def test_run_many_stamps_each_run(http_server: RecordingServer) -> None:
+    http_server.route("GET", "/slow", Reply(200, {"done": True}))
     events: list[Event] = []
-    engine = load(shop)
+    engine = load(http_server)
     results = engine.run_many("slow", [{}, {}, {}], concurrency=2, on_event=events.append)
     assert all(r.succeeded for r in results)
     finished = sorted(e.run for e in events if isinstance(e, StepFinished))
@@ -234,10 +220,10 @@ def test_run_many_stamps_each_run(shop: RecordingServer) -> None:
         assert mine[0] == "WorkflowStarted" and mine[-1] == "WorkflowFinished"
 
 
-def test_nested_workflow_events_nest(shop: RecordingServer) -> None:
-    serve_shop(shop, busy_first=False, states=("shipped",))
+def test_nested_workflow_events_nest(http_server: RecordingServer) -> None:
+    serve_shop(http_server, busy_first=False, states=("shipped",))
     events: list[Event] = []
-    result = load(shop).run("checkout", {"itemId": "widget"}, on_event=events.append)
+    result = load(http_server).run("checkout", {"itemId": "widget"}, on_event=events.append)
     assert result.succeeded, result.error
     marks = [
         (type(e).__name__, getattr(e, "workflow_id", None), getattr(e, "step_id", None))
@@ -306,12 +292,14 @@ def test_source_text_of_values() -> None:
     assert source_text(node) == '{"a": $inputs.x, "b": [1, Bearer {$inputs.t}]}'
 
 
-def test_a_body_that_is_not_text_is_described_not_shown(shop: RecordingServer) -> None:
+def test_a_body_that_is_not_text_is_described_not_shown(http_server: RecordingServer) -> None:
     from arazzo_engine.reports.render import response_lines
 
-    shop.route("GET", "/slow", Reply(200, b"\x89PNG\r\n\x1a\n\x00\x00", content_type="image/png"))
+    http_server.route(
+        "GET", "/slow", Reply(200, b"\x89PNG\r\n\x1a\n\x00\x00", content_type="image/png")
+    )
     events: list[Event] = []
-    assert load(shop).run("slow", on_event=events.append).succeeded
+    assert load(http_server).run("slow", on_event=events.append).succeeded
     (received,) = [e for e in events if isinstance(e, ResponseReceived)]
     assert received.body is None and received.body_size == 10
     assert response_lines(received)[-1] == "< [10 bytes, not text]"

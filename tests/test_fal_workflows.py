@@ -88,6 +88,14 @@ def step_ids(result: RunResult) -> list[str]:
     return [step.step_id for step in result.steps]
 
 
+def assert_refused_at(result: RunResult, step_id: str) -> None:
+    """The run ended at its first step, refused with 422 by the server, and its error says so."""
+    assert not result.succeeded
+    assert step_ids(result) == [step_id]
+    assert result.steps[0].status_code == 422
+    assert result.error is not None and step_id in result.error
+
+
 def only_job(fal: FakeFalServer) -> str:
     (request_id,) = fal.jobs
     return request_id
@@ -312,10 +320,7 @@ def test_webhook_submission_queues_the_job_and_the_callback_arrives_on_completio
 def test_webhook_submission_refused_webhook_fails_the_first_step() -> None:
     with fal_server() as fal:
         result = run("webhook-submission", fal, {**WEBHOOK_INPUTS, "webhookUrl": "ftp://x/y"})
-    assert not result.succeeded
-    assert step_ids(result) == ["submitWithWebhook"]
-    assert result.steps[0].status_code == 422
-    assert result.error is not None and "submitWithWebhook" in result.error
+    assert_refused_at(result, "submitWithWebhook")
     assert fal.jobs == {} and len(fal.requests) == 1
 
 
@@ -370,10 +375,7 @@ def test_upload_then_inference_feeds_the_file_url_to_the_model() -> None:
 def test_upload_then_inference_bad_media_type_stops_at_the_upload() -> None:
     with fal_server() as fal:
         result = run("upload-then-inference", fal, {**UPLOAD_INPUTS, "contentType": "png"})
-    assert not result.succeeded
-    assert step_ids(result) == ["initiateUpload"]
-    assert result.steps[0].status_code == 422
-    assert result.error is not None and "initiateUpload" in result.error
+    assert_refused_at(result, "initiateUpload")
     assert calls(fal.requests) == [("POST", "/storage/upload/initiate")]
     assert result.outputs == {"fileUrl": None, "requestId": None, "result": None}
 
@@ -414,9 +416,7 @@ def test_image_to_image_with_webhook_queues_a_job_reading_the_uploaded_image() -
 def test_image_to_image_file_name_with_a_slash_is_refused() -> None:
     with fal_server() as fal:
         result = run("image-to-image-result", fal, {**IMAGE_INPUTS, "fileName": "a/b.png"})
-    assert not result.succeeded
-    assert result.steps[0].status_code == 422
-    assert result.error is not None and "initiateUpload" in result.error
+    assert_refused_at(result, "initiateUpload")
     assert fal.jobs == {}
 
 
@@ -551,9 +551,7 @@ def test_set_and_verify_secret_reports_only_the_first_listed_name() -> None:
 def test_set_and_verify_secret_invalid_name_stops_at_the_write() -> None:
     with fal_server() as fal:
         result = run("set-and-verify-secret", fal, {"secretName": "hf-token", "secretValue": "x"})
-    assert not result.succeeded
-    assert step_ids(result) == ["setSecret"]
-    assert result.steps[0].status_code == 422
+    assert_refused_at(result, "setSecret")
     assert calls(fal.requests) == [("POST", "/serverless/secrets")]
     assert fal.secrets == {}
 

@@ -11,8 +11,6 @@ import copy
 import io
 import json
 import logging
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +22,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from arazzo_engine import ArazzoError, ArazzoValidationError, Engine, StreamError
-from tests.conftest import ROOT
+from tests.cli_run import arazzo
 from tests.fault_server import FaultServer, refused_url
 
 LOAD_LIMIT = 3.0
@@ -461,16 +459,6 @@ def test_credentials_never_show_in_logs_results_errors_or_reprs(
         _assert_no_secret(text, text)
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "arazzo_engine", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-    )
-
-
 @pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
 def test_credentials_never_show_in_the_command_line_output(folder: Path, as_json: bool) -> None:
     path = _secret_flow(folder)
@@ -480,7 +468,7 @@ def test_credentials_never_show_in_the_command_line_output(folder: Path, as_json
         servers = ["--server", f"api={server.url}", "--server", f"down={refused_url()}"]
         for workflow_id in ("ok", "redirected", "criteria", "reset", "badjson", "stream"):
             extra = ["--json"] if as_json else []
-            done = _cli("run", str(path), "-w", workflow_id, *servers, *auth, *extra)
+            done = arazzo("run", str(path), "-w", workflow_id, *servers, *auth, *extra)
             assert done.returncode in (0, 1), done.stderr
             outputs.append(done.stdout + done.stderr)
         assert server.seen("echo")[0].headers["x-api-key"] == SECRETS["ApiKey"]

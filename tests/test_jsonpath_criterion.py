@@ -7,27 +7,13 @@ from typing import Any
 import pytest
 
 from arazzo_engine.criteria.jsonpath import GOESSNER, JsonPathCondition
-from arazzo_engine.errors import ArazzoError, CriterionSyntaxError
+from arazzo_engine.errors import ArazzoError
+from tests.condition_checks import ConditionChecks
 
 RFC = None
 BOTH = pytest.mark.parametrize("version", [RFC, GOESSNER], ids=["rfc9535", "goessner"])
-
-
-def holds(condition: str, value: Any, version: str | None = RFC) -> bool:
-    return JsonPathCondition(condition, version).test(value)
-
-
-def syntax_error(condition: str, version: str | None = RFC) -> CriterionSyntaxError:
-    with pytest.raises(CriterionSyntaxError) as info:
-        JsonPathCondition(condition, version)
-    return info.value
-
-
-def evaluation_error(condition: str, value: Any, version: str | None = RFC) -> str:
-    compiled = JsonPathCondition(condition, version)
-    with pytest.raises(ValueError) as info:
-        compiled.test(value)
-    return str(info.value)
+CHECKS = ConditionChecks(JsonPathCondition)
+holds, syntax_error, evaluation_error = CHECKS.holds, CHECKS.syntax_error, CHECKS.evaluation_error
 
 
 # ------------------------------------------------------------------ versions

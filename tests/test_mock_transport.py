@@ -28,6 +28,7 @@ from arazzo_engine import (
 )
 from arazzo_engine.events import Event, StreamEnded, StreamEvent
 from tests.conftest import FAL_WORKFLOW
+from tests.ping import ping_openapi, write_ping_flow
 
 FAL_INPUTS = {"modelOwner": "fal-ai", "modelName": "any-llm", "input": {"prompt": "hi"}}
 FAL_URL = "https://queue.fal.run/fal-ai/any-llm/stream"
@@ -153,40 +154,18 @@ def test_a_chunk_iterable_that_raises_breaks_the_stream_with_its_reason(
 # -- plain bodies and failures ---------------------------------------------------------------
 
 
-OPENAPI = """\
-openapi: 3.1.0
-info: {title: mock, version: '1'}
-servers: [{url: http://api.test/v1}]
-paths:
-  /ping:
-    get:
-      operationId: ping
-      responses: {'200': {description: ok}}
-"""
+OPENAPI = ping_openapi("http://api.test/v1")
 
 
 def document(tmp_path: Path, url: str = "api.openapi.yaml") -> Path:
     (tmp_path / "api.openapi.yaml").write_text(OPENAPI)
-    path = tmp_path / "flow.arazzo.yaml"
-    path.write_text(
-        "arazzo: 1.0.1\n"
-        "info: {title: mock, version: '1'}\n"
-        f"sourceDescriptions: [{{name: api, url: '{url}', type: openapi}}]\n"
-        "workflows:\n"
-        "- workflowId: ping\n"
-        "  steps:\n"
-        "  - stepId: ping\n"
-        "    operationId: ping\n"
-        "    successCriteria:\n"
-        "    - condition: $statusCode == 200\n"
-        "    - condition: $response.body#/status == 'ok'\n"
-        "    outputs:\n"
-        "      items: $response.body#/items\n"
-        "      header: $response.header.x-served-by\n"
-        "  outputs:\n"
-        "    items: $steps.ping.outputs.items\n"
+    return write_ping_flow(
+        tmp_path,
+        url,
+        criteria=("$statusCode == 200", "$response.body#/status == 'ok'"),
+        step_outputs={"items": "$response.body#/items", "header": "$response.header.x-served-by"},
+        outputs={"items": "$steps.ping.outputs.items"},
     )
-    return path
 
 
 def ping(tmp_path: Path, handler: Any, **options: Any) -> Any:

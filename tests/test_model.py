@@ -59,6 +59,13 @@ def where(diagnostic: Diagnostic) -> tuple[str, str, int]:
     return diagnostic.rule, diagnostic.pointer, diagnostic.line
 
 
+def action_step(tmp_path: Path, action: str) -> tuple[Diagnostic, Step]:
+    """A step whose one action (written on line 9) draws one diagnostic; that and the step."""
+    document, diagnostics = steps(tmp_path, f"- stepId: s\n  operationId: op\n  {action}\n")
+    assert document is not None
+    return only(diagnostics), document.workflows[0].steps[0]
+
+
 @pytest.fixture(scope="module")
 def full() -> ArazzoDocument:
     document, diagnostics = build_model(read_document(DOCUMENTS / "full.arazzo.yaml"))
@@ -592,10 +599,8 @@ def test_rule_criterion_context(tmp_path: Path) -> None:
     ],
 )
 def test_rule_goto_target(tmp_path: Path, action: str, kind: str) -> None:
-    document, diagnostics = steps(tmp_path, f"- stepId: s\n  operationId: op\n  {action}\n")
-    assert where(only(diagnostics)) == ("goto-target", f"/workflows/0/steps/0/{kind}/0", 9)
-    assert document is not None
-    step = document.workflows[0].steps[0]
+    diagnostic, step = action_step(tmp_path, action)
+    assert where(diagnostic) == ("goto-target", f"/workflows/0/steps/0/{kind}/0", 9)
     assert step.on_success == () and step.on_failure == ()  # an action without target is left out
 
 
@@ -609,10 +614,8 @@ def test_rule_goto_target(tmp_path: Path, action: str, kind: str) -> None:
     ],
 )
 def test_rule_action_fields(tmp_path: Path, action: str, field: str) -> None:
-    document, diagnostics = steps(tmp_path, f"- stepId: s\n  operationId: op\n  {action}\n")
-    assert where(only(diagnostics)) == ("action-fields", f"/workflows/0/steps/0/{field}", 9)
-    assert document is not None
-    step = document.workflows[0].steps[0]
+    diagnostic, step = action_step(tmp_path, action)
+    assert where(diagnostic) == ("action-fields", f"/workflows/0/steps/0/{field}", 9)
     (built,) = step.on_success or step.on_failure
     assert (
         getattr(built, "retry_limit", None) is None and getattr(built, "retry_after", None) is None

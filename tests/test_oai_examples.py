@@ -8,7 +8,6 @@ outcome, the outputs and what the server received.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,13 +16,6 @@ from arazzo_engine import Engine, InputValidationError
 from tests.http_server import Received, RecordingServer, Reply
 
 OAI = Path(__file__).parent / "workflows" / "oai"
-
-
-@pytest.fixture
-def http_server() -> Iterator[RecordingServer]:
-    """The shared recording server, stopping in a few milliseconds instead of 0.5 s."""
-    with RecordingServer(poll_interval=0.02) as server:
-        yield server
 
 
 def load(name: str, source: str, server: RecordingServer, base: str = "") -> Engine:

@@ -14,7 +14,6 @@ Cookies follow ``form`` with ``; `` between the pairs an exploded value makes.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -82,6 +81,7 @@ TABLE: dict[tuple[str, str, bool], tuple[str, dict[str, str]]] = {
         SPEC,
         {"empty": "", "string": "blue", "array": "blue,black,brown", "object": "R=100,G=200,B=150"},
     ),
+    # The specification's table gives header `simple` the cells of path `simple`; copied as is.
     ("header", "simple", False): (
         SPEC,
         {"empty": "", "string": "blue", "array": "blue,black,brown", "object": "R,100,G,200,B,150"},
@@ -198,22 +198,14 @@ def test_the_table_covers_every_combination() -> None:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[RecordingServer]:
-    with RecordingServer(lifetime=120.0) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def engine(server: RecordingServer) -> Engine:
-    return Engine.load(FIDELITY / "styles.arazzo.yaml", servers={"styles": server.url})
+def engine(module_server: RecordingServer) -> Engine:
+    return Engine.load(FIDELITY / "styles.arazzo.yaml", servers={"styles": module_server.url})
 
 
 def _sent(
     server: RecordingServer, engine: Engine, workflow: str, path: str, value: Any
 ) -> Received:
     """Run the workflow against a server that answers 200 at ``path``; the request."""
-    server.requests.clear()
-    server.routes.clear()
     server.route("GET", path, Reply(200, {}))
     result = engine.run(workflow, {"value": value})
     assert result.succeeded, result.error
@@ -223,7 +215,7 @@ def _sent(
 
 @pytest.mark.parametrize(("location", "style", "explode", "kind", "expected"), CASES)
 def test_style_table_cell(
-    server: RecordingServer,
+    http_server: RecordingServer,
     engine: Engine,
     location: str,
     style: str,
@@ -234,7 +226,7 @@ def test_style_table_cell(
     workflow = f"{location}-{style}-{str(explode).lower()}"
     prefix = "/" + workflow.replace("-", "/")
     route = unquote(f"{prefix}/{expected}") if location == "path" else prefix
-    request = _sent(server, engine, workflow, route, VALUES[kind])
+    request = _sent(http_server, engine, workflow, route, VALUES[kind])
     if location == "path":
         assert request.raw_path == f"{prefix}/{expected}"
         assert request.raw_query == ""
@@ -255,13 +247,11 @@ def test_style_table_cell(
 
 
 @pytest.fixture(scope="module")
-def params_engine(server: RecordingServer) -> Engine:
-    return Engine.load(FIDELITY / "params.arazzo.yaml", servers={"params": server.url})
+def params_engine(module_server: RecordingServer) -> Engine:
+    return Engine.load(FIDELITY / "params.arazzo.yaml", servers={"params": module_server.url})
 
 
 def _item(server: RecordingServer, engine: Engine, path: str, inputs: dict[str, Any]) -> Received:
-    server.requests.clear()
-    server.routes.clear()
     server.route("GET", path, Reply(200, {}))
     result = engine.run("item", inputs)
     assert result.succeeded, result.error
@@ -270,9 +260,9 @@ def _item(server: RecordingServer, engine: Engine, path: str, inputs: dict[str, 
 
 
 def test_declared_defaults_fill_what_the_step_leaves_out(
-    server: RecordingServer, params_engine: Engine
+    http_server: RecordingServer, params_engine: Engine
 ) -> None:
-    request = _item(server, params_engine, "/items/from-path-item", {})
+    request = _item(http_server, params_engine, "/items/from-path-item", {})
     # Path-item-level defaults (path, query); the operation's X-Level overrides the path item's.
     assert request.raw_path == "/items/from-path-item"
     assert request.raw_query == "limit=10"
@@ -280,16 +270,18 @@ def test_declared_defaults_fill_what_the_step_leaves_out(
     assert request.header("Cookie") is None and request.header("X-Meta") is None
 
 
-def test_given_values_win_over_defaults(server: RecordingServer, params_engine: Engine) -> None:
-    request = _item(server, params_engine, "/items/i-1", {"itemId": "i-1", "limit": 3})
+def test_given_values_win_over_defaults(
+    http_server: RecordingServer, params_engine: Engine
+) -> None:
+    request = _item(http_server, params_engine, "/items/i-1", {"itemId": "i-1", "limit": 3})
     assert request.raw_query == "limit=3"
 
 
 def test_allow_reserved_keeps_reserved_characters(
-    server: RecordingServer, params_engine: Engine
+    http_server: RecordingServer, params_engine: Engine
 ) -> None:
     text = "a/b:c?d@e[x]#y z%2F 100%"
-    request = _item(server, params_engine, "/items/from-path-item", {"q": text})
+    request = _item(http_server, params_engine, "/items/from-path-item", {"q": text})
     query = dict(pair.split("=", 1) for pair in request.raw_query.split("&"))
     # Reserved characters and %XX triplets pass; [ ] # space and a lone % never do.
     assert query["q"] == "a/b:c?d@e%5Bx%5D%23y%20z%2F%20100%25"
@@ -298,16 +290,16 @@ def test_allow_reserved_keeps_reserved_characters(
 
 
 def test_a_delimiter_inside_a_value_is_encoded(
-    server: RecordingServer, params_engine: Engine
+    http_server: RecordingServer, params_engine: Engine
 ) -> None:
-    request = _item(server, params_engine, "/items/from-path-item", {"tags": ["a,b", "c d"]})
+    request = _item(http_server, params_engine, "/items/from-path-item", {"tags": ["a,b", "c d"]})
     assert "tags=a%2Cb,c%20d" in request.raw_query.split("&")
 
 
-def test_content_typed_parameters(server: RecordingServer, params_engine: Engine) -> None:
+def test_content_typed_parameters(http_server: RecordingServer, params_engine: Engine) -> None:
     coordinates = {"lat": 1.5, "tags": ["a b"], "ok": True}
     request = _item(
-        server,
+        http_server,
         params_engine,
         "/items/from-path-item",
         {"filter": coordinates, "prefs": "dark mode;x=1", "meta": {"n": [1, 2]}},
@@ -322,34 +314,37 @@ def test_content_typed_parameters(server: RecordingServer, params_engine: Engine
     assert request.header("X-Meta") == '{"n":[1,2]}'
 
 
-def test_path_values_are_percent_encoded(server: RecordingServer, params_engine: Engine) -> None:
-    request = _item(server, params_engine, "/items/café/1 ?#", {"itemId": "café/1 ?#"})
+def test_path_values_are_percent_encoded(
+    http_server: RecordingServer, params_engine: Engine
+) -> None:
+    request = _item(http_server, params_engine, "/items/café/1 ?#", {"itemId": "café/1 ?#"})
     assert request.raw_path == "/items/caf%C3%A9%2F1%20%3F%23"
 
 
 def test_a_dot_segment_value_is_sent_not_resolved(
-    server: RecordingServer, params_engine: Engine
+    http_server: RecordingServer, params_engine: Engine
 ) -> None:
-    request = _item(server, params_engine, "/items/..", {"itemId": ".."})
+    request = _item(http_server, params_engine, "/items/..", {"itemId": ".."})
     assert request.raw_path == "/items/.."
 
 
-def test_path_allow_reserved_keeps_slashes(server: RecordingServer) -> None:
+def test_path_allow_reserved_keeps_slashes(http_server: RecordingServer) -> None:
     engine = Engine.load(
         FIDELITY / "params.arazzo.yaml",
-        servers={"params": server.url},
+        servers={"params": http_server.url},
         path_allow_reserved=["params"],
     )
-    request = _item(server, engine, "/items/fal-ai/flux/schnell", {"itemId": "fal-ai/flux/schnell"})
+    request = _item(
+        http_server, engine, "/items/fal-ai/flux/schnell", {"itemId": "fal-ai/flux/schnell"}
+    )
     assert request.raw_path == "/items/fal-ai/flux/schnell"
 
 
 def test_required_path_parameter_without_a_value_fails_before_sending(
-    server: RecordingServer, params_engine: Engine
+    http_server: RecordingServer, params_engine: Engine
 ) -> None:
-    server.requests.clear()
     result = params_engine.run("repo", {"org": "acme"})
     assert not result.succeeded
     assert result.error is not None
     assert "path parameter 'repo'" in result.error and "'get'" in result.error
-    assert server.requests == []
+    assert http_server.requests == []

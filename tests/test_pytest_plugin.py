@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.http_server import RecordingServer
+from tests.http_server import RecordingServer, Reply
 from tests.shop import API_KEY, QUERY_KEY, SECRETS, SHOP, TOKEN, serve_shop
 
 pytest_plugins = ["pytester"]
@@ -37,25 +36,12 @@ slow:
 """
 
 
-@pytest.fixture(scope="module")
-def shop_server() -> Iterator[RecordingServer]:
-    with RecordingServer(lifetime=300.0) as server:
-        yield server
-
-
 @pytest.fixture
-def shop(shop_server: RecordingServer) -> RecordingServer:
-    shop_server.routes.clear()
-    shop_server.requests.clear()
-    serve_shop(shop_server, busy_first=False, states=("shipped",))
-    shop_server.route("GET", "/slow", serve_ok())
-    return shop_server
-
-
-def serve_ok() -> object:
-    from tests.http_server import Reply
-
-    return Reply(200, {"done": True})
+def shop(http_server: RecordingServer) -> RecordingServer:
+    """The module's server answering every workflow of the shop document at once."""
+    serve_shop(http_server, busy_first=False, states=("shipped",))
+    http_server.route("GET", "/slow", Reply(200, {"done": True}))
+    return http_server
 
 
 @pytest.fixture

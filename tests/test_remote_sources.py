@@ -9,33 +9,9 @@ import pytest
 from arazzo_engine import ArazzoValidationError, Engine
 from arazzo_engine.sources import remote
 from tests.http_server import RecordingServer, Reply
+from tests.ping import ping_openapi, write_ping_flow
 
-OPENAPI = """\
-openapi: 3.1.0
-info: {title: remote, version: '1'}
-servers: [{url: /v1}]
-paths:
-  /ping:
-    get:
-      operationId: ping
-      responses: {'200': {description: ok}}
-"""
-
-
-def document(tmp_path: Path, url: str) -> Path:
-    path = tmp_path / "flow.arazzo.yaml"
-    path.write_text(
-        "arazzo: 1.0.1\n"
-        "info: {title: remote, version: '1'}\n"
-        f"sourceDescriptions: [{{name: api, url: '{url}', type: openapi}}]\n"
-        "workflows:\n"
-        "- workflowId: ping\n"
-        "  steps:\n"
-        "  - stepId: ping\n"
-        "    operationId: ping\n"
-        "    successCriteria: [{condition: $statusCode == 200}]\n"
-    )
-    return path
+OPENAPI = ping_openapi("/v1")
 
 
 def test_remote_source_is_refused_without_allow_remote(
@@ -43,7 +19,7 @@ def test_remote_source_is_refused_without_allow_remote(
 ) -> None:
     http_server.route("GET", "/api.yaml", Reply(200, OPENAPI, content_type="application/yaml"))
     with pytest.raises(ArazzoValidationError, match="allow_remote=True") as info:
-        Engine.load(document(tmp_path, f"{http_server.url}/api.yaml"))
+        Engine.load(write_ping_flow(tmp_path, f"{http_server.url}/api.yaml"))
     assert [e.rule for e in info.value.errors if e.severity == "error"] == ["source-remote"]
     assert http_server.requests == []
 
@@ -53,7 +29,9 @@ def test_allowed_remote_source_is_fetched_and_its_relative_server_resolved(
 ) -> None:
     http_server.route("GET", "/api.yaml", Reply(200, OPENAPI, content_type="application/yaml"))
     http_server.route("GET", "/v1/ping", Reply(200, {"ok": True}))
-    engine = Engine.load(document(tmp_path, f"{http_server.url}/api.yaml"), allow_remote=True)
+    engine = Engine.load(
+        write_ping_flow(tmp_path, f"{http_server.url}/api.yaml"), allow_remote=True
+    )
     result = engine.run("ping")
     assert result.succeeded, result.error
     assert [r.path for r in http_server.requests] == ["/api.yaml", "/v1/ping"]
@@ -65,7 +43,7 @@ def test_remote_source_larger_than_the_limit_is_refused(
     monkeypatch.setattr(remote, "MAX_REMOTE_BYTES", 100)
     http_server.route("GET", "/api.yaml", Reply(200, OPENAPI, content_type="application/yaml"))
     with pytest.raises(ArazzoValidationError, match="limited to 100 bytes"):
-        Engine.load(document(tmp_path, f"{http_server.url}/api.yaml"), allow_remote=True)
+        Engine.load(write_ping_flow(tmp_path, f"{http_server.url}/api.yaml"), allow_remote=True)
 
 
 def test_remote_source_answering_an_error_is_named(
@@ -73,5 +51,5 @@ def test_remote_source_answering_an_error_is_named(
 ) -> None:
     url = f"{http_server.url}/missing.yaml"
     with pytest.raises(ArazzoValidationError, match="answered HTTP 404") as info:
-        Engine.load(document(tmp_path, url), allow_remote=True)
+        Engine.load(write_ping_flow(tmp_path, url), allow_remote=True)
     assert url in str(info.value)

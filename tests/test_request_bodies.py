@@ -3,7 +3,6 @@ replacements, and the media types a payload is sent as."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -15,20 +14,10 @@ from tests.http_server import RecordingServer, Reply
 BODIES = Path(__file__).parent / "workflows" / "behaviour" / "bodies.arazzo.yaml"
 
 
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[RecordingServer]:
-    # One server per module: each server's shutdown costs half a second.
-    with RecordingServer(lifetime=120.0) as server:
-        yield server
-
-
-@pytest.fixture
-def http_server(shared_server: RecordingServer) -> RecordingServer:
-    shared_server.routes.clear()
-    shared_server.requests.clear()
-    for path in ("/json", "/form", "/text", "/xml"):
-        shared_server.route("POST", path, Reply(200, {}))
-    return shared_server
+@pytest.fixture(autouse=True)
+def answer_every_body(http_server: RecordingServer) -> None:
+    """Each media type's endpoint answers 200, so a test routes only what it reads."""
+    http_server.answer_ok("POST /json", "POST /form", "POST /text", "POST /xml")
 
 
 def engine_for(server: RecordingServer) -> Engine:
@@ -91,26 +80,27 @@ def test_replacements_in_a_json_text_payload(http_server: RecordingServer) -> No
     assert http_server.requests[0].json() == {"a": 1, "b": {"c": 3}}
 
 
-def test_json_text_payload_with_templates_is_sent_as_is(http_server: RecordingServer) -> None:
-    result = engine_for(http_server).run("jsonText", {"name": "Rex", "qty": 2})
-    assert result.succeeded, result.error
-    assert http_server.requests[0].body == b'{"name": "Rex", "qty": 2}'
-
-
-def test_text_payload_with_templates(http_server: RecordingServer) -> None:
-    result = engine_for(http_server).run("text", {"name": "Rex", "qty": 2})
+@pytest.mark.parametrize(
+    ("workflow", "body", "content_type"),
+    [
+        pytest.param("jsonText", b'{"name": "Rex", "qty": 2}', "application/json", id="json"),
+        pytest.param("text", b"Hello Rex, you ordered 2.", "text/plain", id="text"),
+        pytest.param(
+            "formString",
+            b"name=Rex&qty=2&fixed=1",
+            "application/x-www-form-urlencoded",
+            id="form",
+        ),
+    ],
+)
+def test_text_payload_with_templates_is_sent_as_is(
+    http_server: RecordingServer, workflow: str, body: bytes, content_type: str
+) -> None:
+    result = engine_for(http_server).run(workflow, {"name": "Rex", "qty": 2})
     assert result.succeeded, result.error
     (request,) = http_server.requests
-    assert request.body == b"Hello Rex, you ordered 2."
-    assert request.header("Content-Type") == "text/plain"
-
-
-def test_form_string_payload_with_templates(http_server: RecordingServer) -> None:
-    result = engine_for(http_server).run("formString", {"name": "Rex", "qty": 2})
-    assert result.succeeded, result.error
-    (request,) = http_server.requests
-    assert request.body == b"name=Rex&qty=2&fixed=1"
-    assert request.header("Content-Type") == "application/x-www-form-urlencoded"
+    assert request.body == body
+    assert request.header("Content-Type") == content_type
 
 
 def test_object_payload_sent_form_urlencoded(http_server: RecordingServer) -> None:

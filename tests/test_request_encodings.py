@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
-from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -14,41 +13,47 @@ from typing import Any
 import pytest
 
 from arazzo_engine import Engine
-from tests.http_server import Received, RecordingServer, Reply
+from tests.http_server import Received, RecordingServer
 
 BODIES = Path(__file__).parent / "workflows" / "fidelity" / "bodies.arazzo.yaml"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR fake image bytes \x00\xff"
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[RecordingServer]:
-    with RecordingServer(lifetime=120.0) as running:
-        yield running
+def engine(module_server: RecordingServer) -> Engine:
+    return Engine.load(BODIES, servers={"bodies": module_server.url})
 
 
-@pytest.fixture(scope="module")
-def engine(server: RecordingServer) -> Engine:
-    return Engine.load(BODIES, servers={"bodies": server.url})
+@pytest.fixture(autouse=True)
+def answer_every_body(http_server: RecordingServer) -> None:
+    """Every endpoint of the bodies document answers 200."""
+    http_server.answer_ok(
+        "POST /json",
+        "PATCH /patch",
+        "POST /form",
+        "POST /upload",
+        "POST /text",
+        "POST /xml",
+        "PUT /blob",
+        "POST /either",
+    )
 
 
 def send(server: RecordingServer, engine: Engine, workflow: str, body: Any) -> Received:
+    """The one request a run of the workflow sent (a test may send several times)."""
     server.requests.clear()
-    server.routes.clear()
-    for method, path in [
-        ("POST", "/json"),
-        ("PATCH", "/patch"),
-        ("POST", "/form"),
-        ("POST", "/upload"),
-        ("POST", "/text"),
-        ("POST", "/xml"),
-        ("PUT", "/blob"),
-        ("POST", "/either"),
-    ]:
-        server.route(method, path, Reply(200, {}))
     result = engine.run(workflow, {"body": body})
     assert result.succeeded, result.error
     (request,) = server.requests
     return request
+
+
+def refused(server: RecordingServer, engine: Engine, workflow: str, body: Any) -> str:
+    """The error of a run whose body could not be built, after checking nothing was sent."""
+    result = engine.run(workflow, {"body": body})
+    assert not result.succeeded and result.error is not None
+    assert server.requests == []
+    return result.error
 
 
 def parts(request: Received) -> list[EmailMessage]:
@@ -65,27 +70,29 @@ def disposition(part: EmailMessage) -> tuple[str | None, str | None]:
     return part.get_param("name", header="content-disposition"), part.get_filename()  # type: ignore[return-value]
 
 
-def test_json_body(server: RecordingServer, engine: Engine) -> None:
-    request = send(server, engine, "json", {"name": "Rex", "tags": ["ä", None], "n": 1.5})
+def test_json_body(http_server: RecordingServer, engine: Engine) -> None:
+    request = send(http_server, engine, "json", {"name": "Rex", "tags": ["ä", None], "n": 1.5})
     assert request.header("Content-Type") == "application/json"
     assert request.body == '{"name":"Rex","tags":["ä",null],"n":1.5}'.encode()
 
 
-def test_plus_json_body(server: RecordingServer, engine: Engine) -> None:
-    request = send(server, engine, "mergePatch", {"name": None})
+def test_plus_json_body(http_server: RecordingServer, engine: Engine) -> None:
+    request = send(http_server, engine, "mergePatch", {"name": None})
     assert request.header("Content-Type") == "application/merge-patch+json"
     assert request.json() == {"name": None}
 
 
 def test_several_media_types_without_content_type_mean_json(
-    server: RecordingServer, engine: Engine
+    http_server: RecordingServer, engine: Engine
 ) -> None:
-    request = send(server, engine, "either", {"a": 1})
+    request = send(http_server, engine, "either", {"a": 1})
     assert request.header("Content-Type") == "application/json"
     assert request.json() == {"a": 1}
 
 
-def test_form_body_follows_the_encoding_object(server: RecordingServer, engine: Engine) -> None:
+def test_form_body_follows_the_encoding_object(
+    http_server: RecordingServer, engine: Engine
+) -> None:
     body = {
         "name": "Rex Rover & co",
         "colors": ["red", "dark blue"],
@@ -96,7 +103,7 @@ def test_form_body_follows_the_encoding_object(server: RecordingServer, engine: 
         "address": {"city": "Oslo"},
         "missing": None,
     }
-    request = send(server, engine, "form", body)
+    request = send(http_server, engine, "form", body)
     assert request.header("Content-Type") == "application/x-www-form-urlencoded"
     assert request.body.decode("ascii").split("&") == [
         "name=Rex%20Rover%20%26%20co",
@@ -115,17 +122,14 @@ def test_form_body_follows_the_encoding_object(server: RecordingServer, engine: 
 
 
 def test_form_body_that_is_not_an_object_fails_the_step(
-    server: RecordingServer, engine: Engine
+    http_server: RecordingServer, engine: Engine
 ) -> None:
-    server.requests.clear()
-    result = engine.run("form", {"body": [1, 2]})
-    assert not result.succeeded
-    assert result.error is not None and "form-urlencoded body must be an object" in result.error
-    assert server.requests == []
+    error = refused(http_server, engine, "form", [1, 2])
+    assert "form-urlencoded body must be an object" in error
 
 
 def test_multipart_parts_files_and_types(
-    server: RecordingServer, engine: Engine, tmp_path: Path
+    http_server: RecordingServer, engine: Engine, tmp_path: Path
 ) -> None:
     picture = tmp_path / "cat.png"
     picture.write_bytes(PNG)
@@ -140,7 +144,7 @@ def test_multipart_parts_files_and_types(
         "tags": ["x", "y"],
         "skipped": None,
     }
-    request = send(server, engine, "upload", body)
+    request = send(http_server, engine, "upload", body)
     received = parts(request)
     by_name = [(disposition(p), p.get_content_type(), p.get_payload(decode=True)) for p in received]
     assert by_name == [
@@ -162,14 +166,13 @@ def test_multipart_parts_files_and_types(
 
 
 def test_multipart_payload_written_in_the_document(
-    server: RecordingServer, engine: Engine, tmp_path: Path
+    http_server: RecordingServer, engine: Engine, tmp_path: Path
 ) -> None:
     picture = tmp_path / "a.png"
     picture.write_bytes(PNG)
-    server.requests.clear()
     result = engine.run("uploadLiteral", {"title": "T", "path": str(picture)})
     assert result.succeeded, result.error
-    received = parts(server.requests[0])
+    received = parts(http_server.requests[0])
     assert [disposition(p) for p in received] == [
         ("title", None),
         ("avatar", "a.png"),
@@ -180,28 +183,24 @@ def test_multipart_payload_written_in_the_document(
 
 
 def test_missing_file_fails_the_step_before_sending(
-    server: RecordingServer, engine: Engine, tmp_path: Path
+    http_server: RecordingServer, engine: Engine, tmp_path: Path
 ) -> None:
-    server.requests.clear()
     missing = tmp_path / "nope.png"
-    result = engine.run("upload", {"body": {"avatar": {"$file": str(missing)}}})
-    assert not result.succeeded
-    assert result.error is not None
-    assert "multipart part 'avatar'" in result.error and "nope.png" in result.error
-    assert server.requests == []
+    error = refused(http_server, engine, "upload", {"avatar": {"$file": str(missing)}})
+    assert "multipart part 'avatar'" in error and "nope.png" in error
 
 
-def test_text_body(server: RecordingServer, engine: Engine) -> None:
-    request = send(server, engine, "text", 42)
+def test_text_body(http_server: RecordingServer, engine: Engine) -> None:
+    request = send(http_server, engine, "text", 42)
     assert request.header("Content-Type") == "text/plain"
     assert request.body == b"42"
-    request = send(server, engine, "text", "héllo")
+    request = send(http_server, engine, "text", "héllo")
     assert request.body == "héllo".encode()
 
 
-def test_xml_body_from_an_object(server: RecordingServer, engine: Engine) -> None:
+def test_xml_body_from_an_object(http_server: RecordingServer, engine: Engine) -> None:
     body = {"order": {"@id": "o-1", "name": "R&D <1>", "line": ["a", "b"], "gift": True}}
-    request = send(server, engine, "xml", body)
+    request = send(http_server, engine, "xml", body)
     assert request.header("Content-Type") == "application/xml"
     assert request.body.decode() == (
         '<order id="o-1"><name>R&amp;D &lt;1&gt;</name><line>a</line><line>b</line>'
@@ -209,41 +208,33 @@ def test_xml_body_from_an_object(server: RecordingServer, engine: Engine) -> Non
     )
 
 
-def test_xml_body_text_is_sent_as_is(server: RecordingServer, engine: Engine) -> None:
-    request = send(server, engine, "eitherXml", "<a b='1'/>")
+def test_xml_body_text_is_sent_as_is(http_server: RecordingServer, engine: Engine) -> None:
+    request = send(http_server, engine, "eitherXml", "<a b='1'/>")
     assert request.header("Content-Type") == "application/xml"
     assert request.body == b"<a b='1'/>"
 
 
-def test_xml_body_needs_one_root(server: RecordingServer, engine: Engine) -> None:
-    server.requests.clear()
-    result = engine.run("xml", {"body": {"a": 1, "b": 2}})
-    assert not result.succeeded
-    assert result.error is not None and "exactly one property" in result.error
-    assert server.requests == []
+def test_xml_body_needs_one_root(http_server: RecordingServer, engine: Engine) -> None:
+    assert "exactly one property" in refused(http_server, engine, "xml", {"a": 1, "b": 2})
 
 
 def test_octet_stream_from_bytes_a_file_or_text(
-    server: RecordingServer, engine: Engine, tmp_path: Path
+    http_server: RecordingServer, engine: Engine, tmp_path: Path
 ) -> None:
-    request = send(server, engine, "blob", PNG)
+    request = send(http_server, engine, "blob", PNG)
     assert request.header("Content-Type") == "application/octet-stream"
     assert request.body == PNG
     picture = tmp_path / "b.png"
     picture.write_bytes(PNG[::-1])
-    request = send(server, engine, "blob", {"$file": str(picture)})
+    request = send(http_server, engine, "blob", {"$file": str(picture)})
     assert request.header("Content-Type") == "application/octet-stream"
     assert request.body == PNG[::-1]
-    request = send(server, engine, "blobTyped", {"$file": str(picture)})
+    request = send(http_server, engine, "blobTyped", {"$file": str(picture)})
     assert request.header("Content-Type") == "image/png"
     # A string payload is its text, whatever the media type.
-    request = send(server, engine, "blob", "plain text")
+    request = send(http_server, engine, "blob", "plain text")
     assert request.body == b"plain text"
 
 
-def test_an_object_cannot_be_octet_stream(server: RecordingServer, engine: Engine) -> None:
-    server.requests.clear()
-    result = engine.run("blob", {"body": {"a": 1}})
-    assert not result.succeeded
-    assert result.error is not None and "application/octet-stream" in result.error
-    assert server.requests == []
+def test_an_object_cannot_be_octet_stream(http_server: RecordingServer, engine: Engine) -> None:
+    assert "application/octet-stream" in refused(http_server, engine, "blob", {"a": 1})

@@ -3,7 +3,6 @@ binary), and a body that does not parse as its declared type failing the step.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,93 +13,83 @@ from arazzo_engine.http.media import body_problem_of, decode_body
 from tests.http_server import RecordingServer, Reply
 
 RESPONSES = Path(__file__).parent / "workflows" / "fidelity" / "responses.arazzo.yaml"
+ZOE = '{"name": "Zoë"}'
+XML_LATIN_1 = '<?xml version="1.0" encoding="ISO-8859-1"?><pet>Médor</pet>'
+PNG = b"\x89PNG\x00\xff"
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[RecordingServer]:
-    with RecordingServer(lifetime=120.0) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def engine(server: RecordingServer) -> Engine:
-    return Engine.load(RESPONSES, servers={"responses": server.url})
+def engine(module_server: RecordingServer) -> Engine:
+    return Engine.load(RESPONSES, servers={"responses": module_server.url})
 
 
 def answer(server: RecordingServer, engine: Engine, body: bytes, content_type: str) -> RunResult:
-    server.requests.clear()
-    server.routes.clear()
     server.route("GET", "/thing", Reply(200, body, content_type=content_type))
     return engine.run("fetch")
 
 
-def test_json_body_and_a_pointer_into_it(server: RecordingServer, engine: Engine) -> None:
-    result = answer(server, engine, b'{"name": "Rex", "n": [1]}', "application/json")
+def test_json_body_and_a_pointer_into_it(http_server: RecordingServer, engine: Engine) -> None:
+    result = answer(http_server, engine, b'{"name": "Rex", "n": [1]}', "application/json")
     assert result.succeeded, result.error
     assert result.outputs == {"body": {"name": "Rex", "n": [1]}, "name": "Rex"}
 
 
-def test_plus_json_is_json(server: RecordingServer, engine: Engine) -> None:
-    result = answer(server, engine, b'{"name": "p"}', "application/problem+json")
-    assert result.succeeded, result.error
-    assert result.outputs["name"] == "p"
-
-
-@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-le", "utf-32"])
-def test_json_in_any_unicode_encoding_without_a_charset(
-    server: RecordingServer, engine: Engine, encoding: str
-) -> None:
-    result = answer(server, engine, '{"name": "Zoë"}'.encode(encoding), "application/json")
-    assert result.succeeded, result.error
-    assert result.outputs["name"] == "Zoë"
-
-
-def test_json_with_a_declared_charset(server: RecordingServer, engine: Engine) -> None:
-    body = '{"name": "Zoë"}'.encode("latin-1")
-    result = answer(server, engine, body, "application/json; charset=ISO-8859-1")
-    assert result.succeeded, result.error
-    assert result.outputs["name"] == "Zoë"
-
-
-def test_text_decoded_by_its_charset(server: RecordingServer, engine: Engine) -> None:
-    result = answer(server, engine, "café ½".encode("latin-1"), "text/plain; charset=latin-1")
+def test_text_decoded_by_its_charset(http_server: RecordingServer, engine: Engine) -> None:
+    result = answer(http_server, engine, "café ½".encode("latin-1"), "text/plain; charset=latin-1")
     assert result.succeeded, result.error
     assert result.outputs["body"] == "café ½"
     assert result.steps[0].response is not None
     assert result.steps[0].response.body == "café ½"
 
 
-def test_text_without_a_charset_is_utf8(server: RecordingServer, engine: Engine) -> None:
-    result = answer(server, engine, "naïve".encode(), "text/csv")
+@pytest.mark.parametrize(
+    ("body", "content_type", "output", "expected"),
+    [
+        pytest.param(b'{"name": "p"}', "application/problem+json", "name", "p", id="plus-json"),
+        *[
+            pytest.param(ZOE.encode(encoding), "application/json", "name", "Zoë", id=encoding)
+            for encoding in ("utf-8-sig", "utf-16", "utf-16-le", "utf-32")
+        ],
+        pytest.param(
+            ZOE.encode("latin-1"),
+            "application/json; charset=ISO-8859-1",
+            "name",
+            "Zoë",
+            id="json-with-a-declared-charset",
+        ),
+        pytest.param("naïve".encode(), "text/csv", "body", "naïve", id="text-is-utf8-by-default"),
+        pytest.param(
+            XML_LATIN_1.encode("latin-1"),
+            "application/xml",
+            "body",
+            XML_LATIN_1,
+            id="xml-by-its-own-declaration",
+        ),
+        pytest.param(
+            "<pet>Médor</pet>".encode("utf-16"),
+            "application/atom+xml; charset=utf-16",
+            "body",
+            "<pet>Médor</pet>",
+            id="xml-header-charset-wins",
+        ),
+        *[
+            pytest.param(PNG, media, "body", PNG, id=f"{media}-stays-bytes")
+            for media in ("image/png", "application/octet-stream", "application/pdf")
+        ],
+        pytest.param(b"", "application/json", "body", None, id="empty-json-is-none"),
+    ],
+)
+def test_a_body_is_decoded_by_its_content_type(
+    http_server: RecordingServer,
+    engine: Engine,
+    body: bytes,
+    content_type: str,
+    output: str,
+    expected: Any,
+) -> None:
+    result = answer(http_server, engine, body, content_type)
     assert result.succeeded, result.error
-    assert result.outputs["body"] == "naïve"
-
-
-def test_xml_decoded_by_its_own_declaration(server: RecordingServer, engine: Engine) -> None:
-    body = '<?xml version="1.0" encoding="ISO-8859-1"?><pet>Médor</pet>'.encode("latin-1")
-    result = answer(server, engine, body, "application/xml")
-    assert result.succeeded, result.error
-    assert result.outputs["body"] == '<?xml version="1.0" encoding="ISO-8859-1"?><pet>Médor</pet>'
-
-
-def test_xml_header_charset_wins(server: RecordingServer, engine: Engine) -> None:
-    body = "<pet>Médor</pet>".encode("utf-16")
-    result = answer(server, engine, body, "application/atom+xml; charset=utf-16")
-    assert result.succeeded, result.error
-    assert result.outputs["body"] == "<pet>Médor</pet>"
-
-
-@pytest.mark.parametrize("media", ["image/png", "application/octet-stream", "application/pdf"])
-def test_binary_stays_bytes(server: RecordingServer, engine: Engine, media: str) -> None:
-    result = answer(server, engine, b"\x89PNG\x00\xff", media)
-    assert result.succeeded, result.error
-    assert result.outputs["body"] == b"\x89PNG\x00\xff"
-
-
-def test_empty_json_body_is_none(server: RecordingServer, engine: Engine) -> None:
-    result = answer(server, engine, b"", "application/json")
-    assert result.succeeded, result.error
-    assert result.outputs["body"] is None
+    assert result.outputs[output] == expected
 
 
 @pytest.mark.parametrize(
@@ -115,9 +104,9 @@ def test_empty_json_body_is_none(server: RecordingServer, engine: Engine) -> Non
     ],
 )
 def test_a_body_that_does_not_parse_fails_the_step(
-    server: RecordingServer, engine: Engine, body: bytes, media: str, reason: str
+    http_server: RecordingServer, engine: Engine, body: bytes, media: str, reason: str
 ) -> None:
-    result = answer(server, engine, body, media)
+    result = answer(http_server, engine, body, media)
     assert not result.succeeded
     assert result.error is not None
     assert result.error.startswith("step 'get' of workflow 'fetch': ")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus
@@ -34,19 +33,11 @@ PATHS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def shared() -> Iterator[RecordingServer]:
-    with RecordingServer(lifetime=120.0) as running:
-        yield running
-
-
 @pytest.fixture
-def server(shared: RecordingServer) -> RecordingServer:
-    shared.requests.clear()
-    shared.routes.clear()
-    for path in PATHS:
-        shared.route("GET", path, Reply(200, {}))
-    return shared
+def server(http_server: RecordingServer) -> RecordingServer:
+    """The module's server answering 200 on every secured path."""
+    http_server.answer_ok(*(f"GET {path}" for path in PATHS))
+    return http_server
 
 
 def run(server: RecordingServer, workflow: str, **credentials: Any) -> tuple[Any, Received]:

@@ -8,7 +8,6 @@ variable was applied.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -21,39 +20,31 @@ from arazzo_engine.load.reader import read_document
 from arazzo_engine.sources.openapi.index import ServerSpec, build_operation_index
 from arazzo_engine.sources.openapi.servers import BaseUrls, server_base_url
 from arazzo_engine.sources.reading import LoadedSource
-from tests.http_server import RecordingServer, Reply
+from tests.http_server import RecordingServer
 
 FIDELITY = Path(__file__).parent / "workflows" / "fidelity"
 SERVERS = FIDELITY / "servers.arazzo.yaml"
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[RecordingServer]:
-    with RecordingServer(lifetime=120.0) as running:
-        yield running
-
-
 @pytest.fixture
-def fresh(server: RecordingServer) -> RecordingServer:
-    server.requests.clear()
-    server.routes.clear()
-    for method, path in [
-        ("GET", "/doc/v1/a"),
-        ("GET", "/doc/v2/a"),
-        ("GET", "/path-level/b"),
-        ("POST", "/op-level/b"),
-        ("GET", "/override/a"),
-        ("GET", "/override/b"),
-        ("POST", "/override/b"),
-        ("GET", "/v2/a"),
-        ("GET", "/v1/a"),
-        ("GET", "/v1/b"),
-        ("POST", "/v1/b"),
-        ("GET", "/v2/b"),
-        ("POST", "/v2/b"),
-    ]:
-        server.route(method, path, Reply(200, {}))
-    return server
+def fresh(http_server: RecordingServer) -> RecordingServer:
+    """The module's server answering 200 on every path a server choice can lead to."""
+    http_server.answer_ok(
+        "GET /doc/v1/a",
+        "GET /doc/v2/a",
+        "GET /path-level/b",
+        "POST /op-level/b",
+        "GET /override/a",
+        "GET /override/b",
+        "POST /override/b",
+        "GET /v2/a",
+        "GET /v1/a",
+        "GET /v1/b",
+        "POST /v1/b",
+        "GET /v2/b",
+        "POST /v2/b",
+    )
+    return http_server
 
 
 def port(server: RecordingServer) -> str:

@@ -10,6 +10,7 @@ import pytest
 
 from arazzo_engine import Engine, RunResult, StreamError
 from fixtures.fal.fake_fal_server import FakeFalServer
+from tests.cli_run import fal_args
 from tests.conftest import FAL_WORKFLOW
 
 INPUTS = {"modelOwner": "fal-ai", "modelName": "any-llm", "input": {"prompt": "hi", "seed": 7}}
@@ -177,25 +178,7 @@ def test_cli_prints_events_live(fal_server: FakeFalServer) -> None:
     from arazzo_engine.cli import main
 
     out = io.StringIO()
-    code = main(
-        [
-            "run",
-            str(FAL_WORKFLOW),
-            "-w",
-            "stream-inference",
-            "--input",
-            "modelOwner=fal-ai",
-            "--input",
-            "modelName=any-llm",
-            "--input",
-            'input:={"prompt": "hi"}',
-            "--server",
-            f"falModelApis={fal_server.url}",
-            "--auth",
-            "FalKeyAuth=Key test-key",
-        ],
-        out=out,
-    )
+    code = main(fal_args(fal_server, "test-key"), out=out)
     text = out.getvalue()
     assert code == 0, text
     assert text.count("progress:") == 3 and "output:" in text

@@ -5,23 +5,16 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.cli_run import arazzo
 from tests.validation_corpus import CORPUS
 
 KEYS = {"severity", "file", "line", "column", "pointer", "message", "rule"}
 
 
 def validate(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "arazzo_engine", "validate", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-    )
+    return arazzo("validate", *args)
 
 
 def doc(name: str) -> str:

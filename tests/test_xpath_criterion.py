@@ -7,27 +7,12 @@ from typing import Any
 import pytest
 
 from arazzo_engine.criteria.xpath import XPathCondition, parse_xml
-from arazzo_engine.errors import CriterionSyntaxError
+from tests.condition_checks import ConditionChecks
 
 PETS = '<pets><pet id="1">Rex</pet><pet id="2">Tom</pet></pets>'
 ALL_VERSIONS = [None, "xpath-31", "xpath-30", "xpath-20", "xpath-10"]
-
-
-def holds(condition: str, value: Any, version: str | None = None) -> bool:
-    return XPathCondition(condition, version).test(value)
-
-
-def syntax_error(condition: str, version: str | None = None) -> CriterionSyntaxError:
-    with pytest.raises(CriterionSyntaxError) as info:
-        XPathCondition(condition, version)
-    return info.value
-
-
-def evaluation_error(condition: str, value: Any, version: str | None = None) -> str:
-    compiled = XPathCondition(condition, version)
-    with pytest.raises(ValueError) as info:
-        compiled.test(value)
-    return str(info.value)
+CHECKS = ConditionChecks(XPathCondition)
+holds, syntax_error, evaluation_error = CHECKS.holds, CHECKS.syntax_error, CHECKS.evaluation_error
 
 
 # ------------------------------------------------------------------ versions
