@@ -15,11 +15,12 @@ from typing import Any
 
 import yaml
 
+from arazzo_engine.errors import SidecarError
 from arazzo_engine.reports.render import explain_failure
 from arazzo_engine.reports.trace import RunTrace
 from arazzo_engine.results import RunResult
 
-__all__ = ["Case", "SidecarError", "check_result", "read_cases", "sidecar_path"]
+__all__ = ["Case", "check_result", "read_cases", "sidecar_path"]
 
 
 @dataclass(frozen=True)
@@ -42,10 +43,6 @@ def sidecar_path(document: Path) -> Path | None:
             if candidate.is_file():
                 return candidate
     return None
-
-
-class SidecarError(Exception):
-    """An inputs sidecar file is malformed."""
 
 
 def read_cases(path: Path, workflow_ids: list[str]) -> dict[str, list[Case]]:

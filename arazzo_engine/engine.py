@@ -226,7 +226,7 @@ class Engine:
         index of its inputs mapping; it is called from the worker threads.
         """
         if concurrency < 1:
-            raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+            raise ConfigurationError(f"concurrency must be at least 1, got {concurrency}")
         batch = [dict(item or {}) for item in inputs]
         if self.document.workflow(workflow_id) is not None:
             for item in batch:

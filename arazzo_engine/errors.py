@@ -7,7 +7,7 @@ caller can catch one class and know nothing else escapes by design::
     ├── DocumentError            a file cannot be read or parsed (YAML/JSON syntax)
     ├── ExpressionSyntaxError    a runtime expression or condition does not parse
     ├── ArazzoValidationError    a document breaks the Arazzo rules (holds .errors)
-    ├── ConfigurationError       an override or option names something unknown
+    ├── ConfigurationError       an option, override or argument is wrong or names nothing
     ├── WorkflowNotFoundError    `run` was asked for a workflow the document lacks
     ├── InputValidationError     inputs break the workflow's `inputs` schema
     ├── EvaluationError          an expression cannot be evaluated at run time
@@ -16,6 +16,13 @@ caller can catch one class and know nothing else escapes by design::
     ├── CriterionCompileError    a criterion cannot be compiled (.field says which field)
     ├── CriterionSyntaxError     a jsonpath or xpath condition (or its version) does not
     │                            parse (also a ValueError)
+    ├── BodyDecodeError          a response body does not parse as its content type
+    │                            (also a ValueError)
+    ├── SidecarError             a pytest inputs sidecar file is malformed
+    ├── PointerError             a JSON pointer is malformed or points at nothing
+    ├── RefError                 a $ref is remote, unreadable, dangling or a cycle
+    ├── OpenAPIShapeError        an OpenAPI description lacks what a call needs
+    │                            (sources/openapi/index.py)
     └── TransportError           no usable response came (refused, timed out, too large...)
         └── BodyError            a response body broke off before its end (.reason, .received)
 
@@ -122,7 +129,9 @@ class ArazzoValidationError(ArazzoError):
 
 
 class ConfigurationError(ArazzoError):
-    """An override (servers, sources, credentials) or an option names something unknown."""
+    """An option or argument given to the engine is wrong: an override (servers,
+    sources, credentials) naming something unknown, a bad value, a clash between
+    options, a misused constructor (``HttpResponse``, ``MockTransport``)."""
 
 
 class WorkflowNotFoundError(ArazzoError):
@@ -203,3 +212,30 @@ class BodyError(TransportError):
         self.reason = reason
         self.received = received
         """Body bytes that had arrived before it broke."""
+
+
+class BodyDecodeError(ArazzoError, ValueError):
+    """A response body does not parse as its declared content type (``response.body``).
+
+    Also a :class:`ValueError`, as decoding errors were before they joined this tree.
+    """
+
+
+class SidecarError(ArazzoError):
+    """An inputs sidecar file (``NAME.inputs.yaml``, for the pytest plugin) is malformed."""
+
+
+class PointerError(ArazzoError):
+    """A JSON pointer is malformed, or data has nothing where it points.
+
+    ``token`` is the (unescaped) token that found nothing, None for a malformed
+    pointer; callers turn this into a message about their own kind of pointer.
+    """
+
+    def __init__(self, message: str, token: str | None = None) -> None:
+        super().__init__(message)
+        self.token = token
+
+
+class RefError(ArazzoError):
+    """A ``$ref`` cannot be followed: remote, unreadable, pointing at nothing, or a cycle."""

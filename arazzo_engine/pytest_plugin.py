@@ -49,9 +49,9 @@ from typing import Any
 
 import pytest
 
-from arazzo_engine.cases import Case, SidecarError, check_result, read_cases, sidecar_path
+from arazzo_engine.cases import Case, check_result, read_cases, sidecar_path
 from arazzo_engine.engine import Engine
-from arazzo_engine.errors import ArazzoError
+from arazzo_engine.errors import ArazzoError, SidecarError
 from arazzo_engine.load.project import ProjectLoader
 from arazzo_engine.redaction import Redactor
 from arazzo_engine.reports.trace import RunTrace, explain_failure

@@ -407,14 +407,14 @@ def test_response_helpers_set_the_content_type_and_headers_ignore_case() -> None
     latin = HttpResponse(headers={"Content-Type": "text/plain; charset=latin-1"}, text="é")
     assert latin.content == b"\xe9"
     assert HttpResponse().content == b""
-    with pytest.raises(TypeError, match="at most one of"):
+    with pytest.raises(ConfigurationError, match="at most one of"):
         HttpResponse(text="a", json={})
-    with pytest.raises(TypeError, match="give a str as text="):
+    with pytest.raises(ConfigurationError, match="give a str as text="):
         HttpResponse(content="a")  # type: ignore[arg-type]
 
 
 def test_the_handler_needs_to_be_callable() -> None:
-    with pytest.raises(TypeError, match="callable handler"):
+    with pytest.raises(ConfigurationError, match="callable handler"):
         MockTransport("not a function")  # type: ignore[arg-type]
 
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from arazzo_engine import Engine, InputValidationError
+from arazzo_engine import ConfigurationError, Engine, InputValidationError
 from tests.http_server import Received, RecordingServer, Reply
 from tests.test_run_operations import PETS
 
@@ -45,3 +45,9 @@ def test_bad_inputs_raise_before_any_run(http_server: RecordingServer) -> None:
     with pytest.raises(InputValidationError):
         engine.run_many("adopt", [{"name": "ok"}, {"name": 3}], concurrency=2)
     assert http_server.requests == []
+
+
+def test_a_concurrency_below_one_is_refused_before_any_run() -> None:
+    engine = Engine.load(PETS, servers={"pets": "http://127.0.0.1:9/v1"})
+    with pytest.raises(ConfigurationError, match="concurrency must be at least 1, got 0"):
+        engine.run_many("health", [None], concurrency=0)

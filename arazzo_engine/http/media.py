@@ -12,9 +12,10 @@ import json
 import re
 from typing import Any
 
+from arazzo_engine.errors import BodyDecodeError
+
 __all__ = [
     "STREAMING_MEDIA_TYPES",
-    "BodyDecodeError",
     "body_problem_of",
     "charset_of",
     "decode_body",
@@ -68,10 +69,6 @@ def is_text_media_type(media: str) -> bool:
         )
         or is_xml_media_type(media)
     )
-
-
-class BodyDecodeError(ValueError):
-    """A response body does not parse as its declared content type."""
 
 
 def _codec(charset: str | None) -> str:

@@ -32,7 +32,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from arazzo_engine.errors import TransportError
+from arazzo_engine.errors import ConfigurationError, TransportError
 from arazzo_engine.http.response import HttpResponse, adopt
 from arazzo_engine.http.transport import DEFAULT_MAX_BODY_BYTES, HttpRequest, keeps_body_open
 
@@ -50,7 +50,10 @@ class MockTransport:
 
     def __init__(self, handler: Handler, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
         if not callable(handler):
-            raise TypeError(f"MockTransport needs a callable handler, got {type(handler).__name__}")
+            raise ConfigurationError(
+                f"MockTransport needs a callable handler(request) -> HttpResponse, "
+                f"got {type(handler).__name__}"
+            )
         self.handler = handler
         self.max_body_bytes = max_body_bytes
         self.requests: list[HttpRequest] = []

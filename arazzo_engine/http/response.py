@@ -21,10 +21,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from arazzo_engine.errors import BodyError, StreamError
+from arazzo_engine.errors import BodyDecodeError, BodyError, ConfigurationError, StreamError
 from arazzo_engine.http.headers import Headers
 from arazzo_engine.http.media import (
-    BodyDecodeError,
     body_problem_of,
     charset_of,
     decode_body,
@@ -93,7 +92,7 @@ class HttpResponse:
     ) -> None:
         given = sum(x is not None for x in (content, text)) + (json is not _UNSET)
         if given > 1:
-            raise TypeError("give at most one of content=, text= and json=")
+            raise ConfigurationError("give at most one of content=, text= and json=")
         self.status_code = status_code
         self.headers: Mapping[str, str] = Headers(headers or ())
         if text is not None or json is not _UNSET:
@@ -111,7 +110,9 @@ class HttpResponse:
         if content is None or isinstance(content, (bytes, bytearray, memoryview)):
             self._content = bytes(content or b"")
         elif isinstance(content, str):
-            raise TypeError("content= takes bytes or an iterable of bytes; give a str as text=")
+            raise ConfigurationError(
+                "content= takes bytes or an iterable of bytes; give a str as text="
+            )
         else:
             self._stream = content if isinstance(content, ChunkStream) else ChunkStream(content)
             self._chunks = iter(self._stream)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from arazzo_engine.errors import ArazzoError
+from arazzo_engine.errors import PointerError
 
 __all__ = [
     "PointerError",
@@ -28,18 +28,6 @@ __all__ = [
     "split",
     "unescape",
 ]
-
-
-class PointerError(ArazzoError):
-    """A pointer is malformed, or data has nothing where it points.
-
-    ``token`` is the (unescaped) token that found nothing, None for a malformed
-    pointer; callers turn this into a message about their own kind of pointer.
-    """
-
-    def __init__(self, message: str, token: str | None = None) -> None:
-        super().__init__(message)
-        self.token = token
 
 
 def escape(token: str) -> str:

@@ -32,7 +32,7 @@ from referencing import Registry, Resource, Specification
 from referencing.exceptions import Unretrievable
 from referencing.jsonschema import DRAFT202012
 
-from arazzo_engine.errors import ArazzoError, DocumentError
+from arazzo_engine.errors import DocumentError, RefError
 from arazzo_engine.load.pointers import PointerError, child, follow, split
 from arazzo_engine.load.reader import read_data
 
@@ -45,10 +45,6 @@ MAX_HOPS = 64
 """Most ``$ref`` s followed in one chain before it is called a cycle."""
 _MAX_DEPTH = 64
 """Deepest nesting :func:`absolute_refs` rewrites."""
-
-
-class RefError(ArazzoError):
-    """A ``$ref`` cannot be followed: remote, unreadable, pointing at nothing, or a cycle."""
 
 
 @dataclass(frozen=True, slots=True)
