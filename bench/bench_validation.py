@@ -20,7 +20,8 @@ from typing import Any
 
 from arazzo_engine.load.pointers import child
 from arazzo_engine.load.reader import read_data
-from arazzo_engine.sources.openapi.index import SchemaAt, build_operation_index
+from arazzo_engine.sources.openapi.index import build_operation_index
+from arazzo_engine.sources.openapi.shapes import SchemaAt
 from arazzo_engine.sources.openapi.validation import OperationValidation
 from arazzo_engine.sources.reading import LoadedSource
 

@@ -17,8 +17,9 @@ import pytest
 from arazzo_engine import ConfigurationError, Engine
 from arazzo_engine.cli import main
 from arazzo_engine.load.reader import read_document
-from arazzo_engine.sources.openapi.index import ServerSpec, build_operation_index
+from arazzo_engine.sources.openapi.index import build_operation_index
 from arazzo_engine.sources.openapi.servers import BaseUrls, server_base_url
+from arazzo_engine.sources.openapi.shapes import ServerSpec
 from arazzo_engine.sources.reading import LoadedSource
 from tests.http_server import RecordingServer
 

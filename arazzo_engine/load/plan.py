@@ -28,12 +28,8 @@ from arazzo_engine.model import (
     SuccessAction,
     Workflow,
 )
-from arazzo_engine.sources.openapi.index import (
-    Operation,
-    OperationIndex,
-    SecurityScheme,
-    parameter_key,
-)
+from arazzo_engine.sources.openapi.index import OperationIndex
+from arazzo_engine.sources.openapi.shapes import Operation, SecurityScheme, parameter_key
 
 SOURCE_PREFIX = "$sourceDescriptions."
 

@@ -45,7 +45,7 @@ from arazzo_engine.model import (
     SuccessAction,
     Workflow,
 )
-from arazzo_engine.sources.openapi.index import parameter_key
+from arazzo_engine.sources.openapi.shapes import parameter_key
 from arazzo_engine.validation.common import (
     Findings,
     resolve_action,

@@ -36,7 +36,7 @@ from arazzo_engine.errors import ConfigurationError, RequestBuildError, StreamEr
 from arazzo_engine.http.response import public_url
 from arazzo_engine.http.transport import HttpRequest, Transport
 from arazzo_engine.redaction import Redactor
-from arazzo_engine.sources.openapi.index import SecurityScheme
+from arazzo_engine.sources.openapi.shapes import SecurityScheme
 
 LIFETIME_WITHOUT_EXPIRY = 300.0
 """Seconds a token whose answer has no ``expires_in`` is reused."""

@@ -21,7 +21,6 @@ from arazzo_engine.errors import RequestBuildError
 from arazzo_engine.http.media import is_json_media_type, is_text_media_type, is_xml_media_type
 from arazzo_engine.http.multipart import Part, encode_multipart
 from arazzo_engine.http.transport import HttpRequest
-from arazzo_engine.sources.openapi.index import Operation, ParameterSpec, parameter_key
 from arazzo_engine.sources.openapi.security import AppliedCredentials
 from arazzo_engine.sources.openapi.serialize import (
     content_text,
@@ -32,6 +31,7 @@ from arazzo_engine.sources.openapi.serialize import (
     serialize_path,
     serialize_query,
 )
+from arazzo_engine.sources.openapi.shapes import Operation, ParameterSpec, parameter_key
 
 __all__ = ["FILE_KEY", "build_request", "declares_redirect", "encode_body", "is_file_marker"]
 

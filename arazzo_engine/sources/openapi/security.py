@@ -25,8 +25,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from arazzo_engine.errors import RequestBuildError
-from arazzo_engine.sources.openapi.index import Operation, SecurityScheme
 from arazzo_engine.sources.openapi.oauth import ClientCredentials, TokenContext
+from arazzo_engine.sources.openapi.shapes import Operation, SecurityScheme
 
 
 @dataclass

@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from arazzo_engine.sources.openapi.index import ParameterSpec
+from arazzo_engine.sources.openapi.shapes import ParameterSpec
 
 _RESERVED_KEPT = ":/?@!$&'()*+,;="
 """RFC 3986 reserved characters ``allowReserved`` keeps (``#``, ``[``, ``]`` never: they

@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from arazzo_engine.errors import ConfigurationError
-from arazzo_engine.sources.openapi.index import HTTP_METHODS, ServerSpec
-
-if TYPE_CHECKING:
-    from arazzo_engine.sources.openapi.index import OperationIndex
+from arazzo_engine.sources.openapi.index import OperationIndex
+from arazzo_engine.sources.openapi.shapes import HTTP_METHODS, ServerSpec
 
 _TEMPLATE_VARIABLE = re.compile(r"\{([^{}]+)\}")
 _DEFAULT_SERVER = ServerSpec("/", {})

@@ -22,15 +22,20 @@ Only what the index needs is converted, one operation at a time:
 
 Schemas are JSON Schema draft 4 with OpenAPI extensions, close enough to the
 OpenAPI 3.0 dialect to be validated by it; ``type: file`` is not checked.
+
+An adapter: it imports only the shared shapes
+(:mod:`~arazzo_engine.sources.openapi.shapes`); the index picks it by version.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from arazzo_engine.load.refs import Located, RefResolver
-from arazzo_engine.sources.openapi.index import (
+from arazzo_engine.sources.openapi.shapes import (
+    Adapter,
+    DocumentDefaults,
     OperationParts,
     ParameterKey,
     ParameterSpec,
@@ -41,8 +46,7 @@ from arazzo_engine.sources.openapi.index import (
     security_requirements,
 )
 
-if TYPE_CHECKING:
-    from arazzo_engine.sources.openapi.index import OperationIndex
+__all__ = ["SWAGGER2", "operation_parts", "root_servers", "security_schemes", "servers"]
 
 FORM = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
@@ -90,6 +94,11 @@ def servers(root: Mapping[str, Any], operation: Mapping[str, Any] | None) -> tup
         ServerSpec(url=f"{scheme}://{host}{base_path}", variables={})
         for scheme in schemes or ["https"]
     )
+
+
+def root_servers(resolver: RefResolver) -> tuple[ServerSpec, ...]:
+    """The document's servers, from ``schemes``, ``host`` and ``basePath``."""
+    return servers(resolver.root.value, None)
 
 
 def security_schemes(resolver: RefResolver) -> dict[str, SecurityScheme]:
@@ -140,9 +149,9 @@ def _style(location: str, parameter: Mapping[str, Any]) -> tuple[str, bool]:
     return ("simple", False)
 
 
-def operation_parts(index: OperationIndex, item: Located, method: str) -> OperationParts:
-    """One Swagger 2.0 operation converted."""
-    resolver = index.resolver
+def operation_parts(document: DocumentDefaults, item: Located, method: str) -> OperationParts:
+    """One Swagger 2.0 operation of the Path Item ``item``, converted."""
+    resolver = document.resolver
     root = resolver.root.value
     op = item.child(method)
     data = op.value if isinstance(op.value, Mapping) else {}
@@ -226,7 +235,15 @@ def operation_parts(index: OperationIndex, item: Located, method: str) -> Operat
             at = None
         parts.responses[str(status)] = dict.fromkeys(produces or [JSON], at)
     own = servers(root, data) if "schemes" in data else ()
-    parts.servers = own or index.root_servers()
+    parts.servers = own or document.root_servers()
     security = data.get("security")
-    parts.security = index.root_security if security is None else security_requirements(security)
+    parts.security = document.root_security if security is None else security_requirements(security)
     return parts
+
+
+SWAGGER2 = Adapter(
+    security_schemes=security_schemes,
+    root_servers=root_servers,
+    operation_parts=operation_parts,
+)
+"""The adapter for Swagger 2.0 (OpenAPI 2.0) descriptions."""

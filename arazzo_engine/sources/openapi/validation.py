@@ -31,7 +31,7 @@ from arazzo_engine.http.response import HttpResponse
 from arazzo_engine.http.transport import HttpRequest
 from arazzo_engine.load.pointers import join
 from arazzo_engine.load.refs import absolute_refs
-from arazzo_engine.sources.openapi.index import Operation, OperationDetail, ParameterSpec, SchemaAt
+from arazzo_engine.sources.openapi.shapes import Operation, OperationDetail, ParameterSpec, SchemaAt
 
 MODES = ("off", "warn", "strict")
 MAX_FINDINGS = 10
