@@ -25,6 +25,7 @@ from arazzo_engine.events import (
 from arazzo_engine.expressions import evaluate_condition, parse_condition
 from arazzo_engine.expressions.trace import Term, source_text, trace_condition
 from arazzo_engine.run import interpreter as interpreter_module
+from arazzo_engine.sources.openapi import call as openapi_call_module
 from fixtures.fal.fake_fal_server import FakeFalServer
 from tests.conftest import FAL_WORKFLOW
 from tests.expression_context import DictContext
@@ -185,9 +186,11 @@ def test_without_a_listener_no_event_is_built(
 
     for name in ("StepStarted", "StepFinished", "WorkflowStarted", "WorkflowFinished"):
         monkeypatch.setattr(interpreter_module, name, forbidden)
-    for name in ("request_sent", "response_received", "criterion_evaluated"):
+    for name in ("criterion_evaluated", "expression_evaluated"):
         monkeypatch.setattr(interpreter_module, name, forbidden)
-    monkeypatch.setattr(interpreter_module, "expression_evaluated", forbidden)
+    # The operation step's call builds the request, response and stream events.
+    for name in ("request_sent", "response_received", "expression_evaluated", "observe_stream"):
+        monkeypatch.setattr(openapi_call_module, name, forbidden)
     serve_shop(http_server)
     result = load(http_server).run("order", {"itemId": "widget", "quantity": 2})
     assert result.succeeded, result.error

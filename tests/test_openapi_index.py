@@ -19,6 +19,7 @@ from arazzo_engine import ArazzoValidationError, Engine
 from arazzo_engine.errors import DocumentError
 from arazzo_engine.load.reader import read_data, read_document
 from arazzo_engine.load.refs import Located, RefError, RefResolver
+from arazzo_engine.sources.openapi.call import OpenAPICall
 from arazzo_engine.sources.openapi.index import (
     OpenAPIShapeError,
     OperationIndex,
@@ -114,9 +115,9 @@ def test_engine_load_resolves_only_the_operations_steps_use(tmp_path: Path) -> N
         ],
     )
     engine = Engine.load(write(tmp_path, "flow.arazzo.yaml", document))
-    operation = engine._plans["w"].steps[0].operation
-    assert operation is not None and operation.operation_id == "get3"
-    assert engine._plans["w"].steps[0].base_url == "https://many.example.invalid"
+    call = engine._plans["w"].steps[0].call
+    assert isinstance(call, OpenAPICall) and call.operation.operation_id == "get3"
+    assert call.base_url == "https://many.example.invalid"
 
 
 def test_a_broken_operation_no_step_uses_does_not_fail_the_load(tmp_path: Path) -> None:

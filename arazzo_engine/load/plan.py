@@ -4,13 +4,17 @@ Every expression is parsed, every operation looked up, every parameter list
 merged (workflow then step, by name and location), every Reusable Object and
 action list resolved here, so running a step does no parsing and no searching.
 Problems found on the way are collected as located diagnostics.
+
+Operations are looked up through the source kinds' interface
+(:class:`~arazzo_engine.sources.base.OperationSource`); the operation a step
+targets prepares the step's call (:mod:`arazzo_engine.sources.call`), which
+the plan keeps without knowing what protocol it speaks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any
 
 from arazzo_engine.criteria import CompiledCriterion, CriterionCompileError, compile_criterion
@@ -28,19 +32,23 @@ from arazzo_engine.model import (
     SuccessAction,
     Workflow,
 )
-from arazzo_engine.sources.openapi.index import OperationIndex
-from arazzo_engine.sources.openapi.shapes import Operation, SecurityScheme, parameter_key
+from arazzo_engine.sources.base import ExternalDocument, OperationSource, OperationTarget
+from arazzo_engine.sources.call import OperationCall, StepParameter, StepRequest
+from arazzo_engine.sources.openapi.shapes import parameter_key
+
+__all__ = [
+    "ActionPlan",
+    "DocumentScope",
+    "ExternalDocument",
+    "StepParameter",
+    "StepPlan",
+    "WorkflowPlan",
+    "compile_document",
+    "dependency_cycles",
+    "workflow_key",
+]
 
 SOURCE_PREFIX = "$sourceDescriptions."
-
-
-@dataclass(frozen=True, slots=True)
-class StepParameter:
-    """A parameter after merging: ``location`` is None for workflow-step inputs."""
-
-    name: str
-    location: str | None
-    value: ValueNode
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,16 +73,11 @@ class StepPlan:
     step: Step
     workflow_id: str
     index: int
-    operation: Operation | None
-    base_url: str | None
-    """Where the operation's requests go; None when no absolute server URL is known."""
-    security_schemes: Mapping[str, SecurityScheme]
+    call: OperationCall | None
+    """An operation step's call, prepared by its source's kind; None for a workflow step."""
     child_workflow: str | None
     """The called workflow's run-wide key."""
     parameters: tuple[StepParameter, ...]
-    body: ValueNode | None
-    content_type: str | None
-    replacements: tuple[tuple[str, ValueNode], ...]
     criteria: tuple[CompiledCriterion, ...]
     on_success: tuple[ActionPlan, ...]
     on_failure: tuple[ActionPlan, ...]
@@ -114,14 +117,6 @@ class DocumentScope:
     source_fields: Mapping[str, Mapping[str, Any]]
 
 
-@dataclass(frozen=True)
-class ExternalDocument:
-    """An Arazzo source description: its scope and the workflow ids it defines."""
-
-    prefix: str
-    workflow_ids: frozenset[str]
-
-
 def workflow_key(prefix: str, workflow_id: str) -> str:
     """The run-wide key of a workflow of the document with ``prefix``."""
     return f"{prefix}{workflow_id}"
@@ -131,17 +126,15 @@ class _Compiler:
     def __init__(
         self,
         scope: DocumentScope,
-        indexes: Mapping[str, OperationIndex],
+        sources: Mapping[str, OperationSource],
         locate: Callable[[str], Location],
         externals: Mapping[str, ExternalDocument],
-        base_urls: Mapping[tuple[str, str], str],
     ) -> None:
         self.scope = scope
         self.document = scope.document
         self.locate = locate
         self.externals = externals
-        self.base_urls = base_urls
-        self.indexes = indexes
+        self.sources = sources
         self.diagnostics: list[Diagnostic] = []
 
     # -- reporting ---------------------------------------------------------------
@@ -265,53 +258,57 @@ class _Compiler:
         return plans
 
     # -- operations --------------------------------------------------------------
-    def operation(self, step: Step) -> Operation | None:
+    def operation(self, step: Step) -> OperationTarget | None:
         if step.operation_id is not None:
             return self.operation_by_id(step)
         if step.operation_path is not None:
             return self.operation_by_path(step)
         return None
 
-    def operation_by_id(self, step: Step) -> Operation | None:
+    def operation_by_id(self, step: Step) -> OperationTarget | None:
         ref = step.operation_id or ""
         pointer = f"{step.pointer}/operationId"
         if ref.startswith(SOURCE_PREFIX):
-            source, _, op_id = ref[len(SOURCE_PREFIX) :].partition(".")
-            index = self.indexes.get(source)
-            if index is None:
+            name, _, op_id = ref[len(SOURCE_PREFIX) :].partition(".")
+            source = self.sources.get(name)
+            if source is None:
                 self.error(
                     "operation",
-                    f"'{ref}' names source '{source}', which is not an OpenAPI source "
-                    f"description of this document (have: {', '.join(self.indexes) or 'none'})"
-                    + _did_you_mean(source, self.indexes),
+                    f"'{ref}' names source '{name}', which is not an OpenAPI source "
+                    f"description of this document (have: {', '.join(self.sources) or 'none'})"
+                    + _did_you_mean(name, self.sources),
                     pointer,
                     step.line,
                 )
                 return None
-            found = index.by_id.get(op_id)
+            found = source.find_by_id(op_id)
             if found is None:
                 self.error(
                     "operation",
-                    f"operationId '{op_id}' is not in source '{source}' ({index.source.location})"
-                    + _did_you_mean(op_id, index.by_id),
+                    f"operationId '{op_id}' is not in source '{name}' ({source.location})"
+                    + _did_you_mean(op_id, source.operation_ids),
                     pointer,
                     step.line,
                 )
             return found
-        candidates = [ix.by_id[ref] for ix in self.indexes.values() if ref in ix.by_id]
+        candidates = [
+            (source.name, found)
+            for source in self.sources.values()
+            if (found := source.find_by_id(ref)) is not None
+        ]
         if len(candidates) == 1:
-            return candidates[0]
+            return candidates[0][1]
         if not candidates:
-            known = {k: None for ix in self.indexes.values() for k in ix.by_id}
+            known = {k: None for source in self.sources.values() for k in source.operation_ids}
             self.error(
                 "operation",
                 f"operationId '{ref}' is not defined by any source description "
-                f"({', '.join(self.indexes) or 'none loaded'})" + _did_you_mean(ref, known),
+                f"({', '.join(self.sources) or 'none loaded'})" + _did_you_mean(ref, known),
                 pointer,
                 step.line,
             )
         else:
-            names = ", ".join(f"$sourceDescriptions.{c.source}.{ref}" for c in candidates)
+            names = ", ".join(f"$sourceDescriptions.{name}.{ref}" for name, _ in candidates)
             self.error(
                 "operation",
                 f"operationId '{ref}' exists in several sources; qualify it as one of: {names}",
@@ -320,7 +317,7 @@ class _Compiler:
             )
         return None
 
-    def operation_by_path(self, step: Step) -> Operation | None:
+    def operation_by_path(self, step: Step) -> OperationTarget | None:
         ref = step.operation_path or ""
         pointer = f"{step.pointer}/operationPath"
         head, sep, json_pointer = ref.partition("#")
@@ -336,32 +333,22 @@ class _Compiler:
                 step.line,
             )
             return None
-        index = self.indexes.get(source_name)
-        if index is None:
+        source = self.sources.get(source_name)
+        if source is None:
             self.error(
                 "operation",
                 f"operationPath names source '{source_name}', which is not an OpenAPI source "
-                "description of this document" + _did_you_mean(source_name, self.indexes),
+                "description of this document" + _did_you_mean(source_name, self.sources),
                 pointer,
                 step.line,
             )
             return None
-        found = index.by_pointer.get(json_pointer)
+        found = source.find_by_pointer(json_pointer)
         if found is None:
-            methods = sorted(
-                p.rpartition("/")[2]
-                for p in index.by_pointer
-                if p.rpartition("/")[0] == json_pointer
-            )
-            hint = (
-                f"; it points at a Path Item: add the method, e.g. '#{json_pointer}/{methods[0]}'"
-                if methods
-                else ""
-            )
             self.error(
                 "operation",
                 f"operationPath '#{json_pointer}' does not point at an operation of source "
-                f"'{source_name}'{hint}",
+                f"'{source_name}'{source.pointer_hint(json_pointer)}",
                 pointer,
                 step.line,
             )
@@ -387,7 +374,7 @@ class _Compiler:
         return tuple(merged.values())
 
     def step(self, workflow: Workflow, step: Step, index: int) -> StepPlan:
-        operation = self.operation(step)
+        target = self.operation(step)
         child = None
         if step.workflow_id is not None:
             child = self.workflow_reference(
@@ -420,22 +407,25 @@ class _Compiler:
         failure = self.actions(step.on_failure, "failureActions", workflow)
         success += self.inherited(success, workflow.success_actions, "successActions", workflow)
         failure += self.inherited(failure, workflow.failure_actions, "failureActions", workflow)
+        parameters = self.merged_parameters(workflow, step)
+        call = None
+        if target is not None:
+            request = StepRequest(
+                workflow_id=workflow.workflow_id,
+                step_id=step.step_id,
+                parameters=tuple(p for p in parameters if p.location is not None),
+                body=body,
+                content_type=content_type,
+                replacements=tuple(replacements),
+            )
+            call = target.prepare(request)
         return StepPlan(
             step=step,
             workflow_id=workflow.workflow_id,
             index=index,
-            operation=operation,
-            base_url=self.base_urls.get((operation.source, operation.pointer))
-            if operation is not None
-            else None,
-            security_schemes=self.indexes[operation.source].security_schemes
-            if operation is not None
-            else _NO_SCHEMES,
+            call=call,
             child_workflow=child,
-            parameters=self.merged_parameters(workflow, step),
-            body=body,
-            content_type=content_type,
-            replacements=tuple(replacements),
+            parameters=parameters,
             criteria=self.criteria(step.success_criteria),
             on_success=tuple(success),
             on_failure=tuple(failure),
@@ -531,10 +521,7 @@ class _Compiler:
         )
 
 
-_NO_SCHEMES: Mapping[str, SecurityScheme] = MappingProxyType({})
-
-
-def _did_you_mean(name: str, known: Mapping[str, Any]) -> str:
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
     """A hint naming the known id that differs from ``name`` only by case."""
     same = [k for k in known if k.lower() == name.lower()]
     return f"; did you mean '{same[0]}'? (names are case-sensitive)" if same else ""
@@ -542,18 +529,17 @@ def _did_you_mean(name: str, known: Mapping[str, Any]) -> str:
 
 def compile_document(
     scope: DocumentScope,
-    indexes: Mapping[str, OperationIndex],
+    sources: Mapping[str, OperationSource],
     locate: Callable[[str], Location],
     externals: Mapping[str, ExternalDocument],
-    base_urls: Mapping[tuple[str, str], str],
 ) -> tuple[dict[str, WorkflowPlan], list[Diagnostic]]:
     """Plan every workflow of a document, keyed run-wide; diagnostics list the problems.
 
-    ``locate`` maps a JSON pointer of the document to its place in the file;
-    ``externals`` are its Arazzo source descriptions by name; ``base_urls``
-    gives each (source, operation pointer) its absolute base URL.
+    ``sources`` are its opened sources with operations, by name; ``locate``
+    maps a JSON pointer of the document to its place in the file;
+    ``externals`` are its Arazzo source descriptions by name.
     """
-    compiler = _Compiler(scope, indexes, locate, externals, base_urls)
+    compiler = _Compiler(scope, sources, locate, externals)
     plans = {}
     for workflow in scope.document.workflows:
         plan = compiler.workflow(workflow)

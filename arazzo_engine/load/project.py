@@ -4,6 +4,11 @@ Each Arazzo document (the entry one and every ``type: arazzo`` source) keeps its
 own components and sources; its workflows get run-wide keys (the entry
 document's are their plain ids) so one interpreter can run them all.  Every
 problem found anywhere is collected; the caller raises them together.
+
+Each source description is read, then opened by its kind
+(:mod:`arazzo_engine.sources.kinds`): the loader only sorts what a kind gives
+back, operations to call or workflows to run, and loads the Arazzo documents
+the Arazzo kind asks for.
 """
 
 from __future__ import annotations
@@ -20,20 +25,15 @@ from arazzo_engine.load.inputs import InputsChecker
 from arazzo_engine.load.model_builder import build_model
 from arazzo_engine.load.plan import (
     DocumentScope,
-    ExternalDocument,
     WorkflowPlan,
     compile_document,
     dependency_cycles,
 )
 from arazzo_engine.load.reader import RawDocument, read_document
 from arazzo_engine.model import ArazzoDocument
-from arazzo_engine.sources.openapi.index import (
-    OpenAPIShapeError,
-    OperationIndex,
-    build_operation_index,
-)
-from arazzo_engine.sources.openapi.servers import BaseUrls
-from arazzo_engine.sources.reading import LoadedSource, load_source
+from arazzo_engine.sources.base import ExternalDocument, LoadedSource, OperationSource
+from arazzo_engine.sources.kinds import KINDS
+from arazzo_engine.sources.reading import load_source
 from arazzo_engine.validation import check_document, check_plans, finalize
 from arazzo_engine.validation.cascades import without_source_cascades
 
@@ -102,7 +102,7 @@ class ProjectLoader:
             return None
         self._prefixes[raw.path] = prefix
         self._workflow_ids[raw.path] = frozenset(w.workflow_id for w in document.workflows)
-        indexes: dict[str, OperationIndex] = {}
+        operations: dict[str, OperationSource] = {}
         externals: dict[str, ExternalDocument] = {}
         for i, sd in enumerate(document.source_descriptions):
             project.source_names.add(sd.name)
@@ -120,31 +120,12 @@ class ProjectLoader:
                 project.diagnostics.append(found)
                 continue
             project.sources.setdefault(sd.name, found)
-            if found.type == "openapi":
-                try:
-                    indexes[sd.name] = build_operation_index(found)
-                except OpenAPIShapeError as error:
-                    project.diagnostics.append(
-                        Diagnostic("error", "source-openapi", str(error), raw.locate(sd.pointer))
-                    )
-                    continue
-                except (KeyError, AttributeError, TypeError, ValueError) as error:
-                    # A description whose shape breaks the OpenAPI structure somewhere.
-                    project.diagnostics.append(
-                        Diagnostic(
-                            "error",
-                            "source-openapi",
-                            f"source description '{sd.name}' ({found.location}) is not a "
-                            f"well-formed OpenAPI description: {type(error).__name__}: {error}",
-                            raw.locate(sd.pointer),
-                        )
-                    )
-                    continue
-                project.scheme_names.update(indexes[sd.name].security_schemes)
-            else:
-                external = self._external(found, raw, sd.pointer, stack)
-                if external is not None:
-                    externals[sd.name] = external
+            opened = KINDS[found.type].open(found, _Opening(self, raw, sd.pointer, stack))
+            if isinstance(opened, ExternalDocument):
+                externals[sd.name] = opened
+            elif opened is not None:
+                operations[sd.name] = opened
+                project.scheme_names.update(opened.scheme_names)
         scope = DocumentScope(
             document=document,
             prefix=prefix,
@@ -155,18 +136,17 @@ class ProjectLoader:
                 }
             ),
         )
-        bases = _base_urls(indexes, self.servers, self.server_variables)
-        plans, plan_diagnostics = compile_document(scope, indexes, raw.locate, externals, bases)
+        plans, plan_diagnostics = compile_document(scope, operations, raw.locate, externals)
         project.diagnostics.extend(
             without_source_cascades(plan_diagnostics, project.diagnostics, document, raw)
         )
         project.plans.update(plans)
-        schemes = {name: index.security_schemes for name, index in indexes.items()}
-        project.diagnostics.extend(check_plans(plans, project.plans, raw, schemes))
+        project.diagnostics.extend(check_plans(plans, project.plans, raw))
         for sd in document.source_descriptions:  # operations steps use that did not resolve
-            for problem in indexes[sd.name].problems if sd.name in indexes else ():
+            source = operations.get(sd.name)
+            for rule, problem in source.problems() if source is not None else ():
                 where = raw.locate(sd.pointer)
-                project.diagnostics.append(Diagnostic("error", "source-openapi", problem, where))
+                project.diagnostics.append(Diagnostic("error", rule, problem, where))
         checker = InputsChecker(document, raw.data, prefix)
         if project.inputs is None:
             project.inputs = checker
@@ -174,7 +154,7 @@ class ProjectLoader:
             project.inputs.absorb(checker)
         return document
 
-    def _external(
+    def external(
         self, found: LoadedSource, referring: RawDocument, pointer: str, stack: tuple[Path, ...]
     ) -> ExternalDocument | None:
         """Load an Arazzo source description once (cycles between documents are fine)."""
@@ -198,11 +178,26 @@ class ProjectLoader:
         return ExternalDocument(prefix=self._prefixes[path], workflow_ids=self._workflow_ids[path])
 
 
-def _base_urls(
-    indexes: Mapping[str, OperationIndex],
-    overrides: Mapping[str, str],
-    variables: Mapping[str, Mapping[str, str]],
-) -> Mapping[tuple[str, str], str]:
-    """Per (source, operation pointer): the base URL its requests go to (worked out
-    on lookup, server variables filled; see :mod:`arazzo_engine.sources.openapi.servers`)."""
-    return BaseUrls(indexes, overrides, variables)
+@dataclass(frozen=True)
+class _Opening:
+    """What the loader lends a kind opening one source description of one document."""
+
+    loader: ProjectLoader
+    referring: RawDocument
+    pointer: str
+    stack: tuple[Path, ...]
+
+    @property
+    def servers(self) -> Mapping[str, str]:
+        return self.loader.servers
+
+    @property
+    def server_variables(self) -> Mapping[str, Mapping[str, str]]:
+        return self.loader.server_variables
+
+    def report(self, rule: str, message: str) -> None:
+        where = self.referring.locate(self.pointer)
+        self.loader.project.diagnostics.append(Diagnostic("error", rule, message, where))
+
+    def load_workflows(self, source: LoadedSource) -> ExternalDocument | None:
+        return self.loader.external(source, self.referring, self.pointer, self.stack)

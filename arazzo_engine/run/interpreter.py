@@ -1,5 +1,8 @@
 """The step loop: run a workflow's steps, judge them, follow their actions.
 
+An operation step performs its call (prepared at load by its source's kind,
+:mod:`arazzo_engine.sources.call`), then its success criteria are judged
+against the context the call filled in; a workflow step runs the workflow.
 A step failure, an HTTP error or a transport error never raises: it ends the
 run with ``succeeded == False`` and an error naming the step.  Every execution
 counts against ``max_steps`` so a ``goto`` loop always ends.
@@ -14,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from arazzo_engine.criteria import CompiledCriterion, judge
-from arazzo_engine.errors import InputValidationError, RequestBuildError
+from arazzo_engine.errors import InputValidationError
 from arazzo_engine.events import (
     ActionTaken,
     EventHandler,
@@ -24,8 +27,7 @@ from arazzo_engine.events import (
     WorkflowStarted,
 )
 from arazzo_engine.expressions import evaluate
-from arazzo_engine.http.response import HttpResponse
-from arazzo_engine.http.transport import Transport, TransportError
+from arazzo_engine.http.transport import Transport
 from arazzo_engine.load.inputs import InputsChecker
 from arazzo_engine.load.plan import ActionPlan, StepPlan, WorkflowPlan
 from arazzo_engine.redaction import Redactor
@@ -34,13 +36,10 @@ from arazzo_engine.run.context import RunState, StepContext, WorkflowRecord, Wor
 from arazzo_engine.run.event_builders import (
     criterion_evaluated,
     expression_evaluated,
-    observe_stream,
     redact_value,
-    request_sent,
-    response_received,
 )
 from arazzo_engine.run.retry_timing import retry_delay
-from arazzo_engine.run.step_request import build_step_request, missing_credentials
+from arazzo_engine.sources.call import CallOutcome, CallRuntime
 from arazzo_engine.sources.openapi.validation import OperationValidation
 
 logger = logging.getLogger("arazzo_engine")
@@ -88,12 +87,21 @@ class Interpreter:
     ) -> None:
         self.plans = plans
         self.settings = settings
-        self.transport = transport
         self.state = state
         self.inputs_checker = inputs_checker
         self.records: list[StepResult] = []
         self.emit = on_event
         """Where events go; None (the usual case) builds no event at all."""
+        self.call_runtime = CallRuntime(
+            transport=transport,
+            timeout=settings.timeout,
+            credentials=settings.credentials,
+            path_allow_reserved=settings.path_allow_reserved,
+            redactor=settings.redactor,
+            validation=settings.validation,
+            emit=on_event,
+        )
+        """What every operation step's call is performed with."""
 
     # -- public ------------------------------------------------------------------
     def run(self, workflow_id: str, inputs: Mapping[str, Any]) -> RunResult:
@@ -401,99 +409,31 @@ class Interpreter:
     ) -> tuple[StepResult, StepContext]:
         context = StepContext(state)
         started = time.perf_counter()
-        try:
-            built = build_step_request(
-                step,
-                context,
-                credentials=self.settings.credentials,
-                path_allow_reserved=self.settings.path_allow_reserved,
-                transport=self.transport,
-                timeout=self.settings.timeout,
-            )
-        except (RequestBuildError, ValueError, TypeError) as error:
-            return self._finish(step, state, context, attempt, started, str(error))
-        if self.emit is not None:
-            self._emit_request_values(step, built.parameters, built.body)
-        request = context.request = built.request
-        checks = self.settings.validation
-        findings = checks.check_request(step.operation, request) if checks is not None else ()
-        if findings and checks is not None and checks.strict:
-            refused = checks.failure("request", findings)
-            return self._finish(step, state, context, attempt, started, refused, findings)
-        logger.info("%s %s", request.method, self.settings.redactor.text(request.url))
-        if self.emit is not None:
-            self.emit(request_sent(request, step.workflow_id, step.step_id, self.settings.redactor))
-            sent = time.perf_counter()
-        try:
-            response = self.transport.send(request, timeout=self.settings.timeout)
-        except TransportError as error:
-            url = self.settings.redactor.text(request.url)
+        call = step.call
+        assert call is not None
+        outcome = call.perform(context, self.call_runtime)
+        if outcome.failure is not None:
             return self._finish(
-                step, state, context, attempt, started, f"{request.method} {url}: {error}"
+                step, state, context, attempt, started, outcome.failure, outcome.findings
             )
-        context.response = response
-        if self.emit is not None:
-            self._emit_response(step, response, time.perf_counter() - sent)
-        logger.info(
-            "%s %s -> %d %s",
-            request.method,
-            self.settings.redactor.text(request.url),
-            response.status_code,
-            response.content_type,
-        )
-        failure = self._judge(step, context)
-        if failure is None:
-            # A body that does not parse as its declared type fails the step.
-            failure = response.body_problem
-        if checks is not None:
-            found = checks.check_response(step.operation, response)
-            findings += found
-            if found and checks.strict and failure is None:
-                failure = checks.failure("response", found)
-        if failure is not None and response.status_code in (401, 403):
-            missing = missing_credentials(step, self.settings.credentials)
-            if missing:
-                failure += f" (no credential given for security scheme {', '.join(missing)})"
+        failure, findings = outcome.conclude(self._judge(step, context, outcome))
         return self._finish(step, state, context, attempt, started, failure, findings)
 
-    def _emit_response(self, step: StepPlan, response: HttpResponse, elapsed: float) -> None:
-        assert self.emit is not None
-        redactor = self.settings.redactor
-        wid, sid = step.workflow_id, step.step_id
-        self.emit(response_received(response, wid, sid, elapsed, redactor))
-        if response.is_stream:
-            observe_stream(response, wid, sid, self.emit, redactor)
-
-    def _emit_request_values(
-        self, step: StepPlan, params: list[tuple[str, str, Any]], body: Any
-    ) -> None:
-        assert self.emit is not None
-        redactor, wid, sid = self.settings.redactor, step.workflow_id, step.step_id
-        located = [p for p in step.parameters if p.location is not None]
-        for parameter, (name, location, value) in zip(located, params, strict=True):
-            field = f"parameter {name} ({location})"
-            self.emit(expression_evaluated(wid, sid, field, parameter.value, value, redactor))
-        if step.body is not None:
-            self.emit(expression_evaluated(wid, sid, "requestBody", step.body, body, redactor))
-
-    def _judge(self, step: StepPlan, context: StepContext) -> str | None:
+    def _judge(self, step: StepPlan, context: StepContext, outcome: CallOutcome) -> str | None:
         """None when the step succeeded, else why it failed."""
-        status = context.status_code
         if not step.criteria:
-            if status is not None and 200 <= status < 300:
-                if self.emit is not None:
-                    self._emit_criterion(step, context, None, True, None, "successCriteria")
-                return None
+            failure = outcome.without_criteria()
             if self.emit is not None:
-                self._emit_criterion(step, context, None, False, None, "successCriteria")
-            return f"HTTP {status} (no successCriteria, so a 2xx status was expected)"
+                held = failure is None
+                self._emit_criterion(step, context, None, held, None, "successCriteria")
+            return failure
         for criterion in step.criteria:
             held, problem = judge(criterion, context)
             if self.emit is not None:
                 self._emit_criterion(step, context, criterion, held, problem, "successCriteria")
             if not held:
                 detail = f"; {problem}" if problem else ""
-                return f"successCriteria not met: `{criterion.text}` (HTTP {status}){detail}"
+                return f"successCriteria not met: `{criterion.text}` ({outcome.summary}){detail}"
         return None
 
     def _execute_workflow_step(
@@ -571,8 +511,6 @@ class Interpreter:
 
 def _target(step: StepPlan) -> str:
     """What a step calls, for StepStarted: ``POST /path (operationId)`` or ``workflow id``."""
-    operation = step.operation
-    if operation is None:
+    if step.call is None:
         return f"workflow {step.child_workflow}"
-    named = f" ({operation.operation_id})" if operation.operation_id else ""
-    return f"{operation.method.upper()} {operation.path_template}{named}"
+    return step.call.describe()

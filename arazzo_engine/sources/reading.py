@@ -3,36 +3,30 @@
 A source's ``url`` is resolved against the Arazzo file that names it; the caller
 may point a source elsewhere with ``sources=`` (paths relative to the current
 directory).  Nothing is fetched over the network unless the caller allowed it.
+The document's kind (:mod:`arazzo_engine.sources.kinds`) is its declared
+``type``, checked against its root field, or its root field alone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from arazzo_engine.errors import ConfigurationError, Diagnostic, DocumentError, Location
 from arazzo_engine.http.transport import Transport
 from arazzo_engine.load.reader import RawDocument, read_data, read_document
+from arazzo_engine.sources.base import LoadedSource
+from arazzo_engine.sources.kinds import kind_named, kind_of, kinds_described
 from arazzo_engine.sources.remote import read_remote
 
-SourceType = Literal["openapi", "arazzo"]
-_SOURCE_TYPES: dict[str, SourceType] = {"openapi": "openapi", "arazzo": "arazzo"}
-
-
-@dataclass(frozen=True)
-class LoadedSource:
-    """One source description's document, read and typed."""
-
-    name: str
-    type: SourceType
-    url: str
-    """The ``url`` as the Arazzo document wrote it."""
-    location: str
-    """Where it was actually read from: an absolute path or a URL."""
-    document: RawDocument
+__all__ = [
+    "LoadedSource",
+    "check_override_names",
+    "load_source",
+    "resolve_source_location",
+]
 
 
 def _is_remote(url: str) -> bool:
@@ -48,15 +42,6 @@ def resolve_source_location(url: str, base_file: Path) -> str:
         return url
     path = Path(unquote(parts.path))
     return str(path if path.is_absolute() else (base_file.parent / path).resolve())
-
-
-def sniff_type(data: Mapping[str, Any]) -> SourceType | None:
-    """Tell an OpenAPI description from an Arazzo document by its root field."""
-    if "openapi" in data or "swagger" in data:
-        return "openapi"
-    if "arazzo" in data:
-        return "arazzo"
-    return None
 
 
 def load_source(
@@ -75,6 +60,8 @@ def load_source(
     A remote one (``allow_remote``) is fetched with ``transport``, else a default one.
     """
     where = referring.locate(pointer)
+    declared = kind_named(declared_type)
+    positions = declared is not None and declared.keeps_positions
     if override is not None:
         location = str(Path(override).resolve())
         how = f"the path given for it with sources= ({override!r})"
@@ -105,9 +92,7 @@ def load_source(
                 where,
             )
         try:
-            document = read_remote(
-                location, with_positions=declared_type == "arazzo", transport=transport
-            )
+            document = read_remote(location, with_positions=positions, transport=transport)
         except DocumentError as error:
             return Diagnostic(
                 "error",
@@ -117,11 +102,13 @@ def load_source(
             )
         return _typed(name, url, location, declared_type, document, where)
     try:
-        # OpenAPI descriptions are read fast, without positions (nothing reports
-        # their lines); an Arazzo document keeps them for its own diagnostics.
-        document = (read_document if declared_type == "arazzo" else read_data)(location)
-        if declared_type != "arazzo" and sniff_type(document.data) == "arazzo":
-            document = read_document(location)
+        # Kinds whose documents get no diagnostics of their own (OpenAPI) are read
+        # fast, without positions; an Arazzo document keeps them.
+        document = (read_document if positions else read_data)(location)
+        if not positions:
+            found = kind_of(document.data)
+            if found is not None and found.keeps_positions:
+                document = read_document(location)
     except DocumentError as error:
         if not Path(location).exists():
             message = (
@@ -143,25 +130,24 @@ def _typed(
     where: Location,
 ) -> LoadedSource | Diagnostic:
     """The loaded source, once its declared type agrees with what it is."""
-    found = sniff_type(document.data)
-    if declared_type is not None and found is not None and declared_type != found:
+    found = kind_of(document.data)
+    if declared_type is not None and found is not None and declared_type != found.name:
         return Diagnostic(
             "error",
             "source-type",
             f"source description '{name}' is declared type '{declared_type}' but "
-            f"{location} is an {found} document",
+            f"{location} is an {found.name} document",
             where,
         )
-    source_type = found or _SOURCE_TYPES.get(declared_type or "")
-    if source_type is None:
+    kind = found or kind_named(declared_type)
+    if kind is None:
         return Diagnostic(
             "error",
             "source-type",
-            f"source description '{name}' ({location}) is neither an OpenAPI nor an "
-            "Arazzo document (no 'openapi', 'swagger' or 'arazzo' field at its root)",
+            f"source description '{name}' ({location}) is {kinds_described()}",
             where,
         )
-    return LoadedSource(name=name, type=source_type, url=url, location=location, document=document)
+    return LoadedSource(name=name, type=kind.name, url=url, location=location, document=document)
 
 
 def check_override_names(kind: str, given: Mapping[str, Any], known: list[str]) -> None:

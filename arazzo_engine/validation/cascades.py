@@ -14,23 +14,31 @@ from arazzo_engine.errors import Diagnostic
 from arazzo_engine.load.pointers import find
 from arazzo_engine.load.reader import RawDocument
 from arazzo_engine.model import ArazzoDocument
+from arazzo_engine.sources.kinds import KINDS
 
-SOURCE_RULES = (
+READING_RULES = (
     "source-unreadable",
     "source-remote",
     "source-type",
-    "source-openapi",
     "source-self",
     "source-scheme",
 )
+"""Errors of reading or loading a source, whatever its kind (each kind lists its own in
+``rules``)."""
 PREFIX = "$sourceDescriptions."
+
+
+def source_rules() -> frozenset[str]:
+    """The rule ids that mean a source description failed to load."""
+    return frozenset(READING_RULES).union(*(kind.rules for kind in KINDS.values()))
 
 
 def failed_sources(
     diagnostics: Iterable[Diagnostic], document: ArazzoDocument, raw: RawDocument
 ) -> set[str]:
     """Names of this document's source descriptions that failed to load."""
-    pointers = {d.pointer for d in diagnostics if d.rule in SOURCE_RULES and d.file == raw.file}
+    rules = source_rules()
+    pointers = {d.pointer for d in diagnostics if d.rule in rules and d.file == raw.file}
     return {sd.name for sd in document.source_descriptions if sd.pointer in pointers}
 
 

@@ -1,5 +1,9 @@
 """Checks that need the run plan: what each step's operation or called workflow expects.
 
+The operation checks are OpenAPI's: they run on steps whose call is an
+:class:`~arazzo_engine.sources.openapi.call.OpenAPICall` and read its operation
+and its source's security schemes from it.
+
 Rule ids:
 
 ``path-parameter``          (error) a path parameter the operation needs is not given
@@ -24,6 +28,7 @@ from arazzo_engine.load.plan import StepPlan, WorkflowPlan
 from arazzo_engine.load.reader import RawDocument
 from arazzo_engine.load.refs import DOCUMENT_URI, Located, RefResolver
 from arazzo_engine.model import ArazzoDocument, Parameter, Step, Workflow
+from arazzo_engine.sources.openapi.call import OpenAPICall
 from arazzo_engine.sources.openapi.shapes import Operation, SecurityScheme, parameter_key
 from arazzo_engine.validation.common import (
     Findings,
@@ -44,12 +49,11 @@ def check_plans(
     plans: Mapping[str, WorkflowPlan],
     every_plan: Mapping[str, WorkflowPlan],
     raw: RawDocument,
-    schemes: Mapping[str, Mapping[str, SecurityScheme]],
 ) -> list[Diagnostic]:
     """Problems between the steps of ``plans`` and the operations or workflows they call.
 
     ``every_plan`` holds the plans of every document loaded so far (called workflows
-    may live in another document); ``schemes`` the security schemes by source name.
+    may live in another document).
     """
     findings = Findings(raw)
     for plan in plans.values():
@@ -60,10 +64,11 @@ def check_plans(
                 reading.setdefault(site.step, []).append(site)
         for step_plan in plan.steps:
             given = list(merged_parameters(plan.workflow, step_plan.step, plan.scope.document))
-            if step_plan.operation is not None:
-                operation = step_plan.operation
+            call = step_plan.call
+            if isinstance(call, OpenAPICall):
+                operation = call.operation
                 missing = check_path_parameters(findings, step_plan, operation, given)
-                known = schemes.get(operation.source, {})
+                known = call.security_schemes
                 for parameter, pointer, from_workflow in given:
                     if _declared(parameter, operation, known):
                         continue
@@ -103,7 +108,9 @@ def merged_parameters(
     yield from merged.values()
 
 
-def _declared(parameter: Parameter, operation: Operation, schemes: Mapping[str, Any]) -> bool:
+def _declared(
+    parameter: Parameter, operation: Operation, schemes: Mapping[str, SecurityScheme]
+) -> bool:
     location = parameter.location
     if location is None:
         return True  # a missing 'in' is reported by the parameter-in rule

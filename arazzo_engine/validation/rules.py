@@ -30,12 +30,12 @@ step-target|error|model_builder|not exactly one of operationId/operationPath/wor
 criterion-context|error|model_builder|a criterion with 'type' but no 'context'
 goto-target|error|model_builder|a goto without exactly one target, a retry with two
 action-fields|error|model_builder|retryAfter/retryLimit off a retry, a target on an end
-source-unreadable|error|openapi.sources|a source description cannot be read
-source-remote|error|openapi.sources|a remote source while remote loading is off
-source-type|error|openapi.sources|a source is not the type declared, or neither type
-source-openapi|error|loading|an OpenAPI source the engine cannot use (Swagger 2...)
-source-self|error|loading|an arazzo source description pointing at its own document
-source-scheme|error|openapi.sources|a source url whose scheme is not http(s) (file:, ftp:...)
+source-unreadable|error|sources.reading|a source description cannot be read
+source-remote|error|sources.reading|a remote source while remote loading is off
+source-type|error|sources.reading|a source is not the type declared, or neither type
+source-openapi|error|sources.openapi.kind|an OpenAPI source the engine cannot use (Swagger 2...)
+source-self|error|load.project|an arazzo source description pointing at its own document
+source-scheme|error|sources.reading|a source url whose scheme is not http(s) (file:, ftp:...)
 operation|error|plan|operationId/operationPath that names no operation (or several)
 workflow-reference|error|plan|a step, action or dependsOn naming an unknown workflow
 action-target|error|plan|a goto/retry stepId that is not a step of the workflow

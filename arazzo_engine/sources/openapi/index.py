@@ -26,6 +26,7 @@ from typing import Any
 from arazzo_engine.errors import ArazzoError
 from arazzo_engine.load.pointers import child
 from arazzo_engine.load.refs import Located, RefError, RefResolver
+from arazzo_engine.sources.base import LoadedSource
 from arazzo_engine.sources.openapi.openapi3 import OPENAPI3
 from arazzo_engine.sources.openapi.shapes import (
     HTTP_METHODS,
@@ -38,7 +39,6 @@ from arazzo_engine.sources.openapi.shapes import (
     security_requirements,
 )
 from arazzo_engine.sources.openapi.swagger2 import SWAGGER2
-from arazzo_engine.sources.reading import LoadedSource
 
 __all__ = ["OpenAPIShapeError", "OperationIndex", "build_operation_index"]
 

@@ -1,0 +1,110 @@
+"""The registry of source kinds, keyed by the sourceDescription ``type``.
+
+A source description's kind is the one its ``type`` names; when ``type`` is
+absent, the one whose root field its document has (``openapi``/``swagger``:
+OpenAPI, ``arazzo``: Arazzo; the first match in registry order wins).  What
+a kind is and provides: :mod:`arazzo_engine.sources.base`.
+
+Adding a kind (AsyncAPI is next) is:
+
+1. a package ``sources/<kind>/`` whose kind object satisfies
+   :class:`~arazzo_engine.sources.base.SourceKind` (its ``type`` name, its
+   root fields, how to open a document into an
+   :class:`~arazzo_engine.sources.base.OperationSource`), whose targets
+   prepare a step's :class:`~arazzo_engine.sources.call.OperationCall`
+   (the step-side implementation: build, send or receive, take the answer);
+2. one entry in ``BUILT_IN`` below.
+
+Nothing else names a kind: reading, the loader, the plan and the interpreter
+go through the interface.  (The Arazzo version being read decides which
+``type`` values a document may declare: that is the model builder's table.)
+A kind can also be added at run time with :func:`register`, before loading
+the documents that use it (the tests add a toy kind that way).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, Final, TypeVar
+
+from arazzo_engine.errors import ConfigurationError
+from arazzo_engine.sources.arazzo import ARAZZO
+from arazzo_engine.sources.base import SourceKind
+from arazzo_engine.sources.openapi.kind import OPENAPI
+
+__all__ = [
+    "BUILT_IN",
+    "KINDS",
+    "kind_named",
+    "kind_of",
+    "kinds_described",
+    "register",
+    "unregister",
+]
+
+K = TypeVar("K", bound=SourceKind)
+
+_kinds: dict[str, SourceKind] = {}
+
+KINDS: Mapping[str, SourceKind] = MappingProxyType(_kinds)
+"""Every source kind by its ``type`` name, in the order documents are recognised."""
+
+
+def register(kind: K) -> K:
+    """Make ``kind`` the meaning of its ``type`` (and root fields) for loads from now on."""
+    if not isinstance(kind.name, str) or not kind.name:
+        raise ConfigurationError(f"a source kind needs a non-empty name, got {kind.name!r}")
+    if kind.name in _kinds:
+        raise ConfigurationError(
+            f"source kind '{kind.name}' is already registered (unregister it first)"
+        )
+    _kinds[kind.name] = kind
+    return kind
+
+
+def unregister(name: str) -> SourceKind:
+    """Forget the kind named ``name`` (engines loaded before keep their plans); it is returned."""
+    try:
+        return _kinds.pop(name)
+    except KeyError:
+        raise ConfigurationError(
+            f"source kind '{name}' is not registered (known: {', '.join(_kinds)})"
+        ) from None
+
+
+def kind_named(name: str | None) -> SourceKind | None:
+    """The kind a ``type`` value names, or None."""
+    return _kinds.get(name) if name is not None else None
+
+
+def kind_of(data: Mapping[str, Any]) -> SourceKind | None:
+    """The kind of a document, by the field at its root; None when no kind has one."""
+    for kind in _kinds.values():
+        for field in kind.root_fields:
+            if field in data:
+                return kind
+    return None
+
+
+def _either(items: list[str], word: str) -> str:
+    return items[0] if len(items) < 2 else f"{', '.join(items[:-1])} {word} {items[-1]}"
+
+
+def kinds_described() -> str:
+    """What a document of no known kind is not: "neither an OpenAPI nor an Arazzo
+    document (no 'openapi', 'swagger' or 'arazzo' field at its root)"."""
+    kinds = list(_kinds.values())
+    titles = [f"{'an' if k.title[:1] in 'AEIOU' else 'a'} {k.title}" for k in kinds]
+    fields = [f"'{field}'" for kind in kinds for field in kind.root_fields]
+    if len(titles) == 2:
+        what = f"neither {titles[0]} nor {titles[1]}"
+    else:
+        what = f"not {_either(titles, 'or')}"
+    return f"{what} document (no {_either(fields, 'or')} field at its root)"
+
+
+BUILT_IN: Final = (OPENAPI, ARAZZO)
+"""The kinds of Arazzo 1.0; a new built-in kind is one more entry here."""
+for _kind in BUILT_IN:
+    register(_kind)

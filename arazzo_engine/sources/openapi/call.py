@@ -1,0 +1,216 @@
+"""Calling an OpenAPI operation over HTTP: the OpenAPI kind's side of the call seam.
+
+An :class:`OpenAPICall` is made at load for each step that targets an OpenAPI
+operation: the operation, its base URL and security schemes, the step's parsed
+parameters and body.  Performing it evaluates those values, applies the
+payload replacements, chooses credentials (an OAuth token is fetched through
+the run's transport), builds the request, checks it against the description
+(``validate=``), sends it through the transport and takes the response; the
+request and the response go on the step's context for ``$request``,
+``$response``, ``$statusCode``, ``$url`` and ``$method``.  A step with no
+``successCriteria`` succeeds on a 2xx status.  After the criteria, the answer
+may still fail the step: a body that does not decode as its content type, or a
+response that breaks the description in strict mode; a 401 or 403 failure
+names the security schemes no credential was given for.
+
+It lives with the OpenAPI kind, not in the step loop, so that each kind is one
+package: the interpreter performs calls without knowing they are HTTP.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from arazzo_engine.errors import RequestBuildError
+from arazzo_engine.expressions import evaluate
+from arazzo_engine.http.transport import HttpRequest, TransportError
+from arazzo_engine.run.event_builders import (
+    expression_evaluated,
+    observe_stream,
+    request_sent,
+    response_received,
+)
+from arazzo_engine.run.payload import apply_replacements
+from arazzo_engine.sources.call import CallFailed, CallOutcome, CallRuntime, StepRequest
+from arazzo_engine.sources.openapi.oauth import TokenContext
+from arazzo_engine.sources.openapi.request_builder import build_request
+from arazzo_engine.sources.openapi.security import apply_credentials
+from arazzo_engine.sources.openapi.shapes import Operation, SecurityScheme
+
+if TYPE_CHECKING:
+    from arazzo_engine.http.response import HttpResponse
+    from arazzo_engine.run.context import StepContext
+
+__all__ = ["EvaluatedRequest", "OpenAPICall"]
+
+logger = logging.getLogger("arazzo_engine")
+
+
+@dataclass(frozen=True)
+class EvaluatedRequest:
+    """The request, with the parameter values and body it was built from (for events)."""
+
+    request: HttpRequest
+    parameters: list[tuple[str, str, Any]]
+    body: Any
+
+
+@dataclass(frozen=True, slots=True)
+class OpenAPICall:
+    """One step's call of an OpenAPI operation, everything structural settled at load."""
+
+    operation: Operation
+    base_url: str | None
+    """Where the operation's requests go; None when no absolute server URL is known."""
+    security_schemes: Mapping[str, SecurityScheme]
+    """The schemes of the operation's source, by name."""
+    request: StepRequest
+
+    def describe(self) -> str:
+        operation = self.operation
+        named = f" ({operation.operation_id})" if operation.operation_id else ""
+        return f"{operation.method.upper()} {operation.path_template}{named}"
+
+    def perform(self, context: StepContext, runtime: CallRuntime) -> CallOutcome:
+        try:
+            built = self.build(context, runtime)
+        except (RequestBuildError, ValueError, TypeError) as error:
+            return CallFailed(str(error))
+        emit, redactor = runtime.emit, runtime.redactor
+        step = self.request
+        if emit is not None:
+            self._emit_request_values(built, runtime)
+        request = context.request = built.request
+        checks = runtime.validation
+        findings = checks.check_request(self.operation, request) if checks is not None else ()
+        if findings and checks is not None and checks.strict:
+            return CallFailed(checks.failure("request", findings), findings)
+        logger.info("%s %s", request.method, redactor.text(request.url))
+        if emit is not None:
+            emit(request_sent(request, step.workflow_id, step.step_id, redactor))
+            sent = time.perf_counter()
+        try:
+            response = runtime.transport.send(request, timeout=runtime.timeout)
+        except TransportError as error:
+            return CallFailed(f"{request.method} {redactor.text(request.url)}: {error}")
+        context.response = response
+        if emit is not None:
+            wid, sid = step.workflow_id, step.step_id
+            emit(response_received(response, wid, sid, time.perf_counter() - sent, redactor))
+            if response.is_stream:
+                observe_stream(response, wid, sid, emit, redactor)
+        logger.info(
+            "%s %s -> %d %s",
+            request.method,
+            redactor.text(request.url),
+            response.status_code,
+            response.content_type,
+        )
+        return _Answered(self, response, runtime, findings)
+
+    def build(self, context: StepContext, runtime: CallRuntime) -> EvaluatedRequest:
+        """Evaluate the step's parameters and body and build its request.
+
+        Raises RequestBuildError (or the evaluation's own error) when it cannot be built.
+        """
+        step, operation = self.request, self.operation
+        parameters = [
+            (p.name, p.location, evaluate(p.value, context))
+            for p in step.parameters
+            if p.location is not None
+        ]
+        body = evaluate(step.body, context) if step.body is not None else None
+        if step.replacements:
+            body = apply_replacements(
+                body, [(target, evaluate(value, context)) for target, value in step.replacements]
+            )
+        base_url = self.base_url
+        if base_url is None:
+            raise RequestBuildError(
+                f"source '{operation.source}' has no absolute server URL; give one with "
+                f"servers={{'{operation.source}': URL}} or --server {operation.source}=URL"
+            )
+        applied = apply_credentials(
+            operation,
+            self.security_schemes,
+            runtime.credentials,
+            # A client-credentials scheme fetches its token with the run's transport.
+            TokenContext(runtime.transport, runtime.timeout, base_url),
+        )
+        request = build_request(
+            operation,
+            base_url=base_url,
+            parameters=parameters,
+            body=body,
+            has_body=step.body is not None,
+            content_type=step.content_type,
+            credentials=applied,
+            path_allow_reserved=operation.source in runtime.path_allow_reserved,
+        )
+        return EvaluatedRequest(request, parameters, body)
+
+    def missing_credentials(self, credentials: Mapping[str, str]) -> tuple[str, ...]:
+        """Security schemes the operation names that no credential was given for."""
+        return tuple(
+            name
+            for requirement in self.operation.security
+            for name in requirement
+            if name not in credentials
+        )
+
+    def _emit_request_values(self, built: EvaluatedRequest, runtime: CallRuntime) -> None:
+        emit, redactor = runtime.emit, runtime.redactor
+        assert emit is not None
+        step = self.request
+        wid, sid = step.workflow_id, step.step_id
+        located = [p for p in step.parameters if p.location is not None]
+        for parameter, (name, location, value) in zip(located, built.parameters, strict=True):
+            field = f"parameter {name} ({location})"
+            emit(expression_evaluated(wid, sid, field, parameter.value, value, redactor))
+        if step.body is not None:
+            emit(expression_evaluated(wid, sid, "requestBody", step.body, built.body, redactor))
+
+
+@dataclass(slots=True)
+class _Answered:
+    """An HTTP response to judge; it knows what the criteria cannot see."""
+
+    call: OpenAPICall
+    response: HttpResponse
+    runtime: CallRuntime
+    findings: tuple[str, ...]
+
+    @property
+    def failure(self) -> str | None:
+        return None
+
+    @property
+    def summary(self) -> str:
+        return f"HTTP {self.response.status_code}"
+
+    def without_criteria(self) -> str | None:
+        status = self.response.status_code
+        if 200 <= status < 300:
+            return None
+        return f"HTTP {status} (no successCriteria, so a 2xx status was expected)"
+
+    def conclude(self, failure: str | None) -> tuple[str | None, tuple[str, ...]]:
+        response, findings = self.response, self.findings
+        if failure is None:
+            # A body that does not parse as its declared type fails the step.
+            failure = response.body_problem
+        checks = self.runtime.validation
+        if checks is not None:
+            found = checks.check_response(self.call.operation, response)
+            findings += found
+            if found and checks.strict and failure is None:
+                failure = checks.failure("response", found)
+        if failure is not None and response.status_code in (401, 403):
+            missing = self.call.missing_credentials(self.runtime.credentials)
+            if missing:
+                failure += f" (no credential given for security scheme {', '.join(missing)})"
+        return failure, findings
