@@ -15,11 +15,15 @@ Adding a kind (AsyncAPI is next) is:
    (the step-side implementation: build, send or receive, take the answer);
 2. one entry in ``BUILT_IN`` below.
 
-Nothing else names a kind: reading, the loader, the plan and the interpreter
-go through the interface.  (The Arazzo version being read decides which
-``type`` values a document may declare: that is the model builder's table.)
-A kind can also be added at run time with :func:`register`, before loading
-the documents that use it (the tests add a toy kind that way).
+Reading, the loader, the plan and the interpreter go through the interface
+and name no kind.  Checks that only make sense for one kind's steps are
+guarded by the type of its call (the OpenAPI parameter checks in
+:mod:`arazzo_engine.validation.operations`); a kind's rule ids are listed in
+:mod:`arazzo_engine.validation.rules` like every rule.  The Arazzo version
+being read decides which ``type`` values a document may declare: that is the
+model builder's table, not this registry.  A kind can also be added at run
+time with :func:`register`, before loading the documents that use it (the
+tests add a toy kind that way).
 """
 
 from __future__ import annotations
