@@ -7,10 +7,11 @@ expressions); ``run`` only executes the prepared plan.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
 from arazzo_engine.errors import (
     ArazzoValidationError,
@@ -125,45 +126,86 @@ class Engine:
         description and records findings on ``StepResult.validation``; ``"strict"``
         also fails the step (default ``"off"``).
         """
-        servers = dict(servers or {})
-        variables = {k: dict(v) for k, v in (server_variables or {}).items()}
-        source_paths = {k: os.fspath(v) for k, v in (sources or {}).items()}
-        credentials = prepare_credentials(credentials or {})
-        allow_reserved = frozenset(path_allow_reserved)
-        validation = check_mode(validate)
+        return cls._load(
+            path,
+            _normalised(
+                servers=servers,
+                server_variables=server_variables,
+                sources=sources,
+                credentials=credentials,
+                timeout=timeout,
+                allow_remote=allow_remote,
+                max_steps=max_steps,
+                session=session,
+                path_allow_reserved=path_allow_reserved,
+                max_body_bytes=max_body_bytes,
+                max_response_seconds=max_response_seconds,
+                validate=validate,
+                transport=transport,
+            ),
+        )
+
+    @classmethod
+    def _load(
+        cls, path: str | os.PathLike[str], options: _Options, defaults: Defaults | None = None
+    ) -> Engine:
+        """``load``, with ``defaults`` filling what the options leave out, name by name.
+
+        Defaults are asked only for the names the document has (its source
+        names, its security schemes), so session-wide settings can serve many
+        documents; the options themselves are checked strictly.
+        """
+        credentials = prepare_credentials(options.credentials)
+        validation = check_mode(options.validate)
+        transport = options.transport
         owns_transport = transport is None
         if transport is None:
             transport = RequestsTransport(
-                session,
-                max_body_bytes=DEFAULT_MAX_BODY_BYTES if max_body_bytes is None else max_body_bytes,
-                max_response_seconds=max_response_seconds,
+                options.session,
+                max_body_bytes=DEFAULT_MAX_BODY_BYTES
+                if options.max_body_bytes is None
+                else options.max_body_bytes,
+                max_response_seconds=options.max_response_seconds,
             )
         else:
-            _check_transport(transport, session, max_body_bytes, max_response_seconds)
+            _check_transport(
+                transport, options.session, options.max_body_bytes, options.max_response_seconds
+            )
+        servers: Mapping[str, str] = options.servers
+        source_paths: Mapping[str, str] = options.source_paths
+        if defaults is not None:
+            servers = _WithDefaults(servers, defaults.server)
+            source_paths = _WithDefaults(source_paths, defaults.source)
         loader = ProjectLoader(
             servers=servers,
             source_paths=source_paths,
-            allow_remote=allow_remote,
-            server_variables=variables,
+            allow_remote=options.allow_remote,
+            server_variables=options.server_variables,
             transport=transport,
         )
+        allow_reserved = options.path_allow_reserved
         try:
             project = loader.load(path)
             if project.has_errors or project.entry is None or project.inputs is None:
                 raise ArazzoValidationError(project.diagnostics)
             names = sorted(project.source_names)
-            check_override_names("sources", source_paths, names)
-            check_override_names("servers", servers, names)
-            check_override_names("server_variables", variables, names)
+            check_override_names("sources", options.source_paths, names)
+            check_override_names("servers", options.servers, names)
+            check_override_names("server_variables", options.server_variables, names)
             check_override_names("path_allow_reserved", dict.fromkeys(allow_reserved), names)
             check_override_names("credentials", credentials, sorted(project.scheme_names))
+            if defaults is not None:
+                allow_reserved |= {n for n in names if defaults.allows_reserved(n)}
+                credentials.update(
+                    prepare_credentials(_defaults_for(project.scheme_names, credentials, defaults))
+                )
         except BaseException:
             if owns_transport:
                 transport.close()
             raise
         settings = RunSettings(
-            timeout=timeout,
-            max_steps=max_steps,
+            timeout=options.timeout,
+            max_steps=options.max_steps,
             max_depth=DEFAULT_MAX_DEPTH,
             credentials=MappingProxyType(credentials),
             path_allow_reserved=allow_reserved,
@@ -273,5 +315,115 @@ def _check_transport(
         )
 
 
-def _has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
-    return any(d.severity == "error" for d in diagnostics)
+def load_with_defaults(path: str | os.PathLike[str], defaults: Defaults, **options: Any) -> Engine:
+    """``Engine.load(path, **options)``, with ``defaults`` for the names the options leave out."""
+    return Engine._load(path, _normalised(**options), defaults)
+
+
+@dataclass(frozen=True)
+class _Options:
+    """``Engine.load``'s keyword arguments, normalised."""
+
+    servers: Mapping[str, str]
+    server_variables: Mapping[str, Mapping[str, str]]
+    source_paths: Mapping[str, str]
+    credentials: Mapping[str, str | Mapping[str, Any]]
+    timeout: float = DEFAULT_TIMEOUT
+    allow_remote: bool = False
+    max_steps: int = DEFAULT_MAX_STEPS
+    session: Session | None = None
+    path_allow_reserved: frozenset[str] = frozenset()
+    max_body_bytes: int | None = None
+    max_response_seconds: float | None = None
+    validate: str = "off"
+    transport: Transport | None = None
+
+
+def _normalised(
+    *,
+    servers: Mapping[str, str] | None = None,
+    server_variables: Mapping[str, Mapping[str, str]] | None = None,
+    sources: Mapping[str, str | os.PathLike[str]] | None = None,
+    credentials: Mapping[str, str | Mapping[str, Any]] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    allow_remote: bool = False,
+    max_steps: int = DEFAULT_MAX_STEPS,
+    session: Session | None = None,
+    path_allow_reserved: Iterable[str] = (),
+    max_body_bytes: int | None = None,
+    max_response_seconds: float | None = None,
+    validate: str = "off",
+    transport: Transport | None = None,
+) -> _Options:
+    """The options as the load keeps them (copies: the caller may change theirs later)."""
+    return _Options(
+        servers=dict(servers or {}),
+        server_variables={k: dict(v) for k, v in (server_variables or {}).items()},
+        source_paths={k: os.fspath(v) for k, v in (sources or {}).items()},
+        credentials=dict(credentials or {}),
+        timeout=timeout,
+        allow_remote=allow_remote,
+        max_steps=max_steps,
+        session=session,
+        path_allow_reserved=frozenset(path_allow_reserved),
+        max_body_bytes=max_body_bytes,
+        max_response_seconds=max_response_seconds,
+        validate=validate,
+        transport=transport,
+    )
+
+
+class Defaults(Protocol):
+    """Values for the names a document turns out to have, where the options give none.
+
+    The pytest plugin's session settings and ``ARAZZO_*`` environment are one:
+    they serve every collected document, so they may name sources and schemes
+    a given document lacks, which ``Engine.load``'s own options may not.
+    """
+
+    def server(self, source: str) -> str | None: ...
+
+    def source(self, source: str) -> str | None: ...
+
+    def credential(self, scheme: str) -> str | None: ...
+
+    def allows_reserved(self, source: str) -> bool: ...
+
+
+class _WithDefaults(Mapping[str, str]):
+    """The given overrides, and a default asked by name for any other name.
+
+    Iterating yields the given names only: the loader reads by name, and the
+    unknown-name checks see only what the caller wrote.
+    """
+
+    def __init__(self, given: Mapping[str, str], default: Callable[[str], str | None]) -> None:
+        self._given = given
+        self._default = default
+
+    def __getitem__(self, name: str) -> str:
+        if name in self._given:
+            return self._given[name]
+        found = self._default(name)
+        if found is None:
+            raise KeyError(name)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._given)
+
+    def __len__(self) -> int:
+        return len(self._given)
+
+
+def _defaults_for(
+    schemes: Iterable[str], given: Mapping[str, str], defaults: Defaults
+) -> dict[str, str]:
+    """Default credentials for the document's schemes that the options left out."""
+    found: dict[str, str] = {}
+    for scheme in schemes:
+        if scheme not in given:
+            value = defaults.credential(scheme)
+            if value is not None:
+                found[scheme] = value
+    return found

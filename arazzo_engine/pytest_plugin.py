@@ -50,9 +50,8 @@ from typing import Any
 import pytest
 
 from arazzo_engine.cases import Case, check_result, read_cases, sidecar_path
-from arazzo_engine.engine import Engine
+from arazzo_engine.engine import Engine, load_with_defaults
 from arazzo_engine.errors import ArazzoError, SidecarError
-from arazzo_engine.load.project import ProjectLoader
 from arazzo_engine.redaction import Redactor
 from arazzo_engine.reports.trace import RunTrace, explain_failure
 from arazzo_engine.results import RunResult
@@ -152,37 +151,34 @@ class EngineSettings:
             },
         )
 
-    def _from_env(self, prefix: str, names: set[str]) -> dict[str, str]:
-        return {
-            name: self.environ[prefix + _env_key(name)]
-            for name in names
-            if prefix + _env_key(name) in self.environ
-        }
+    def _from_env(self, prefix: str, name: str) -> str | None:
+        return self.environ.get(prefix + _env_key(name))
+
+    # -- Defaults: asked only for the names a loaded document has ----------------
+    def server(self, source: str) -> str | None:
+        found = self.servers.get(source)
+        return found if found is not None else self._from_env("ARAZZO_SERVER_", source)
+
+    def source(self, source: str) -> str | None:
+        return self.sources.get(source)
+
+    def credential(self, scheme: str) -> str | None:
+        found = self.credentials.get(scheme)
+        return found if found is not None else self._from_env("ARAZZO_AUTH_", scheme)
+
+    def allows_reserved(self, source: str) -> bool:
+        return source in self.path_allow_reserved
 
     def load(self, path: str | os.PathLike[str], **overrides: Any) -> Engine:
-        """Load a document with the servers, sources and credentials it has names for.
+        """Load a document once, with the servers, sources and credentials it has names for.
 
-        ``overrides`` (``servers=``, ``credentials=``... as for ``Engine.load``) win.
+        The session's settings and ``ARAZZO_*`` environment apply to the names the
+        document has (so one session can serve many documents); ``overrides``
+        (``servers=``, ``credentials=``... as for ``Engine.load``) win and, like
+        ``Engine.load``'s own options, must name what the document has.
         """
-        discovered = ProjectLoader(
-            servers=dict(self.servers), source_paths=dict(self.sources), allow_remote=False
-        ).load(path)
-        sources, schemes = discovered.source_names, discovered.scheme_names
-        servers = {**self._from_env("ARAZZO_SERVER_", sources), **self.servers}
-        credentials = {**self._from_env("ARAZZO_AUTH_", schemes), **self.credentials}
-        options: dict[str, Any] = {
-            "servers": {k: v for k, v in servers.items() if k in sources},
-            "sources": {k: v for k, v in self.sources.items() if k in sources},
-            "credentials": {k: v for k, v in credentials.items() if k in schemes},
-            "path_allow_reserved": [s for s in self.path_allow_reserved if s in sources],
-            "timeout": self.timeout,
-        }
-        for key, value in overrides.items():
-            if isinstance(value, Mapping) and isinstance(options.get(key), Mapping):
-                options[key] = {**options[key], **value}
-            else:
-                options[key] = value
-        return Engine.load(path, **options)
+        overrides.setdefault("timeout", self.timeout)
+        return load_with_defaults(path, self, **overrides)
 
     def secrets(self) -> list[str]:
         values = list(self.credentials.values())

@@ -216,3 +216,49 @@ def test_the_fixture_in_a_hand_written_test(
     )
     for secret in SECRETS:
         assert secret not in result.stdout.str()
+
+
+def test_session_settings_load_each_document_once(
+    shop: RecordingServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Settings for other documents' names are ignored, yet the document is read once."""
+    from arazzo_engine.load.project import ProjectLoader
+    from arazzo_engine.pytest_plugin import EngineSettings
+
+    loads: list[object] = []
+    real_load = ProjectLoader.load
+
+    def counted(self: ProjectLoader, path: object) -> object:
+        loads.append(path)
+        return real_load(self, path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ProjectLoader, "load", counted)
+    settings = EngineSettings(
+        servers={"otherApi": "http://127.0.0.1:9"},  # a source of another document only
+        credentials={"ApiKey": API_KEY, "Bearer": TOKEN, "NotHere": "x"},
+        path_allow_reserved=("otherApi",),
+        environ={
+            "ARAZZO_SERVER_SHOP": shop.url,
+            "ARAZZO_AUTH_QUERYKEY": QUERY_KEY,
+            "ARAZZO_AUTH_ELSEWHERE": "y",
+        },
+    )
+    engine = settings.load(SHOP)
+    assert len(loads) == 1
+    result = engine.run("order", {"itemId": "widget", "quantity": 2})
+    assert result.succeeded, result.error
+    item = next(r for r in shop.requests if r.path == "/items/widget")
+    status = next(r for r in shop.requests if r.path.startswith("/status/"))
+    assert item.header("X-Api-Key") == API_KEY  # the session's credential
+    assert ("api_key", QUERY_KEY) in status.query  # the environment's credential
+
+
+def test_explicit_overrides_of_the_fixture_must_name_what_the_document_has(
+    shop: RecordingServer,
+) -> None:
+    from arazzo_engine import ConfigurationError
+    from arazzo_engine.pytest_plugin import EngineSettings
+
+    settings = EngineSettings(servers={"otherApi": "http://127.0.0.1:9"})
+    with pytest.raises(ConfigurationError, match="servers= names 'otherApi'"):
+        settings.load(SHOP, servers={"otherApi": shop.url})
