@@ -33,6 +33,15 @@ from arazzo_engine.sources.openapi.oauth import ClientCredentials, LiveRedactor,
 from arazzo_engine.sources.openapi.validation import OperationValidation, check_mode
 from arazzo_engine.sources.reading import LoadedSource, check_override_names
 
+__all__ = [
+    "DEFAULT_MAX_DEPTH",
+    "DEFAULT_MAX_STEPS",
+    "DEFAULT_TIMEOUT",
+    "Defaults",
+    "Engine",
+    "load_with_defaults",
+]
+
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_STEPS = 1000
 DEFAULT_MAX_DEPTH = 32

@@ -36,6 +36,30 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+__all__ = [
+    "ArazzoError",
+    "ArazzoValidationError",
+    "BodyDecodeError",
+    "BodyError",
+    "ConfigurationError",
+    "CriterionCompileError",
+    "CriterionSyntaxError",
+    "Diagnostic",
+    "DocumentError",
+    "EvaluationError",
+    "ExpressionSyntaxError",
+    "InputValidationError",
+    "Location",
+    "PointerError",
+    "RefError",
+    "RequestBuildError",
+    "Severity",
+    "SidecarError",
+    "StreamError",
+    "TransportError",
+    "WorkflowNotFoundError",
+]
+
 Severity = Literal["error", "warning"]
 
 

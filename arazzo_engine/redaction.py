@@ -6,6 +6,8 @@ import base64
 from collections.abc import Iterable
 from urllib.parse import quote
 
+__all__ = ["MASK", "Redactor"]
+
 MASK = "***"
 
 

@@ -9,6 +9,8 @@ from typing import Any
 from arazzo_engine.http.response import HttpResponse
 from arazzo_engine.http.transport import HttpRequest
 
+__all__ = ["RunResult", "StepResult"]
+
 
 @dataclass
 class StepResult:

@@ -29,6 +29,8 @@ from arazzo_engine.sources.openapi.servers import parse_server_variables
 from arazzo_engine.validation import finalize, render, strict
 from arazzo_engine.validation.report import FORMATS, diagnostic_for
 
+__all__ = ["main"]
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 REPORT_KINDS = ("junit", "json")
 

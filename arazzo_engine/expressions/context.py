@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+__all__ = ["EvaluationContext"]
+
 
 class EvaluationContext(Protocol):
     """The runtime state a runtime expression reads from."""

@@ -1,1 +1,3 @@
 """Loading: reading files with positions, the typed model, the run plan, inputs."""
+
+__all__: list[str] = []

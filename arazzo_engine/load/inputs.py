@@ -19,6 +19,8 @@ from arazzo_engine.errors import InputValidationError
 from arazzo_engine.load.refs import DOCUMENT_URI, Located, RefError, RefResolver
 from arazzo_engine.model import ArazzoDocument
 
+__all__ = ["InputsChecker"]
+
 _MAX_SCHEMA_DEPTH = 32
 """Deepest nesting of schemas (properties, items, allOf, $ref) read for defaults."""
 

@@ -37,6 +37,8 @@ from arazzo_engine.sources.reading import load_source
 from arazzo_engine.validation import check_document, check_plans, finalize
 from arazzo_engine.validation.cascades import without_source_cascades
 
+__all__ = ["LoadedProject", "ProjectLoader"]
+
 
 @dataclass
 class LoadedProject:

@@ -46,13 +46,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from arazzo_engine.errors import DocumentError, Location
 from arazzo_engine.load.pointers import escape
 
-__all__ = [
-    "MAX_DEPTH",
-    "MAX_NODES",
-    "RawDocument",
-    "read_data",
-    "read_document",
-]
+__all__ = ["MAX_DEPTH", "MAX_NODES", "RawDocument", "read_data", "read_document"]
 
 MAX_NODES = 2_000_000
 """Most nodes a document may expand to (aliases counted once per use)."""

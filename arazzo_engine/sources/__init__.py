@@ -10,3 +10,5 @@
   called over HTTP) and :mod:`~arazzo_engine.sources.arazzo` (workflows of
   another Arazzo document).
 """
+
+__all__: list[str] = []

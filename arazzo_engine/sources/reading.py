@@ -21,12 +21,7 @@ from arazzo_engine.sources.base import LoadedSource
 from arazzo_engine.sources.kinds import kind_named, kind_of, kinds_described
 from arazzo_engine.sources.remote import read_remote
 
-__all__ = [
-    "LoadedSource",
-    "check_override_names",
-    "load_source",
-    "resolve_source_location",
-]
+__all__ = ["LoadedSource", "check_override_names", "load_source", "resolve_source_location"]
 
 
 def _is_remote(url: str) -> bool:

@@ -21,6 +21,8 @@ from arazzo_engine.errors import DocumentError, StreamError, TransportError
 from arazzo_engine.http.transport import HttpRequest, Transport
 from arazzo_engine.load.reader import RawDocument, read_data, read_document
 
+__all__ = ["MAX_REMOTE_BYTES", "REMOTE_SECONDS", "fetch", "read_remote"]
+
 MAX_REMOTE_BYTES = 20 * 1024 * 1024
 REMOTE_SECONDS = 30.0
 READ_SECONDS = 10.0

@@ -16,6 +16,8 @@ from arazzo_engine.load.reader import RawDocument
 from arazzo_engine.model import ArazzoDocument
 from arazzo_engine.sources.kinds import KINDS
 
+__all__ = ["without_source_cascades"]
+
 READING_RULES = (
     "source-unreadable",
     "source-remote",

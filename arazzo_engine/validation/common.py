@@ -18,6 +18,21 @@ from arazzo_engine.model import (
     Workflow,
 )
 
+__all__ = [
+    "Entry",
+    "Findings",
+    "action_lists",
+    "declared_by",
+    "declared_inputs",
+    "input_property",
+    "match_name",
+    "names",
+    "resolve_action",
+    "resolve_parameter",
+    "resolve_schema",
+    "string_leaves",
+]
+
 NOT_CLOSED = (
     "patternProperties",
     "allOf",

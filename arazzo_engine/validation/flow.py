@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from arazzo_engine.model import Components, Workflow
 from arazzo_engine.validation.common import Entry, action_lists
 
+__all__ = ["StepGraph"]
+
 
 @dataclass(frozen=True)
 class StepGraph:

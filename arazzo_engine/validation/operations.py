@@ -40,6 +40,8 @@ from arazzo_engine.validation.common import (
 )
 from arazzo_engine.validation.sites import Site, parse_site, workflow_sites
 
+__all__ = ["check_plans"]
+
 TEMPLATE_VARIABLE = re.compile(r"\{([^{}]+)\}")
 UNDECLARABLE_HEADERS = ("accept", "content-type", "authorization")
 """Headers OpenAPI ignores as parameters: passing them is normal and needs no declaration."""

@@ -22,6 +22,8 @@ from arazzo_engine.model import ArazzoDocument
 from arazzo_engine.validation.common import Findings, input_property
 from arazzo_engine.validation.symbols import Symbols
 
+__all__ = ["check_payloads"]
+
 PLACEHOLDER = re.compile(r"\{\$[^}]*\}")
 QUOTED = re.compile(r"\"\{(\$[^}]*)\}\"")
 STRUCTURED = ("object", "array")

@@ -43,6 +43,8 @@ from arazzo_engine.validation.flow import StepGraph
 from arazzo_engine.validation.sites import Site, component_sites, parse_site, workflow_sites
 from arazzo_engine.validation.symbols import Symbols, WorkflowSymbols
 
+__all__ = ["ReferenceChecker"]
+
 SOURCE_FIELDS = ("name", "url", "type")
 
 

@@ -8,6 +8,18 @@ from collections.abc import Iterable, Sequence
 
 from arazzo_engine.errors import ConfigurationError, Diagnostic, DocumentError, Location
 
+__all__ = [
+    "FORMATS",
+    "diagnostic_for",
+    "finalize",
+    "format_github",
+    "format_json",
+    "format_text",
+    "render",
+    "strict",
+    "to_json",
+]
+
 FORMATS = ("text", "json", "github")
 
 

@@ -57,6 +57,8 @@ from arazzo_engine.validation.references import ReferenceChecker
 from arazzo_engine.validation.symbols import Symbols
 from arazzo_engine.validation.warnings import check_warnings
 
+__all__ = ["check_document"]
+
 ID = re.compile(r"^[A-Za-z0-9_\-]+$")
 SCHEMA_DATA_KEYWORDS = ("enum", "const", "default", "examples", "example")
 _META = Draft202012Validator(Draft202012Validator.META_SCHEMA)

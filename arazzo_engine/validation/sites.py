@@ -30,6 +30,8 @@ from arazzo_engine.model import (
 )
 from arazzo_engine.validation.common import string_leaves
 
+__all__ = ["Site", "component_sites", "parse_site", "workflow_sites"]
+
 Kind = Literal["value", "expression", "condition"]
 
 

@@ -13,6 +13,8 @@ from typing import Any
 from arazzo_engine.load.refs import DOCUMENT_URI, Located, RefResolver
 from arazzo_engine.validation.common import declared_inputs
 
+__all__ = ["Symbols", "WorkflowSymbols"]
+
 COMPONENT_KINDS = ("parameters", "successActions", "failureActions", "inputs")
 
 

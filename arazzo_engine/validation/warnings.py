@@ -32,6 +32,8 @@ from arazzo_engine.validation.common import Findings
 from arazzo_engine.validation.flow import StepGraph
 from arazzo_engine.validation.references import ReferenceChecker
 
+__all__ = ["check_warnings"]
+
 COMPARISON = re.compile(r"==|!=|<=|>=|<|>")
 QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 NULL_TEST = re.compile(

@@ -7,3 +7,5 @@ into :mod:`~.shapes` by one adapter per version (:mod:`~.openapi3`,
 credentials by :mod:`~.security` and :mod:`~.oauth`), checks it and its
 response when asked (:mod:`~.validation`) and sends it through the transport.
 """
+
+__all__: list[str] = []

@@ -38,6 +38,14 @@ from arazzo_engine.http.transport import HttpRequest, Transport
 from arazzo_engine.redaction import Redactor
 from arazzo_engine.sources.openapi.shapes import SecurityScheme
 
+__all__ = [
+    "ClientCredentials",
+    "LiveRedactor",
+    "TokenContext",
+    "client_credentials",
+    "prepare_credentials",
+]
+
 LIFETIME_WITHOUT_EXPIRY = 300.0
 """Seconds a token whose answer has no ``expires_in`` is reused."""
 

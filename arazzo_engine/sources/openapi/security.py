@@ -28,6 +28,8 @@ from arazzo_engine.errors import RequestBuildError
 from arazzo_engine.sources.openapi.oauth import ClientCredentials, TokenContext
 from arazzo_engine.sources.openapi.shapes import Operation, SecurityScheme
 
+__all__ = ["AppliedCredentials", "apply_credentials"]
+
 
 @dataclass
 class AppliedCredentials:

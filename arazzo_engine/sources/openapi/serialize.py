@@ -26,6 +26,16 @@ from urllib.parse import quote
 
 from arazzo_engine.sources.openapi.shapes import ParameterSpec
 
+__all__ = [
+    "content_text",
+    "encode_component",
+    "scalar_text",
+    "serialize_cookie",
+    "serialize_header",
+    "serialize_path",
+    "serialize_query",
+]
+
 _RESERVED_KEPT = ":/?@!$&'()*+,;="
 """RFC 3986 reserved characters ``allowReserved`` keeps (``#``, ``[``, ``]`` never: they
 cannot stand in a path or query)."""

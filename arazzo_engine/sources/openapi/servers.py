@@ -21,6 +21,8 @@ from arazzo_engine.errors import ConfigurationError
 from arazzo_engine.sources.openapi.index import OperationIndex
 from arazzo_engine.sources.openapi.shapes import HTTP_METHODS, ServerSpec
 
+__all__ = ["BaseUrls", "parse_server_variables", "server_base_url"]
+
 _TEMPLATE_VARIABLE = re.compile(r"\{([^{}]+)\}")
 _DEFAULT_SERVER = ServerSpec("/", {})
 

@@ -33,6 +33,8 @@ from arazzo_engine.load.pointers import join
 from arazzo_engine.load.refs import absolute_refs
 from arazzo_engine.sources.openapi.shapes import Operation, OperationDetail, ParameterSpec, SchemaAt
 
+__all__ = ["MODES", "OperationValidation", "check_mode"]
+
 MODES = ("off", "warn", "strict")
 MAX_FINDINGS = 10
 """Most findings kept per checked value (the first ones, by place in the value)."""
