@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Protocol
 
@@ -39,7 +38,6 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "Defaults",
     "Engine",
-    "load_with_defaults",
 ]
 
 DEFAULT_TIMEOUT = 30.0
@@ -112,6 +110,7 @@ class Engine:
         max_response_seconds: float | None = None,
         validate: str = "off",
         transport: Transport | None = None,
+        _defaults: Defaults | None = None,
     ) -> Engine:
         """Read, check and prepare a document; raises ArazzoError subclasses on problems.
 
@@ -134,93 +133,63 @@ class Engine:
         ``validate="warn"`` checks each request and response against the OpenAPI
         description and records findings on ``StepResult.validation``; ``"strict"``
         also fails the step (default ``"off"``).
+        ``_defaults`` is the pytest plugin's: values asked by name for the sources
+        and schemes the document turns out to have, where the options give none.
         """
-        return cls._load(
-            path,
-            _normalised(
-                servers=servers,
-                server_variables=server_variables,
-                sources=sources,
-                credentials=credentials,
-                timeout=timeout,
-                allow_remote=allow_remote,
-                max_steps=max_steps,
-                session=session,
-                path_allow_reserved=path_allow_reserved,
-                max_body_bytes=max_body_bytes,
-                max_response_seconds=max_response_seconds,
-                validate=validate,
-                transport=transport,
-            ),
-        )
-
-    @classmethod
-    def _load(
-        cls, path: str | os.PathLike[str], options: _Options, defaults: Defaults | None = None
-    ) -> Engine:
-        """``load``, with ``defaults`` filling what the options leave out, name by name.
-
-        Defaults are asked only for the names the document has (its source
-        names, its security schemes), so session-wide settings can serve many
-        documents; the options themselves are checked strictly.
-        """
-        credentials = prepare_credentials(options.credentials)
-        validation = check_mode(options.validate)
-        transport = options.transport
+        server_urls = dict(servers or {})
+        variables = {k: dict(v) for k, v in (server_variables or {}).items()}
+        source_paths = {k: os.fspath(v) for k, v in (sources or {}).items()}
+        prepared = prepare_credentials(credentials or {})
+        allow_reserved = frozenset(path_allow_reserved)
+        validation = check_mode(validate)
         owns_transport = transport is None
         if transport is None:
             transport = RequestsTransport(
-                options.session,
-                max_body_bytes=DEFAULT_MAX_BODY_BYTES
-                if options.max_body_bytes is None
-                else options.max_body_bytes,
-                max_response_seconds=options.max_response_seconds,
+                session,
+                max_body_bytes=DEFAULT_MAX_BODY_BYTES if max_body_bytes is None else max_body_bytes,
+                max_response_seconds=max_response_seconds,
             )
         else:
-            _check_transport(
-                transport, options.session, options.max_body_bytes, options.max_response_seconds
-            )
-        servers: Mapping[str, str] = options.servers
-        source_paths: Mapping[str, str] = options.source_paths
-        if defaults is not None:
-            servers = _WithDefaults(servers, defaults.server)
-            source_paths = _WithDefaults(source_paths, defaults.source)
+            _check_transport(transport, session, max_body_bytes, max_response_seconds)
         loader = ProjectLoader(
-            servers=servers,
-            source_paths=source_paths,
-            allow_remote=options.allow_remote,
-            server_variables=options.server_variables,
+            servers=server_urls
+            if _defaults is None
+            else _WithDefaults(server_urls, _defaults.server),
+            source_paths=source_paths
+            if _defaults is None
+            else _WithDefaults(source_paths, _defaults.source),
+            allow_remote=allow_remote,
+            server_variables=variables,
             transport=transport,
         )
-        allow_reserved = options.path_allow_reserved
         try:
             project = loader.load(path)
             if project.has_errors or project.entry is None or project.inputs is None:
                 raise ArazzoValidationError(project.diagnostics)
             names = sorted(project.source_names)
-            check_override_names("sources", options.source_paths, names)
-            check_override_names("servers", options.servers, names)
-            check_override_names("server_variables", options.server_variables, names)
+            check_override_names("sources", source_paths, names)
+            check_override_names("servers", server_urls, names)
+            check_override_names("server_variables", variables, names)
             check_override_names("path_allow_reserved", dict.fromkeys(allow_reserved), names)
-            check_override_names("credentials", credentials, sorted(project.scheme_names))
-            if defaults is not None:
-                allow_reserved |= {n for n in names if defaults.allows_reserved(n)}
-                credentials.update(
-                    prepare_credentials(_defaults_for(project.scheme_names, credentials, defaults))
+            check_override_names("credentials", prepared, sorted(project.scheme_names))
+            if _defaults is not None:
+                allow_reserved |= {n for n in names if _defaults.allows_reserved(n)}
+                prepared.update(
+                    prepare_credentials(_defaults_for(project.scheme_names, prepared, _defaults))
                 )
         except BaseException:
             if owns_transport:
                 transport.close()
             raise
         settings = RunSettings(
-            timeout=options.timeout,
-            max_steps=options.max_steps,
+            timeout=timeout,
+            max_steps=max_steps,
             max_depth=DEFAULT_MAX_DEPTH,
-            credentials=MappingProxyType(credentials),
+            credentials=MappingProxyType(prepared),
             path_allow_reserved=allow_reserved,
             redactor=LiveRedactor(
-                credentials.values(),
-                [c for c in credentials.values() if isinstance(c, ClientCredentials)],
+                prepared.values(),
+                [c for c in prepared.values() if isinstance(c, ClientCredentials)],
             ),
             validation=None if validation == "off" else OperationValidation(validation),
         )
@@ -322,64 +291,6 @@ def _check_transport(
             "these options configure the default transport: set them on the transport "
             "you pass instead (MockTransport takes max_body_bytes)"
         )
-
-
-def load_with_defaults(path: str | os.PathLike[str], defaults: Defaults, **options: Any) -> Engine:
-    """``Engine.load(path, **options)``, with ``defaults`` for the names the options leave out."""
-    return Engine._load(path, _normalised(**options), defaults)
-
-
-@dataclass(frozen=True)
-class _Options:
-    """``Engine.load``'s keyword arguments, normalised."""
-
-    servers: Mapping[str, str]
-    server_variables: Mapping[str, Mapping[str, str]]
-    source_paths: Mapping[str, str]
-    credentials: Mapping[str, str | Mapping[str, Any]]
-    timeout: float = DEFAULT_TIMEOUT
-    allow_remote: bool = False
-    max_steps: int = DEFAULT_MAX_STEPS
-    session: Session | None = None
-    path_allow_reserved: frozenset[str] = frozenset()
-    max_body_bytes: int | None = None
-    max_response_seconds: float | None = None
-    validate: str = "off"
-    transport: Transport | None = None
-
-
-def _normalised(
-    *,
-    servers: Mapping[str, str] | None = None,
-    server_variables: Mapping[str, Mapping[str, str]] | None = None,
-    sources: Mapping[str, str | os.PathLike[str]] | None = None,
-    credentials: Mapping[str, str | Mapping[str, Any]] | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
-    allow_remote: bool = False,
-    max_steps: int = DEFAULT_MAX_STEPS,
-    session: Session | None = None,
-    path_allow_reserved: Iterable[str] = (),
-    max_body_bytes: int | None = None,
-    max_response_seconds: float | None = None,
-    validate: str = "off",
-    transport: Transport | None = None,
-) -> _Options:
-    """The options as the load keeps them (copies: the caller may change theirs later)."""
-    return _Options(
-        servers=dict(servers or {}),
-        server_variables={k: dict(v) for k, v in (server_variables or {}).items()},
-        source_paths={k: os.fspath(v) for k, v in (sources or {}).items()},
-        credentials=dict(credentials or {}),
-        timeout=timeout,
-        allow_remote=allow_remote,
-        max_steps=max_steps,
-        session=session,
-        path_allow_reserved=frozenset(path_allow_reserved),
-        max_body_bytes=max_body_bytes,
-        max_response_seconds=max_response_seconds,
-        validate=validate,
-        transport=transport,
-    )
 
 
 class Defaults(Protocol):

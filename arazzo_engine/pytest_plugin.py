@@ -50,7 +50,7 @@ from typing import Any
 import pytest
 
 from arazzo_engine.cases import Case, check_result, read_cases, sidecar_path
-from arazzo_engine.engine import Engine, load_with_defaults
+from arazzo_engine.engine import Engine
 from arazzo_engine.errors import ArazzoError, SidecarError
 from arazzo_engine.redaction import Redactor
 from arazzo_engine.reports.trace import RunTrace, explain_failure
@@ -178,7 +178,7 @@ class EngineSettings:
         ``Engine.load``'s own options, must name what the document has.
         """
         overrides.setdefault("timeout", self.timeout)
-        return load_with_defaults(path, self, **overrides)
+        return Engine.load(path, _defaults=self, **overrides)
 
     def secrets(self) -> list[str]:
         values = list(self.credentials.values())
