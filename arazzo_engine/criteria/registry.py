@@ -22,9 +22,10 @@ from arazzo_engine.criteria.kind import CompiledCriterion, ExpressionVersion, Ve
 from arazzo_engine.criteria.regex import RegexKind
 from arazzo_engine.criteria.simple import SimpleKind
 from arazzo_engine.criteria.xpath import XPathKind
-from arazzo_engine.errors import ConfigurationError, CriterionCompileError
+from arazzo_engine.errors import CriterionCompileError
 from arazzo_engine.expressions import EvaluationContext
 from arazzo_engine.model import Criterion
+from arazzo_engine.registry import Registry
 
 __all__ = [
     "BUILT_IN",
@@ -57,48 +58,37 @@ class RegisteredKind(Protocol):
 
 K = TypeVar("K", bound=RegisteredKind)
 
-_kinds: dict[str, RegisteredKind] = {}
+_KINDS: Registry[RegisteredKind] = Registry("criterion type")
 
 
 def register(kind: K) -> K:
     """Make ``kind`` the meaning of ``type: <kind.name>`` in documents loaded from now on."""
-    if not isinstance(kind.name, str) or not kind.name:
-        raise ConfigurationError(f"a criterion kind needs a non-empty name, got {kind.name!r}")
-    if kind.name in _kinds:
-        raise ConfigurationError(
-            f"criterion type '{kind.name}' is already registered (unregister it first)"
-        )
-    _kinds[kind.name] = kind
+    _KINDS.register(kind)
     return kind
 
 
 def unregister(name: str) -> RegisteredKind:
     """Forget the kind named ``name`` (documents loaded before keep it); it is returned."""
-    try:
-        return _kinds.pop(name)
-    except KeyError:
-        raise ConfigurationError(
-            f"criterion type '{name}' is not registered (known: {', '.join(_kinds)})"
-        ) from None
+    return _KINDS.unregister(name)
 
 
 def kind_named(name: str) -> RegisteredKind | None:
-    return _kinds.get(name)
+    return _KINDS.get(name)
 
 
 def kind_names() -> tuple[str, ...]:
     """Every registered ``type``, in the order registered (the built-in ones first)."""
-    return tuple(_kinds)
+    return _KINDS.names()
 
 
 def versioned_kind_names() -> tuple[str, ...]:
     """The kinds a Criterion Expression Type object may name: those with versions."""
-    return tuple(name for name, kind in _kinds.items() if kind.versions)
+    return tuple(kind.name for kind in _KINDS if kind.versions)
 
 
 def allowed_versions(name: str, arazzo_version: str) -> tuple[str, ...]:
     """The versions of kind ``name`` a document of ``arazzo_version`` may write."""
-    kind = _kinds.get(name)
+    kind = _KINDS.get(name)
     if kind is None:
         return ()
     return tuple(v.name for v in kind.versions if v.allowed_in(arazzo_version))
@@ -106,11 +96,11 @@ def allowed_versions(name: str, arazzo_version: str) -> tuple[str, ...]:
 
 def compile_criterion(criterion: Criterion) -> CompiledCriterion:
     """Compile a criterion with the kind its ``type`` names, once, at load."""
-    kind = _kinds.get(criterion.type)
+    kind = _KINDS.get(criterion.type)
     if kind is None:
         raise CriterionCompileError(
             "type",
-            f"criterion type '{criterion.type}' is not one of {', '.join(_kinds)}",
+            f"criterion type '{criterion.type}' is not one of {', '.join(_KINDS.names())}",
         )
     return kind.bind(criterion)
 

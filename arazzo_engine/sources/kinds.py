@@ -29,10 +29,9 @@ tests add a toy kind that way).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import MappingProxyType
 from typing import Any, Final, TypeVar
 
-from arazzo_engine.errors import ConfigurationError
+from arazzo_engine.registry import Registry
 from arazzo_engine.sources.arazzo import ARAZZO
 from arazzo_engine.sources.base import SourceKind
 from arazzo_engine.sources.openapi.kind import OPENAPI
@@ -49,42 +48,31 @@ __all__ = [
 
 K = TypeVar("K", bound=SourceKind)
 
-_kinds: dict[str, SourceKind] = {}
+_KINDS: Registry[SourceKind] = Registry("source kind")
 
-KINDS: Mapping[str, SourceKind] = MappingProxyType(_kinds)
+KINDS: Mapping[str, SourceKind] = _KINDS.members
 """Every source kind by its ``type`` name, in the order documents are recognised."""
 
 
 def register(kind: K) -> K:
     """Make ``kind`` the meaning of its ``type`` (and root fields) for loads from now on."""
-    if not isinstance(kind.name, str) or not kind.name:
-        raise ConfigurationError(f"a source kind needs a non-empty name, got {kind.name!r}")
-    if kind.name in _kinds:
-        raise ConfigurationError(
-            f"source kind '{kind.name}' is already registered (unregister it first)"
-        )
-    _kinds[kind.name] = kind
+    _KINDS.register(kind)
     return kind
 
 
 def unregister(name: str) -> SourceKind:
     """Forget the kind named ``name`` (engines loaded before keep their plans); it is returned."""
-    try:
-        return _kinds.pop(name)
-    except KeyError:
-        raise ConfigurationError(
-            f"source kind '{name}' is not registered (known: {', '.join(_kinds)})"
-        ) from None
+    return _KINDS.unregister(name)
 
 
 def kind_named(name: str | None) -> SourceKind | None:
     """The kind a ``type`` value names, or None."""
-    return _kinds.get(name) if name is not None else None
+    return _KINDS.get(name)
 
 
 def kind_of(data: Mapping[str, Any]) -> SourceKind | None:
     """The kind of a document, by the field at its root; None when no kind has one."""
-    for kind in _kinds.values():
+    for kind in _KINDS:
         for field in kind.root_fields:
             if field in data:
                 return kind
@@ -98,7 +86,7 @@ def _either(items: list[str], word: str) -> str:
 def kinds_described() -> str:
     """What a document of no known kind is not: "neither an OpenAPI nor an Arazzo
     document (no 'openapi', 'swagger' or 'arazzo' field at its root)"."""
-    kinds = list(_kinds.values())
+    kinds = list(_KINDS)
     titles = [f"{'an' if k.title[:1] in 'AEIOU' else 'a'} {k.title}" for k in kinds]
     fields = [f"'{field}'" for kind in kinds for field in kind.root_fields]
     if len(titles) == 2:
