@@ -280,15 +280,8 @@ class ArazzoFailure(Exception):
         self.lines = lines
 
 
-class ArazzoProblem(pytest.Item):
-    """A document or sidecar that cannot be used: an item that fails saying why."""
-
-    def __init__(self, *, problem: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.problem = problem
-
-    def runtest(self) -> None:
-        raise ArazzoFailure([self.problem])
+class _ExplainedItem(pytest.Item):
+    """An item whose failure is its explanation, shown without a traceback."""
 
     def repr_failure(
         self,
@@ -299,11 +292,22 @@ class ArazzoProblem(pytest.Item):
             return str(excinfo.value)
         return super().repr_failure(excinfo, style=style)
 
+
+class ArazzoProblem(_ExplainedItem):
+    """A document or sidecar that cannot be used: an item that fails saying why."""
+
+    def __init__(self, *, problem: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.problem = problem
+
+    def runtest(self) -> None:
+        raise ArazzoFailure([self.problem])
+
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, None, f"arazzo {self.name}"
 
 
-class ArazzoItem(pytest.Item):
+class ArazzoItem(_ExplainedItem):
     """One run of one workflow with one case's inputs."""
 
     def __init__(
@@ -338,15 +342,6 @@ class ArazzoItem(pytest.Item):
             lines = check_result(result, trace, self.case)
         if lines:
             raise ArazzoFailure([redactor.text(line) for line in lines])
-
-    def repr_failure(
-        self,
-        excinfo: pytest.ExceptionInfo[BaseException],
-        style: Any = None,
-    ) -> str | Any:
-        if isinstance(excinfo.value, ArazzoFailure):
-            return str(excinfo.value)
-        return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, None, f"arazzo workflow {self.name}"

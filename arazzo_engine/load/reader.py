@@ -147,9 +147,26 @@ def _yaml_errors(file: str) -> Iterator[None]:
     except yaml.YAMLError as error:
         raise DocumentError(f"invalid YAML: {error}", Location(file)) from None
     except RecursionError:
+        raise _too_deep(file) from None
+
+
+def _too_deep(file: str) -> DocumentError:
+    return DocumentError(
+        f"the document is nested too deeply (more than {MAX_DEPTH} levels)", Location(file)
+    )
+
+
+@contextmanager
+def _json_errors(file: str) -> Iterator[None]:
+    """Turn the json module's errors (and runaway nesting) into located DocumentErrors."""
+    try:
+        yield
+    except json.JSONDecodeError as error:
         raise DocumentError(
-            f"the document is nested too deeply (more than {MAX_DEPTH} levels)", Location(file)
+            f"invalid JSON: {error.msg}", Location(file, line=error.lineno, column=error.colno)
         ) from None
+    except RecursionError:
+        raise _too_deep(file) from None
 
 
 def _compose(text: str, file: str) -> Node | None:
@@ -189,15 +206,8 @@ def _load_json(text: str, file: str) -> tuple[Any, dict[str, Position]]:
     duplicate: str | None = None
     data: Any = None
     try:
-        data = json.loads(text, object_pairs_hook=_json_object)
-    except json.JSONDecodeError as error:
-        raise DocumentError(
-            f"invalid JSON: {error.msg}", Location(file, line=error.lineno, column=error.colno)
-        ) from None
-    except RecursionError:
-        raise DocumentError(
-            f"the document is nested too deeply (more than {MAX_DEPTH} levels)", Location(file)
-        ) from None
+        with _json_errors(file):
+            data = json.loads(text, object_pairs_hook=_json_object)
     except _DuplicateJsonKey as error:
         duplicate = error.key
     positions: dict[str, Position] = {}
@@ -220,10 +230,7 @@ def _check_depth(data: Any, file: str) -> None:
     while stack:
         value, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise DocumentError(
-                f"the document is nested too deeply (more than {MAX_DEPTH} levels)",
-                Location(file),
-            )
+            raise _too_deep(file)
         if isinstance(value, dict):
             stack.extend((v, depth + 1) for v in value.values())
         elif isinstance(value, list):
@@ -424,16 +431,8 @@ def read_data(path: str | os.PathLike[str]) -> RawDocument:
 
 
 def _load_json_fast(text: str, file: str) -> Any:
-    try:
+    with _json_errors(file):
         return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise DocumentError(
-            f"invalid JSON: {error.msg}", Location(file, line=error.lineno, column=error.colno)
-        ) from None
-    except RecursionError:
-        raise DocumentError(
-            f"the document is nested too deeply (more than {MAX_DEPTH} levels)", Location(file)
-        ) from None
 
 
 _AMPERSAND = re.compile(r"&[^\s\[\]\{\},]")
