@@ -22,7 +22,7 @@ from arazzo_engine.load.pointers import (
     split,
     unescape,
 )
-from arazzo_engine.run.payload import apply_replacements
+from arazzo_engine.sources.payload import apply_replacements
 
 
 def test_escaping_follows_rfc_6901() -> None:

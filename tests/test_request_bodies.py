@@ -145,7 +145,7 @@ def test_xpath_replacements_edit_an_xml_payload(http_server: RecordingServer) ->
 
 def test_xpath_replacement_target_that_selects_nothing_is_named() -> None:
     from arazzo_engine.errors import RequestBuildError
-    from arazzo_engine.run.payload import apply_replacements
+    from arazzo_engine.sources.payload import apply_replacements
 
     with pytest.raises(RequestBuildError, match="'/order/missing' does not exist"):
         apply_replacements("<order><qty>1</qty></order>", [("/order/missing", 1)])

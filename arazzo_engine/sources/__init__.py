@@ -4,6 +4,8 @@
 * :mod:`~arazzo_engine.sources.call` - the step's call seam: what a kind prepares
   at load for each operation step and the interpreter performs;
 * :mod:`~arazzo_engine.sources.kinds` - the registry, by ``type``;
+* :mod:`~arazzo_engine.sources.payload` - ``requestBody.replacements`` applied
+  to an evaluated payload (any kind that sends a body or a message uses it);
 * :mod:`~arazzo_engine.sources.reading` - reading a source's document and
   telling its kind; :mod:`~arazzo_engine.sources.remote` - fetching a remote one;
 * the kinds: :mod:`~arazzo_engine.sources.openapi` (Swagger 2.0, OpenAPI 3.x,

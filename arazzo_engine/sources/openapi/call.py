@@ -34,7 +34,7 @@ from arazzo_engine.run.event_builders import (
     request_sent,
     response_received,
 )
-from arazzo_engine.run.payload import apply_replacements
+from arazzo_engine.sources.payload import apply_replacements
 from arazzo_engine.sources.call import CallFailed, CallOutcome, CallRuntime, StepRequest
 from arazzo_engine.sources.openapi.oauth import TokenContext
 from arazzo_engine.sources.openapi.request_builder import build_request

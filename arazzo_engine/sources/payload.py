@@ -4,6 +4,10 @@ A JSON payload (a value, or text holding JSON) takes JSON Pointer targets; an
 XML payload (text starting with ``<``) takes XPath targets selecting elements
 (their text is replaced) or, written ``.../@name``, an attribute.  A target
 that selects nothing is an error naming it.
+
+It sits with the sources, not the step loop, because a kind's call applies
+the replacements while it builds what it sends (an HTTP body now, an AsyncAPI
+message payload next).
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from xml.etree import ElementTree
 
 from arazzo_engine.errors import RequestBuildError
 from arazzo_engine.load.pointers import PointerError, array_index, follow, split
+
+__all__ = ["apply_replacements"]
 
 
 def _tokens(pointer: str) -> tuple[str, ...]:
