@@ -29,6 +29,14 @@ are masked as ``***``, and so are ``Authorization``, ``Cookie``,
 fills.  The ``request`` and ``response`` fields hold the live objects, which
 do carry credentials: never print them whole.
 
+Display fields (``ExpressionEvaluated.field``, ``CriterionEvaluated.where``)
+are text for people; a tool that needs their parts reads the typed fields
+beside them, never the text: ``ExpressionEvaluated.role`` (a :data:`ValueRole`),
+``name`` and ``location``; ``CriterionEvaluated.phase`` (a :data:`Phase`) and
+``action``; ``ActionTaken.phase``.  These typed fields came after the others
+and are keyword-only, so the others keep their positions (and ``match``
+patterns on them keep working).
+
 ``run`` (keyword, default 0) tells runs apart: ``Engine.run_many`` sets it to
 the index of the inputs mapping, and calls ``on_event`` from its worker
 threads.  An exception raised by ``on_event`` propagates out of ``run``.
@@ -39,7 +47,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from arazzo_engine.expressions.trace import Term
 from arazzo_engine.http.sse import ServerSentEvent
@@ -56,6 +64,7 @@ __all__ = [
     "Event",
     "EventHandler",
     "ExpressionEvaluated",
+    "Phase",
     "RequestSent",
     "ResponseReceived",
     "StepFinished",
@@ -63,6 +72,7 @@ __all__ = [
     "StreamEnded",
     "StreamEvent",
     "Term",
+    "ValueRole",
     "WorkflowFinished",
     "WorkflowStarted",
     "fan_out",
@@ -71,6 +81,14 @@ __all__ = [
 
 BODY_PREVIEW_CHARS = 4096
 """The most characters of a request or response body an event carries."""
+
+ValueRole = Literal["parameter", "requestBody", "output", "workflowOutput"]
+"""What an evaluated expression was: a step's parameter, its request body, a step
+output, or a workflow output (``ExpressionEvaluated.role``)."""
+
+Phase = Literal["successCriteria", "onSuccess", "onFailure"]
+"""When a criterion was judged: the step's ``successCriteria`` or an action's
+criteria (``CriterionEvaluated.phase``); ``ActionTaken.phase`` is one of the last two."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -120,9 +138,11 @@ class StepStarted(Event):
 class ExpressionEvaluated(Event):
     """A parameter, the request body, or an output, with the value it evaluated to.
 
-    ``field`` names it (``"parameter model_owner (path)"``, ``"requestBody"``,
-    ``"output statusCode"``, ``"workflow output statusCode"``); ``expression`` is
-    its source text; ``step_id`` is None for a workflow output.
+    ``field`` names it for display (``"parameter model_owner (path)"``,
+    ``"requestBody"``, ``"output statusCode"``, ``"workflow output statusCode"``);
+    ``expression`` is its source text; ``step_id`` is None for a workflow output.
+    The same facts, typed: ``role`` says what it was, ``name`` its name (None
+    for the request body), ``location`` a parameter's ``in`` (else None).
     """
 
     workflow_id: str
@@ -130,6 +150,9 @@ class ExpressionEvaluated(Event):
     field: str
     expression: str
     value: Any
+    role: ValueRole = dataclasses.field(kw_only=True)
+    name: str | None = dataclasses.field(kw_only=True)
+    location: str | None = dataclasses.field(kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +202,9 @@ class ResponseReceived(Event):
 class CriterionEvaluated(Event):
     """One criterion judged.
 
-    ``where`` is ``"successCriteria"``, ``"onSuccess <name>"`` or ``"onFailure <name>"``.
+    ``where`` is ``"successCriteria"``, ``"onSuccess <name>"`` or ``"onFailure <name>"``
+    (display text); typed, ``phase`` is ``successCriteria``, ``onSuccess`` or
+    ``onFailure`` and ``action`` the action's name (None for ``successCriteria``).
     ``kind`` is the criterion's ``type`` (``simple``, ``regex``, ``jsonpath``,
     ``xpath`` or a registered kind's name), or ``default`` for the 2xx rule of a
     step without ``successCriteria``.  ``terms`` lists every comparison a
@@ -197,14 +222,18 @@ class CriterionEvaluated(Event):
     passed: bool
     problem: str | None
     terms: tuple[Term, ...]
+    phase: Phase = dataclasses.field(kw_only=True)
+    action: str | None = dataclasses.field(kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)
 class ActionTaken(Event):
     """A success or failure action was chosen for a step.
 
-    ``type`` is ``end``, ``goto`` or ``retry``; ``target_step`` /
-    ``target_workflow`` say where it goes; ``delay`` is the wait before a retry.
+    ``where`` (text) and ``phase`` (typed) are ``onSuccess`` or ``onFailure``;
+    ``name`` is the action's name.  ``type`` is ``end``, ``goto`` or ``retry``;
+    ``target_step`` / ``target_workflow`` say where it goes; ``delay`` is the
+    wait before a retry, the very wait the run then sleeps.
     """
 
     workflow_id: str
@@ -215,6 +244,7 @@ class ActionTaken(Event):
     target_step: str | None
     target_workflow: str | None
     delay: float = 0.0
+    phase: Phase = dataclasses.field(kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,11 +53,13 @@ def serve_shop(
     states: tuple[str, ...] = ("packing", "shipped"),
     busy_first: bool = True,
     padding: int = 0,
+    busy_headers: dict[str, str] | None = None,
 ) -> None:
     """Routes for the 'order' workflow: a 503 first (retried), then the states in turn."""
     server.route("GET", "/items/widget", stock_route(stock, padding))  # type: ignore[arg-type]
     server.route("POST", "/orders", Reply(201, {"id": "o-1"}))
-    replies = [Reply(503, {"detail": "busy"})] if busy_first else []
+    busy = Reply(503, {"detail": "busy"}, headers=busy_headers or {})
+    replies = [busy] if busy_first else []
     replies += [Reply(200, {"state": state}) for state in states]
     server.route("GET", "/status/o-1", replies)
 

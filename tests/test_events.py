@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+import email.utils
+import gc
 import itertools
+import time
 from typing import Any
 
 import pytest
 
 from arazzo_engine import Engine
+from arazzo_engine import events as events_module
 from arazzo_engine.events import (
     ActionTaken,
     CriterionEvaluated,
@@ -24,8 +29,7 @@ from arazzo_engine.events import (
 )
 from arazzo_engine.expressions import evaluate_condition, parse_condition
 from arazzo_engine.expressions.trace import Term, source_text, trace_condition
-from arazzo_engine.run import interpreter as interpreter_module
-from arazzo_engine.sources.openapi import call as openapi_call_module
+from arazzo_engine.run import event_observer as event_observer_module
 from fixtures.fal.fake_fal_server import FakeFalServer
 from tests.conftest import FAL_WORKFLOW
 from tests.expression_context import DictContext
@@ -136,6 +140,52 @@ def test_expressions_report_parameters_bodies_and_outputs(http_server: Recording
     assert (None, "workflow output state", "$steps.pollStatus.outputs.state", "shipped") in values
 
 
+def test_expressions_say_what_they_are_in_typed_fields(http_server: RecordingServer) -> None:
+    serve_shop(http_server)
+    events, _ = run_order(http_server, express=True)
+    typed = {
+        e.field: (e.role, e.name, e.location) for e in events if isinstance(e, ExpressionEvaluated)
+    }
+    assert typed["parameter id (path)"] == ("parameter", "id", "path")
+    assert typed["requestBody"] == ("requestBody", None, None)
+    assert typed["output orderId"] == ("output", "orderId", None)
+    assert typed["workflow output state"] == ("workflowOutput", "state", None)
+    assert {role for role, _, _ in typed.values()} == {
+        "parameter",
+        "requestBody",
+        "output",
+        "workflowOutput",
+    }
+
+
+def test_criteria_and_actions_say_their_phase_in_typed_fields(
+    http_server: RecordingServer,
+) -> None:
+    serve_shop(http_server)
+    events, _ = run_order(http_server)
+    judged = {(e.where, e.phase, e.action) for e in events if isinstance(e, CriterionEvaluated)}
+    assert ("successCriteria", "successCriteria", None) in judged
+    assert ("onSuccess notYet", "onSuccess", "notYet") in judged
+    actions = [(e.where, e.phase, e.name) for e in events if isinstance(e, ActionTaken)]
+    assert actions == [("onFailure", "onFailure", "busy"), ("onSuccess", "onSuccess", "notYet")]
+
+
+def test_a_retry_waits_the_delay_its_event_announced(http_server: RecordingServer) -> None:
+    # An HTTP-date Retry-After is a different number of seconds each time it is read:
+    # the event and the sleep must share one reading.
+    when = email.utils.formatdate(time.time() + 30, usegmt=True)
+    serve_shop(http_server, busy_headers={"Retry-After": when})
+    engine = load(http_server)
+    slept: list[float] = []
+    engine._settings = dataclasses.replace(engine._settings, sleep=slept.append)
+    events: list[Event] = []
+    result = engine.run("order", {"itemId": "widget", "quantity": 2}, on_event=events.append)
+    assert result.succeeded, result.error
+    (retry,) = [e for e in events if isinstance(e, ActionTaken) and e.type == "retry"]
+    assert 25 < retry.delay <= 30
+    assert slept == [retry.delay]
+
+
 def test_no_event_holds_a_credential(http_server: RecordingServer) -> None:
     serve_shop(http_server)
     events, _ = run_order(http_server)
@@ -178,24 +228,68 @@ def test_stream_events_follow_the_reader() -> None:
     assert isinstance(end, StreamEnded) and end.count == 3 and end.error is None
 
 
-def test_without_a_listener_no_event_is_built(
-    http_server: RecordingServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _forbid_events(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Building any event, wherever it happens, fails; so does watching a stream."""
+
     def forbidden(*args: object, **kwargs: object) -> None:
         raise AssertionError("an event was built without on_event")
 
-    for name in ("StepStarted", "StepFinished", "WorkflowStarted", "WorkflowFinished"):
-        monkeypatch.setattr(interpreter_module, name, forbidden)
-    for name in ("criterion_evaluated", "expression_evaluated"):
-        monkeypatch.setattr(interpreter_module, name, forbidden)
-    # The operation step's call builds the request, response and stream events.
-    for name in ("request_sent", "response_received", "expression_evaluated", "observe_stream"):
-        monkeypatch.setattr(openapi_call_module, name, forbidden)
-    serve_shop(http_server)
+    kinds = [
+        k for k in vars(events_module).values() if isinstance(k, type) and issubclass(k, Event)
+    ]
+    assert len(kinds) == 12
+    for kind in kinds:
+        monkeypatch.setattr(kind, "__init__", forbidden)
+    monkeypatch.setattr(event_observer_module, "observe_stream", forbidden)
+
+
+def test_without_a_listener_no_event_is_built(
+    http_server: RecordingServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _forbid_events(monkeypatch)
+    serve_shop(http_server)  # a retry, a goto, action criteria, outputs
     result = load(http_server).run("order", {"itemId": "widget", "quantity": 2})
     assert result.succeeded, result.error
     with pytest.raises(AssertionError, match="without on_event"):
         load(http_server).run("order", {"itemId": "widget", "quantity": 2}, on_event=lambda e: None)
+
+
+def test_without_a_listener_a_stream_is_not_watched(monkeypatch: pytest.MonkeyPatch) -> None:
+    _forbid_events(monkeypatch)
+    with FakeFalServer(api_key="k-123456", events=2, interval=0.01) as server:
+        engine = Engine.load(
+            FAL_WORKFLOW,
+            servers={"falModelApis": server.url},
+            credentials={"FalKeyAuth": "Key k-123456"},
+        )
+        inputs = {"modelOwner": "fal-ai", "modelName": "any-llm", "input": {"prompt": "hi"}}
+        with engine.run("stream-inference", inputs) as result:
+            assert result.succeeded, result.error
+            response = result.steps[0].response
+            assert response is not None and response.is_stream
+            assert [e.event for e in response.events()] == ["progress", "progress", "output"]
+        with pytest.raises(AssertionError, match="without on_event"):
+            engine.run("stream-inference", inputs, on_event=lambda e: None)
+
+
+def test_a_finished_run_is_freed_without_the_cycle_collector(http_server: RecordingServer) -> None:
+    # A run's parts refer to one another only one way, so dropping its result
+    # frees its responses at once (a reference cycle would keep them, and
+    # whatever they hold, until the collector runs).
+    serve_shop(http_server)
+    engine = load(http_server)
+    gc.collect()
+    gc.disable()
+    try:
+        engine.run("order", {"itemId": "widget", "quantity": 2})
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        kept = {type(o).__name__ for o in gc.garbage}
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert not kept & {"HttpResponse", "StepResult", "Interpreter", "StepRunner"}
 
 
 def test_a_listener_exception_propagates(http_server: RecordingServer) -> None:

@@ -1,9 +1,11 @@
-"""How the interpreter builds events: redacted snapshots of requests, responses, criteria.
+"""How a run's reports become events: redacted snapshots of requests, responses, criteria.
 
-Called only when a run has an ``on_event`` listener.  Every display field is
-redacted here, with the engine's redactor, so nothing downstream (the command
-line, reports, the pytest plugin, a user's tool) sees a credential value unless
-it reaches for the live objects.
+Called only by the :class:`~arazzo_engine.run.event_observer.EventObserver` of
+a run with an ``on_event`` listener.  Every display field is redacted here,
+with the engine's redactor, so nothing downstream (the command line, reports,
+the pytest plugin, a user's tool) sees a credential value unless it reaches for
+the live objects.  Display text (``field``, ``where``) is composed here from
+the typed facts, which the events also carry apart.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from arazzo_engine.criteria import CompiledCriterion
+from arazzo_engine._compat import assert_never
 from arazzo_engine.errors import StreamError
 from arazzo_engine.events import (
     BODY_PREVIEW_CHARS,
@@ -25,16 +27,30 @@ from arazzo_engine.events import (
     StreamEnded,
     StreamEvent,
 )
-from arazzo_engine.expressions import EvaluationContext
-from arazzo_engine.expressions.ast import Node
 from arazzo_engine.expressions.trace import Term, source_text
 from arazzo_engine.http.media import is_json_media_type, is_text_media_type, media_type
 from arazzo_engine.http.sse import ServerSentEvent
 from arazzo_engine.redaction import MASK, Redactor
 
 if TYPE_CHECKING:
+    from arazzo_engine.criteria import CompiledCriterion
+    from arazzo_engine.events import Phase, ValueRole
+    from arazzo_engine.expressions import EvaluationContext
+    from arazzo_engine.expressions.ast import Node
     from arazzo_engine.http.response import HttpResponse
     from arazzo_engine.http.transport import HttpRequest
+
+__all__ = [
+    "MASKED_HEADERS",
+    "body_preview",
+    "criterion_evaluated",
+    "expression_evaluated",
+    "masked_headers",
+    "observe_stream",
+    "redact_value",
+    "request_sent",
+    "response_received",
+]
 
 MASKED_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization", "set-cookie"})
 """Headers whose values events never show, whoever set them."""
@@ -137,24 +153,42 @@ def response_received(
 def expression_evaluated(
     workflow_id: str,
     step_id: str | None,
-    where: str,
+    role: ValueRole,
+    name: str | None,
+    location: str | None,
     node: Node,
     value: Any,
     redactor: Redactor,
 ) -> ExpressionEvaluated:
+    """The event for one evaluated value; its display ``field`` is made from the typed facts."""
+    match role:
+        case "parameter":
+            field = f"parameter {name} ({location})"
+        case "requestBody":
+            field = "requestBody"
+        case "output":
+            field = f"output {name}"
+        case "workflowOutput":
+            field = f"workflow output {name}"
+        case _:
+            assert_never(role)
     return ExpressionEvaluated(
         workflow_id=workflow_id,
         step_id=step_id,
-        field=where,
+        field=field,
         expression=redactor.text(source_text(node)),
         value=redact_value(value, redactor),
+        role=role,
+        name=name,
+        location=location,
     )
 
 
 def criterion_evaluated(
     workflow_id: str,
     step_id: str,
-    where: str,
+    phase: Phase,
+    action: str | None,
     compiled: CompiledCriterion | None,
     context: EvaluationContext,
     passed: bool,
@@ -162,6 +196,7 @@ def criterion_evaluated(
     redactor: Redactor,
 ) -> CriterionEvaluated:
     """The event for one judged criterion (``compiled`` None: the 2xx default)."""
+    where = phase if action is None else f"{phase} {action}"
     if compiled is None:
         status = context.status_code
         term = Term("$statusCode in 2xx", None, "$statusCode", status, None, None, passed)
@@ -175,6 +210,8 @@ def criterion_evaluated(
             passed=passed,
             problem=problem,
             terms=(term,),
+            phase=phase,
+            action=action,
         )
     terms = compiled.terms(context, passed)  # the kind says what it looked at
     return CriterionEvaluated(
@@ -187,6 +224,8 @@ def criterion_evaluated(
         passed=passed,
         problem=redactor.text(problem) if problem else None,
         terms=tuple(_redact_term(term, redactor) for term in terms),
+        phase=phase,
+        action=action,
     )
 
 

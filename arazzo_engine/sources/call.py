@@ -4,36 +4,43 @@ An operation step's plan holds an :class:`OperationCall`, made at load by the
 kind of the source its operation belongs to (everything structural settled
 then: operation, server, security schemes, the step's parsed parameters and
 body).  To run the step the interpreter asks the call to ``perform``: the call
-evaluates what it needs from the :class:`~arazzo_engine.run.context.StepContext`,
-sends, puts what it sent and got on the context (``$request``, ``$response``,
-``$statusCode``...), emits its own events, and returns a :class:`CallOutcome`.
-The interpreter then judges the step's success criteria against the context and
-lets the outcome have the last word (:meth:`CallOutcome.conclude`).  It never
-learns whether the call was an HTTP request or a message.
+evaluates what it needs from the step's :class:`CallContext`, sends, puts what
+it sent and got on the context (``$request``, ``$response``, ``$statusCode``...),
+reports what it evaluated, sent and received to the run's
+:class:`CallObserver`, and returns a :class:`CallOutcome`.  The interpreter
+then judges the step's success criteria against the context and lets the
+outcome have the last word (:meth:`CallOutcome.conclude`).  It never learns
+whether the call was an HTTP request or a message.
 
-A kind whose calls need something new from the run (a message transport, a
-per-run subscription buffer) adds it to :class:`CallRuntime`.
+This module depends on nothing of the step loop: a call sees the loop only
+through the protocols here.  A kind whose calls need a new engine-wide setting
+adds a field to :class:`CallSettings`; one that needs something new from the
+run (a message transport, a per-run subscription buffer) adds it to
+:class:`CallRuntime`; one that reports something new adds a method to
+:class:`CallObserver`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any, Protocol
 
-from arazzo_engine.expressions import ValueNode
+from arazzo_engine.expressions import EvaluationContext, ValueNode
 
 if TYPE_CHECKING:
-    from arazzo_engine.events import EventHandler
-    from arazzo_engine.http.transport import Transport
+    from arazzo_engine.http.response import HttpResponse
+    from arazzo_engine.http.transport import HttpRequest, Transport
     from arazzo_engine.redaction import Redactor
-    from arazzo_engine.run.context import StepContext
     from arazzo_engine.sources.openapi.validation import OperationValidation
 
 __all__ = [
+    "CallContext",
     "CallFailed",
+    "CallObserver",
     "CallOutcome",
     "CallRuntime",
+    "CallSettings",
     "OperationCall",
     "StepParameter",
     "StepRequest",
@@ -64,21 +71,72 @@ class StepRequest:
     """``requestBody.replacements`` as (target, value), applied in order."""
 
 
-@dataclass(frozen=True)
-class CallRuntime:
-    """What one run lends every call: the transport, the caller's options, the listener."""
+class CallContext(EvaluationContext, Protocol):
+    """A step's context as its call sees it: what expressions read, and where the
+    call puts the exchange (``$request``, ``$response`` and what derives from them)."""
 
-    transport: Transport
+    request: HttpRequest | None
+    response: HttpResponse | None
+
+
+class CallObserver(Protocol):
+    """Where a call reports what it evaluated, sent and received.
+
+    The step loop's observer implements it (with the loop's own reports): it
+    turns the reports into events when the run has a listener and does nothing
+    otherwise, so a call reports unconditionally.  A report passes what exists
+    already (the step's load-time records, the values, the live request and
+    response), so that reporting to nobody builds nothing.
+    """
+
+    def parameter_evaluated(self, call: StepRequest, parameter: StepParameter, value: Any) -> None:
+        """One of ``call.parameters`` was evaluated.
+
+        Values are reported once the request is built, before it is sent, and
+        not at all when it cannot be built (the step's error says why).
+        """
+
+    def body_evaluated(self, call: StepRequest, value: Any) -> None:
+        """``call.body`` was evaluated, its replacements applied."""
+
+    def request_sent(self, call: StepRequest, request: HttpRequest) -> None:
+        """``request`` is about to be sent."""
+
+    def response_received(self, call: StepRequest, response: HttpResponse, elapsed: float) -> None:
+        """``response`` came, ``elapsed`` seconds after sending; an open stream stays open."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallSettings:
+    """What an engine fixes for every call of every run."""
+
     timeout: float
     credentials: Mapping[str, str]
     """Credential values by security scheme name."""
     path_allow_reserved: frozenset[str]
     """Sources whose path parameter values keep reserved characters."""
     redactor: Redactor
-    validation: OperationValidation | None
-    """Checks against the description (``validate=``); None when off."""
-    emit: EventHandler | None
-    """Where events go; None builds no event at all."""
+    validation: OperationValidation | None = None
+    """Request/response checks against the OpenAPI description (``validate=``); None when off."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallRuntime(CallSettings):
+    """What one run lends every call: the engine's settings, the transport, the observer."""
+
+    transport: Transport
+    observer: CallObserver
+
+    @classmethod
+    def for_run(
+        cls, settings: CallSettings, transport: Transport, observer: CallObserver
+    ) -> CallRuntime:
+        """The runtime of one run: ``settings`` (every field of them) plus the run's parts."""
+        given = {name: getattr(settings, name) for name in _SETTING_NAMES}
+        return cls(**given, transport=transport, observer=observer)
+
+
+_SETTING_NAMES = tuple(f.name for f in fields(CallSettings))
 
 
 class CallOutcome(Protocol):
@@ -119,7 +177,7 @@ class OperationCall(Protocol):
         """What the step calls, for ``StepStarted``: ``POST /path (operationId)``."""
         ...
 
-    def perform(self, context: StepContext, runtime: CallRuntime) -> CallOutcome:
+    def perform(self, context: CallContext, runtime: CallRuntime) -> CallOutcome:
         """Build, send and take the answer; failures come back in the outcome, never raised."""
         ...
 

@@ -28,22 +28,21 @@ from typing import TYPE_CHECKING, Any
 from arazzo_engine.errors import RequestBuildError
 from arazzo_engine.expressions import evaluate
 from arazzo_engine.http.transport import HttpRequest, TransportError
-from arazzo_engine.run.event_builders import (
-    expression_evaluated,
-    observe_stream,
-    request_sent,
-    response_received,
+from arazzo_engine.sources.call import (
+    CallContext,
+    CallFailed,
+    CallOutcome,
+    CallRuntime,
+    StepRequest,
 )
-from arazzo_engine.sources.payload import apply_replacements
-from arazzo_engine.sources.call import CallFailed, CallOutcome, CallRuntime, StepRequest
 from arazzo_engine.sources.openapi.oauth import TokenContext
 from arazzo_engine.sources.openapi.request_builder import build_request
 from arazzo_engine.sources.openapi.security import apply_credentials
 from arazzo_engine.sources.openapi.shapes import Operation, SecurityScheme
+from arazzo_engine.sources.payload import apply_replacements
 
 if TYPE_CHECKING:
     from arazzo_engine.http.response import HttpResponse
-    from arazzo_engine.run.context import StepContext
 
 __all__ = ["EvaluatedRequest", "OpenAPICall"]
 
@@ -52,7 +51,7 @@ logger = logging.getLogger("arazzo_engine")
 
 @dataclass(frozen=True)
 class EvaluatedRequest:
-    """The request, with the parameter values and body it was built from (for events)."""
+    """The request, with the parameter values and body it was built from (to report)."""
 
     request: HttpRequest
     parameters: list[tuple[str, str, Any]]
@@ -75,34 +74,31 @@ class OpenAPICall:
         named = f" ({operation.operation_id})" if operation.operation_id else ""
         return f"{operation.method.upper()} {operation.path_template}{named}"
 
-    def perform(self, context: StepContext, runtime: CallRuntime) -> CallOutcome:
+    def perform(self, context: CallContext, runtime: CallRuntime) -> CallOutcome:
         try:
             built = self.build(context, runtime)
         except (RequestBuildError, ValueError, TypeError) as error:
             return CallFailed(str(error))
-        emit, redactor = runtime.emit, runtime.redactor
-        step = self.request
-        if emit is not None:
-            self._emit_request_values(built, runtime)
+        observer, redactor, step = runtime.observer, runtime.redactor, self.request
+        # call.parameters all have an ``in`` (StepRequest), so they pair with what build() took.
+        for parameter, (_, _, value) in zip(step.parameters, built.parameters, strict=True):
+            observer.parameter_evaluated(step, parameter, value)
+        if step.body is not None:
+            observer.body_evaluated(step, built.body)
         request = context.request = built.request
         checks = runtime.validation
         findings = checks.check_request(self.operation, request) if checks is not None else ()
         if findings and checks is not None and checks.strict:
             return CallFailed(checks.failure("request", findings), findings)
         logger.info("%s %s", request.method, redactor.text(request.url))
-        if emit is not None:
-            emit(request_sent(request, step.workflow_id, step.step_id, redactor))
-            sent = time.perf_counter()
+        observer.request_sent(step, request)
+        sent = time.perf_counter()
         try:
             response = runtime.transport.send(request, timeout=runtime.timeout)
         except TransportError as error:
             return CallFailed(f"{request.method} {redactor.text(request.url)}: {error}")
         context.response = response
-        if emit is not None:
-            wid, sid = step.workflow_id, step.step_id
-            emit(response_received(response, wid, sid, time.perf_counter() - sent, redactor))
-            if response.is_stream:
-                observe_stream(response, wid, sid, emit, redactor)
+        observer.response_received(step, response, time.perf_counter() - sent)
         logger.info(
             "%s %s -> %d %s",
             request.method,
@@ -112,7 +108,7 @@ class OpenAPICall:
         )
         return _Answered(self, response, runtime, findings)
 
-    def build(self, context: StepContext, runtime: CallRuntime) -> EvaluatedRequest:
+    def build(self, context: CallContext, runtime: CallRuntime) -> EvaluatedRequest:
         """Evaluate the step's parameters and body and build its request.
 
         Raises RequestBuildError (or the evaluation's own error) when it cannot be built.
@@ -161,18 +157,6 @@ class OpenAPICall:
             for name in requirement
             if name not in credentials
         )
-
-    def _emit_request_values(self, built: EvaluatedRequest, runtime: CallRuntime) -> None:
-        emit, redactor = runtime.emit, runtime.redactor
-        assert emit is not None
-        step = self.request
-        wid, sid = step.workflow_id, step.step_id
-        located = [p for p in step.parameters if p.location is not None]
-        for parameter, (name, location, value) in zip(located, built.parameters, strict=True):
-            field = f"parameter {name} ({location})"
-            emit(expression_evaluated(wid, sid, field, parameter.value, value, redactor))
-        if step.body is not None:
-            emit(expression_evaluated(wid, sid, "requestBody", step.body, built.body, redactor))
 
 
 @dataclass(slots=True)
