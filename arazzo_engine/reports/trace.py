@@ -93,12 +93,12 @@ class StepRecord:
     @property
     def recovered(self) -> bool:
         """It failed, and an ``onFailure`` goto or retry took over."""
-        return any(a.where == "onFailure" and a.type != "end" for a in self.actions)
+        return any(a.phase == "onFailure" and a.type != "end" for a in self.actions)
 
     @property
     def failed_criterion(self) -> CriterionEvaluated | None:
         return next(
-            (c for c in self.criteria if c.where == "successCriteria" and not c.passed), None
+            (c for c in self.criteria if c.phase == "successCriteria" and not c.passed), None
         )
 
 
@@ -172,7 +172,7 @@ class RunTrace:
             if self._open_steps:
                 self._open_steps[-1].response = event
         elif isinstance(event, CriterionEvaluated):
-            target = self._step_for(event.workflow_id, event.step_id, event.where)
+            target = self._step_for(event)
             if target is not None:
                 target.criteria.append(event)
         elif isinstance(event, ActionTaken):
@@ -190,10 +190,11 @@ class RunTrace:
             if target is not None:
                 target.stream_end = event
 
-    def _step_for(self, workflow_id: str, step_id: str, where: str) -> StepRecord | None:
-        if where == "successCriteria":
+    def _step_for(self, event: CriterionEvaluated) -> StepRecord | None:
+        """Success criteria belong to the open step; action criteria come after it finished."""
+        if event.phase == "successCriteria":
             return self._open_steps[-1] if self._open_steps else None
-        return self._last.get((workflow_id, step_id))
+        return self._last.get((event.workflow_id, event.step_id))
 
     # ------------------------------------------------------------- queries
 
@@ -245,7 +246,7 @@ def _workflow_json(record: WorkflowRecord) -> dict[str, Any]:
         "succeeded": done.succeeded if done is not None else None,
         "error": done.error if done is not None else None,
         "elapsed": round(done.elapsed, 6) if done is not None else None,
-        "outputs": {e.field.removeprefix("workflow output "): e.value for e in record.outputs},
+        "outputs": {e.name: e.value for e in record.outputs},
         "outputExpressions": [_expression_json(e) for e in record.outputs],
     }
 
@@ -279,14 +280,8 @@ def _step_json(step: StepRecord) -> dict[str, Any]:
         "recovered": step.recovered,
         "statusCode": done.status_code if done is not None else None,
         "error": done.error if done is not None else None,
-        "expressions": [
-            _expression_json(e) for e in step.expressions if not e.field.startswith("output ")
-        ],
-        "outputs": {
-            e.field.removeprefix("output "): e.value
-            for e in step.expressions
-            if e.field.startswith("output ")
-        },
+        "expressions": [_expression_json(e) for e in step.expressions if e.role != "output"],
+        "outputs": {e.name: e.value for e in step.expressions if e.role == "output"},
         "request": None,
         "response": None,
         "criteria": [
