@@ -15,3 +15,5 @@
 
 The loop depends on source kinds only through :mod:`arazzo_engine.sources.call`.
 """
+
+__all__: list[str] = []

@@ -15,6 +15,8 @@ from arazzo_engine.http.response import HttpResponse
 from arazzo_engine.http.transport import HttpRequest
 from arazzo_engine.load.plan import DocumentScope
 
+__all__ = ["RunState", "StepContext", "WorkflowRecord", "WorkflowState"]
+
 _EMPTY: Mapping[str, Any] = {}
 
 

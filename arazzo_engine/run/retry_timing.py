@@ -9,6 +9,8 @@ import time
 from arazzo_engine.load.plan import ActionPlan
 from arazzo_engine.run.context import StepContext
 
+__all__ = ["MAX_RETRY_WAIT", "retry_after_seconds", "retry_delay"]
+
 MAX_RETRY_WAIT = 300.0
 """The longest a retry waits, whatever ``Retry-After`` or ``retryAfter`` ask (seconds)."""
 
