@@ -26,6 +26,10 @@ caller can catch one class and know nothing else escapes by design::
     └── TransportError           no usable response came (refused, timed out, too large...)
         └── BodyError            a response body broke off before its end (.reason, .received)
 
+Inside a run, ``run.steps.RunAborted`` (an ArazzoError too) stops it when
+``max_steps`` or the nesting depth is exceeded; ``Engine.run`` catches it and
+returns a failed result, so it never reaches a caller.
+
 Messages name what they are about: the file, the JSON pointer or line:column,
 and what was expected.  No message ever holds a credential value.
 """

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from arazzo_engine.criteria import judge
-from arazzo_engine.errors import InputValidationError
+from arazzo_engine.errors import ArazzoError, InputValidationError
 from arazzo_engine.expressions import evaluate
 from arazzo_engine.results import StepResult
 from arazzo_engine.run.context import StepContext
@@ -41,8 +41,12 @@ ChildRunner = Callable[[str, Mapping[str, Any], int], "WorkflowOutcome"]
 """Runs a workflow by run-wide key with these inputs at this depth (the interpreter)."""
 
 
-class RunAborted(Exception):
-    """The whole run stops: ``max_steps`` or the nesting depth was exceeded."""
+class RunAborted(ArazzoError):
+    """The whole run stops: ``max_steps`` or the nesting depth was exceeded.
+
+    Raised inside a run and caught by the interpreter, which ends the run with
+    ``succeeded == False`` and this message; it never escapes ``Engine.run``.
+    """
 
 
 def evaluate_output(expression: Expression, context: StepContext, redactor: Redactor) -> Any:
