@@ -31,6 +31,7 @@ __all__ = [
     "FailureAction",
     "Info",
     "Parameter",
+    "ParameterKey",
     "PayloadReplacement",
     "RequestBody",
     "ReusableObject",
@@ -38,7 +39,18 @@ __all__ = [
     "Step",
     "SuccessAction",
     "Workflow",
+    "parameter_key",
 ]
+
+ParameterKey = tuple[str, str]
+"""(name, in) with header names lower-cased: a parameter's identity."""
+
+
+def parameter_key(name: str, location: str) -> ParameterKey:
+    """The identity of a parameter (Arazzo and OpenAPI alike): header names compare
+    case-insensitively."""
+    return (name.lower() if location == "header" else name, location)
+
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 """The shared empty read-only mapping."""

@@ -104,6 +104,7 @@ DOCUMENTED: dict[str, set[str]] = {
         "FailureAction",
         "Info",
         "Parameter",
+        "ParameterKey",
         "PayloadReplacement",
         "RequestBody",
         "ReusableObject",
@@ -111,6 +112,7 @@ DOCUMENTED: dict[str, set[str]] = {
         "Step",
         "SuccessAction",
         "Workflow",
+        "parameter_key",
     },
     "arazzo_engine.errors": {
         "ArazzoError",

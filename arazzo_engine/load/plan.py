@@ -31,10 +31,10 @@ from arazzo_engine.model import (
     Step,
     SuccessAction,
     Workflow,
+    parameter_key,
 )
 from arazzo_engine.sources.base import ExternalDocument, OperationSource, OperationTarget
 from arazzo_engine.sources.call import OperationCall, StepParameter, StepRequest
-from arazzo_engine.sources.openapi.shapes import parameter_key
 
 __all__ = [
     "ActionPlan",

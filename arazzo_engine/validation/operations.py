@@ -27,9 +27,9 @@ from arazzo_engine.expressions.ast import InputRef, ResponseBody, walk_expressio
 from arazzo_engine.load.plan import StepPlan, WorkflowPlan
 from arazzo_engine.load.reader import RawDocument
 from arazzo_engine.load.refs import DOCUMENT_URI, Located, RefResolver
-from arazzo_engine.model import ArazzoDocument, Parameter, Step, Workflow
+from arazzo_engine.model import ArazzoDocument, Parameter, Step, Workflow, parameter_key
 from arazzo_engine.sources.openapi.call import OpenAPICall
-from arazzo_engine.sources.openapi.shapes import Operation, SecurityScheme, parameter_key
+from arazzo_engine.sources.openapi.shapes import Operation, SecurityScheme
 from arazzo_engine.validation.common import (
     Findings,
     declared_by,

@@ -44,8 +44,8 @@ from arazzo_engine.model import (
     ReusableObject,
     SuccessAction,
     Workflow,
+    parameter_key,
 )
-from arazzo_engine.sources.openapi.shapes import parameter_key
 from arazzo_engine.validation.common import (
     Findings,
     resolve_action,

@@ -17,6 +17,7 @@ from types import MappingProxyType
 from typing import Any, Protocol
 
 from arazzo_engine.load.refs import Located, RefResolver
+from arazzo_engine.model import ParameterKey, parameter_key
 
 __all__ = [
     "HTTP_METHODS",
@@ -38,18 +39,10 @@ __all__ = [
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
-ParameterKey = tuple[str, str]
-"""(name, in) with header names lower-cased: a parameter's identity."""
-
 SecurityRequirements = tuple[Mapping[str, tuple[str, ...]], ...]
 """Alternative requirements (OR); each maps scheme names that must all apply (AND)."""
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
-
-
-def parameter_key(name: str, location: str) -> ParameterKey:
-    """The identity of a parameter; header names compare case-insensitively."""
-    return (name.lower() if location == "header" else name, location)
 
 
 @dataclass(frozen=True, slots=True)
