@@ -90,7 +90,9 @@ class OpenAPICall:
         findings = checks.check_request(self.operation, request) if checks is not None else ()
         if findings and checks is not None and checks.strict:
             return CallFailed(checks.failure("request", findings), findings)
-        logger.info("%s %s", request.method, redactor.text(request.url))
+        logging_on = logger.isEnabledFor(logging.INFO)  # masking a URL costs; skip it unheard
+        if logging_on:
+            logger.info("%s %s", request.method, redactor.text(request.url))
         observer.request_sent(step, request)
         sent = time.perf_counter()
         try:
@@ -99,13 +101,14 @@ class OpenAPICall:
             return CallFailed(f"{request.method} {redactor.text(request.url)}: {error}")
         context.response = response
         observer.response_received(step, response, time.perf_counter() - sent)
-        logger.info(
-            "%s %s -> %d %s",
-            request.method,
-            redactor.text(request.url),
-            response.status_code,
-            response.content_type,
-        )
+        if logging_on:
+            logger.info(
+                "%s %s -> %d %s",
+                request.method,
+                redactor.text(request.url),
+                response.status_code,
+                response.content_type,
+            )
         return _Answered(self, response, runtime, findings)
 
     def build(self, context: CallContext, runtime: CallRuntime) -> EvaluatedRequest:
