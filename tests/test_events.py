@@ -203,16 +203,22 @@ def test_no_event_holds_a_credential(http_server: RecordingServer) -> None:
     assert received.body is not None and '"seenKey": "***"' in received.body
 
 
+FAL_INPUTS = {"modelOwner": "fal-ai", "modelName": "any-llm", "input": {"prompt": "hi"}}
+
+
+def _fal_engine(server: FakeFalServer) -> Engine:
+    return Engine.load(
+        FAL_WORKFLOW,
+        servers={"falModelApis": server.url},
+        credentials={"FalKeyAuth": "Key k-123456"},
+    )
+
+
 def test_stream_events_follow_the_reader() -> None:
     events: list[Event] = []
     with FakeFalServer(api_key="k-123456", events=2, interval=0.01) as server:
-        engine = Engine.load(
-            FAL_WORKFLOW,
-            servers={"falModelApis": server.url},
-            credentials={"FalKeyAuth": "Key k-123456"},
-        )
-        inputs = {"modelOwner": "fal-ai", "modelName": "any-llm", "input": {"prompt": "hi"}}
-        with engine.run("stream-inference", inputs, on_event=events.append) as result:
+        engine = _fal_engine(server)
+        with engine.run("stream-inference", FAL_INPUTS, on_event=events.append) as result:
             assert isinstance(events[-1], WorkflowFinished)
             response = result.steps[0].response
             assert response is not None
@@ -257,19 +263,14 @@ def test_without_a_listener_no_event_is_built(
 def test_without_a_listener_a_stream_is_not_watched(monkeypatch: pytest.MonkeyPatch) -> None:
     _forbid_events(monkeypatch)
     with FakeFalServer(api_key="k-123456", events=2, interval=0.01) as server:
-        engine = Engine.load(
-            FAL_WORKFLOW,
-            servers={"falModelApis": server.url},
-            credentials={"FalKeyAuth": "Key k-123456"},
-        )
-        inputs = {"modelOwner": "fal-ai", "modelName": "any-llm", "input": {"prompt": "hi"}}
-        with engine.run("stream-inference", inputs) as result:
+        engine = _fal_engine(server)
+        with engine.run("stream-inference", FAL_INPUTS) as result:
             assert result.succeeded, result.error
             response = result.steps[0].response
             assert response is not None and response.is_stream
             assert [e.event for e in response.events()] == ["progress", "progress", "output"]
         with pytest.raises(AssertionError, match="without on_event"):
-            engine.run("stream-inference", inputs, on_event=lambda e: None)
+            engine.run("stream-inference", FAL_INPUTS, on_event=lambda e: None)
 
 
 def test_a_finished_run_is_freed_without_the_cycle_collector(http_server: RecordingServer) -> None:

@@ -265,6 +265,12 @@ def observe_stream(
     inner = response.events()
     opened = time.perf_counter()
 
+    def ended(count: int, error: str | None) -> StreamEnded:
+        elapsed = time.perf_counter() - opened
+        return StreamEnded(
+            workflow_id=workflow_id, step_id=step_id, count=count, elapsed=elapsed, error=error
+        )
+
     def observed() -> Iterator[ServerSentEvent]:
         count = 0
         try:
@@ -282,25 +288,9 @@ def observe_stream(
                 count += 1
                 yield event
         except StreamError as error:
-            handler(
-                StreamEnded(
-                    workflow_id=workflow_id,
-                    step_id=step_id,
-                    count=count,
-                    elapsed=time.perf_counter() - opened,
-                    error=redactor.text(str(error)),
-                )
-            )
+            handler(ended(count, redactor.text(str(error))))
             raise
-        handler(
-            StreamEnded(
-                workflow_id=workflow_id,
-                step_id=step_id,
-                count=count,
-                elapsed=time.perf_counter() - opened,
-                error=None,
-            )
-        )
+        handler(ended(count, None))
 
     # HttpResponse.events() returns the iterator it keeps; swapping it for the
     # observed one keeps "a second call continues the same stream".
