@@ -5,15 +5,15 @@ merged (workflow then step, by name and location), every Reusable Object and
 action list resolved here, so running a step does no parsing and no searching.
 Problems found on the way are collected as located diagnostics.
 
-Operations are looked up through the source kinds' interface
-(:class:`~arazzo_engine.sources.base.OperationSource`); the operation a step
-targets prepares the step's call (:mod:`arazzo_engine.sources.call`), which
-the plan keeps without knowing what protocol it speaks.
+What steps and actions name (operations, workflows) is found by
+:mod:`arazzo_engine.load.targets`; the operation a step targets prepares the
+step's call (:mod:`arazzo_engine.sources.call`), which the plan keeps without
+knowing what protocol it speaks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,7 @@ from arazzo_engine.criteria import CompiledCriterion, CriterionCompileError, com
 from arazzo_engine.errors import Diagnostic, ExpressionSyntaxError, Location
 from arazzo_engine.expressions import Expression, ValueNode, parse_expression, parse_value
 from arazzo_engine.load import pointers
+from arazzo_engine.load.targets import Targets, workflow_key
 from arazzo_engine.model import (
     COMPONENT_PREFIX,
     ArazzoDocument,
@@ -33,7 +34,7 @@ from arazzo_engine.model import (
     Workflow,
     parameter_key,
 )
-from arazzo_engine.sources.base import ExternalDocument, OperationSource, OperationTarget
+from arazzo_engine.sources.base import ExternalDocument, OperationSource
 from arazzo_engine.sources.call import OperationCall, StepParameter, StepRequest
 
 __all__ = [
@@ -47,8 +48,6 @@ __all__ = [
     "dependency_cycles",
     "workflow_key",
 ]
-
-SOURCE_PREFIX = "$sourceDescriptions."
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,11 +116,6 @@ class DocumentScope:
     source_fields: Mapping[str, Mapping[str, Any]]
 
 
-def workflow_key(prefix: str, workflow_id: str) -> str:
-    """The run-wide key of a workflow of the document with ``prefix``."""
-    return f"{prefix}{workflow_id}"
-
-
 class _Compiler:
     def __init__(
         self,
@@ -133,9 +127,8 @@ class _Compiler:
         self.scope = scope
         self.document = scope.document
         self.locate = locate
-        self.externals = externals
-        self.sources = sources
         self.diagnostics: list[Diagnostic] = []
+        self.targets = Targets(scope.prefix, scope.document, sources, externals, self.error)
 
     # -- reporting ---------------------------------------------------------------
     def error(self, rule: str, message: str, pointer: str, line: int) -> None:
@@ -239,7 +232,7 @@ class _Compiler:
             target = None
             if action.workflow_id is not None:
                 where = f"{item.pointer}/workflowId" if item is action else item.pointer
-                target = self.workflow_reference(
+                target = self.targets.workflow(
                     action.workflow_id, f"action '{action.name}' targets", where, item.line
                 )
             is_failure = isinstance(action, FailureAction)
@@ -256,103 +249,6 @@ class _Compiler:
                 )
             )
         return plans
-
-    # -- operations --------------------------------------------------------------
-    def operation(self, step: Step) -> OperationTarget | None:
-        if step.operation_id is not None:
-            return self.operation_by_id(step)
-        if step.operation_path is not None:
-            return self.operation_by_path(step)
-        return None
-
-    def operation_by_id(self, step: Step) -> OperationTarget | None:
-        ref = step.operation_id or ""
-        pointer = f"{step.pointer}/operationId"
-        if ref.startswith(SOURCE_PREFIX):
-            name, _, op_id = ref[len(SOURCE_PREFIX) :].partition(".")
-            source = self.sources.get(name)
-            if source is None:
-                self.error(
-                    "operation",
-                    f"'{ref}' names source '{name}', which is not an OpenAPI source "
-                    f"description of this document (have: {', '.join(self.sources) or 'none'})"
-                    + _did_you_mean(name, self.sources),
-                    pointer,
-                    step.line,
-                )
-                return None
-            found = source.find_by_id(op_id)
-            if found is None:
-                self.error(
-                    "operation",
-                    f"operationId '{op_id}' is not in source '{name}' ({source.location})"
-                    + _did_you_mean(op_id, source.operation_ids),
-                    pointer,
-                    step.line,
-                )
-            return found
-        candidates = [
-            (source.name, found)
-            for source in self.sources.values()
-            if (found := source.find_by_id(ref)) is not None
-        ]
-        if len(candidates) == 1:
-            return candidates[0][1]
-        if not candidates:
-            known = {k: None for source in self.sources.values() for k in source.operation_ids}
-            self.error(
-                "operation",
-                f"operationId '{ref}' is not defined by any source description "
-                f"({', '.join(self.sources) or 'none loaded'})" + _did_you_mean(ref, known),
-                pointer,
-                step.line,
-            )
-        else:
-            names = ", ".join(f"$sourceDescriptions.{name}.{ref}" for name, _ in candidates)
-            self.error(
-                "operation",
-                f"operationId '{ref}' exists in several sources; qualify it as one of: {names}",
-                pointer,
-                step.line,
-            )
-        return None
-
-    def operation_by_path(self, step: Step) -> OperationTarget | None:
-        ref = step.operation_path or ""
-        pointer = f"{step.pointer}/operationPath"
-        head, sep, json_pointer = ref.partition("#")
-        source_name = None
-        if head.startswith("{$sourceDescriptions.") and head.endswith(".url}"):
-            source_name = head[len("{$sourceDescriptions.") : -len(".url}")]
-        if not sep or source_name is None:
-            self.error(
-                "operation",
-                "an operationPath must read '{$sourceDescriptions.<name>.url}#/paths/...'"
-                f", got '{ref}'",
-                pointer,
-                step.line,
-            )
-            return None
-        source = self.sources.get(source_name)
-        if source is None:
-            self.error(
-                "operation",
-                f"operationPath names source '{source_name}', which is not an OpenAPI source "
-                "description of this document" + _did_you_mean(source_name, self.sources),
-                pointer,
-                step.line,
-            )
-            return None
-        found = source.find_by_pointer(json_pointer)
-        if found is None:
-            self.error(
-                "operation",
-                f"operationPath '#{json_pointer}' does not point at an operation of source "
-                f"'{source_name}'{source.pointer_hint(json_pointer)}",
-                pointer,
-                step.line,
-            )
-        return found
 
     # -- steps and workflows -----------------------------------------------------
     def merged_parameters(self, workflow: Workflow, step: Step) -> tuple[StepParameter, ...]:
@@ -374,10 +270,10 @@ class _Compiler:
         return tuple(merged.values())
 
     def step(self, workflow: Workflow, step: Step, index: int) -> StepPlan:
-        target = self.operation(step)
+        target = self.targets.operation(step)
         child = None
         if step.workflow_id is not None:
-            child = self.workflow_reference(
+            child = self.targets.workflow(
                 step.workflow_id,
                 f"step '{step.step_id}' calls",
                 f"{step.pointer}/workflowId",
@@ -459,50 +355,11 @@ class _Compiler:
                 compiled.append((name, node))
         return tuple(compiled)
 
-    def workflow_reference(self, text: str, what: str, pointer: str, line: int) -> str | None:
-        """The run-wide key of a workflow named in this document, or None (reported)."""
-        if text.startswith(SOURCE_PREFIX):
-            name, _, workflow_id = text[len(SOURCE_PREFIX) :].partition(".")
-            external = self.externals.get(name)
-            if external is None:
-                known = ", ".join(sorted(self.externals)) or "none"
-                self.error(
-                    "workflow-reference",
-                    f"{what} '{text}', but '{name}' is not an Arazzo source description of "
-                    f"this document (Arazzo sources: {known})",
-                    pointer,
-                    line,
-                )
-                return None
-            if workflow_id not in external.workflow_ids:
-                known = ", ".join(sorted(external.workflow_ids)) or "none"
-                self.error(
-                    "workflow-reference",
-                    f"{what} '{text}', but source '{name}' has no workflow '{workflow_id}' "
-                    f"(it has: {known})",
-                    pointer,
-                    line,
-                )
-                return None
-            return workflow_key(external.prefix, workflow_id)
-        if self.document.workflow(text) is None:
-            known = ", ".join(w.workflow_id for w in self.document.workflows)
-            self.error(
-                "workflow-reference",
-                f"{what} workflow '{text}', which the document does not define (it has: "
-                f"{known}); a workflow of another Arazzo document is written "
-                "$sourceDescriptions.<name>.<workflowId>",
-                pointer,
-                line,
-            )
-            return None
-        return workflow_key(self.scope.prefix, text)
-
     def workflow(self, workflow: Workflow) -> WorkflowPlan:
         steps = tuple(self.step(workflow, step, i) for i, step in enumerate(workflow.steps))
         depends_on: list[str] = []
         for i, dependency in enumerate(workflow.depends_on):
-            key = self.workflow_reference(
+            key = self.targets.workflow(
                 dependency,
                 f"workflow '{workflow.workflow_id}' depends on",
                 f"{workflow.pointer}/dependsOn/{i}",
@@ -519,12 +376,6 @@ class _Compiler:
             outputs=self.outputs(workflow.outputs, workflow.pointer, workflow.line),
             depends_on=tuple(depends_on),
         )
-
-
-def _did_you_mean(name: str, known: Iterable[str]) -> str:
-    """A hint naming the known id that differs from ``name`` only by case."""
-    same = [k for k in known if k.lower() == name.lower()]
-    return f"; did you mean '{same[0]}'? (names are case-sensitive)" if same else ""
 
 
 def compile_document(

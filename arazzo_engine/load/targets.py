@@ -1,0 +1,190 @@
+"""What steps and actions name, found: operations in the sources, workflows in the documents.
+
+A step names an operation by ``operationId`` (bare, or qualified as
+``$sourceDescriptions.<source>.<operationId>``) or by ``operationPath``
+(``{$sourceDescriptions.<source>.url}#/paths/...``); a step, an action or a
+``dependsOn`` entry names a workflow of this document, or of another Arazzo
+document (``$sourceDescriptions.<source>.<workflowId>``).  Each reference is
+looked up once, at load, through the source kinds' interface
+(:class:`~arazzo_engine.sources.base.OperationSource`,
+:class:`~arazzo_engine.sources.base.ExternalDocument`); one that does not
+resolve is reported, located, with the names it could have meant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+
+from arazzo_engine.model import ArazzoDocument, Step
+from arazzo_engine.sources.base import ExternalDocument, OperationSource, OperationTarget
+
+__all__ = ["SOURCE_PREFIX", "Report", "Targets", "workflow_key"]
+
+SOURCE_PREFIX = "$sourceDescriptions."
+
+Report = Callable[[str, str, str, int], None]
+"""Records an error: (rule id, message, JSON pointer, line of the node)."""
+
+
+def workflow_key(prefix: str, workflow_id: str) -> str:
+    """The run-wide key of a workflow of the document with ``prefix``."""
+    return f"{prefix}{workflow_id}"
+
+
+class Targets:
+    """Finds what one document's steps and actions name; reports what it cannot find."""
+
+    def __init__(
+        self,
+        prefix: str,
+        document: ArazzoDocument,
+        sources: Mapping[str, OperationSource],
+        externals: Mapping[str, ExternalDocument],
+        report: Report,
+    ) -> None:
+        self.prefix = prefix
+        self.document = document
+        self.sources = sources
+        self.externals = externals
+        self.error = report
+
+    def operation(self, step: Step) -> OperationTarget | None:
+        if step.operation_id is not None:
+            return self.operation_by_id(step)
+        if step.operation_path is not None:
+            return self.operation_by_path(step)
+        return None
+
+    def operation_by_id(self, step: Step) -> OperationTarget | None:
+        ref = step.operation_id or ""
+        pointer = f"{step.pointer}/operationId"
+        if ref.startswith(SOURCE_PREFIX):
+            name, _, op_id = ref[len(SOURCE_PREFIX) :].partition(".")
+            source = self.sources.get(name)
+            if source is None:
+                self.error(
+                    "operation",
+                    f"'{ref}' names source '{name}', which is not an OpenAPI source "
+                    f"description of this document (have: {', '.join(self.sources) or 'none'})"
+                    + _did_you_mean(name, self.sources),
+                    pointer,
+                    step.line,
+                )
+                return None
+            found = source.find_by_id(op_id)
+            if found is None:
+                self.error(
+                    "operation",
+                    f"operationId '{op_id}' is not in source '{name}' ({source.location})"
+                    + _did_you_mean(op_id, source.operation_ids),
+                    pointer,
+                    step.line,
+                )
+            return found
+        candidates = [
+            (source.name, found)
+            for source in self.sources.values()
+            if (found := source.find_by_id(ref)) is not None
+        ]
+        if len(candidates) == 1:
+            return candidates[0][1]
+        if not candidates:
+            known = {k: None for source in self.sources.values() for k in source.operation_ids}
+            self.error(
+                "operation",
+                f"operationId '{ref}' is not defined by any source description "
+                f"({', '.join(self.sources) or 'none loaded'})" + _did_you_mean(ref, known),
+                pointer,
+                step.line,
+            )
+        else:
+            names = ", ".join(f"$sourceDescriptions.{name}.{ref}" for name, _ in candidates)
+            self.error(
+                "operation",
+                f"operationId '{ref}' exists in several sources; qualify it as one of: {names}",
+                pointer,
+                step.line,
+            )
+        return None
+
+    def operation_by_path(self, step: Step) -> OperationTarget | None:
+        ref = step.operation_path or ""
+        pointer = f"{step.pointer}/operationPath"
+        head, sep, json_pointer = ref.partition("#")
+        source_name = None
+        if head.startswith("{$sourceDescriptions.") and head.endswith(".url}"):
+            source_name = head[len("{$sourceDescriptions.") : -len(".url}")]
+        if not sep or source_name is None:
+            self.error(
+                "operation",
+                "an operationPath must read '{$sourceDescriptions.<name>.url}#/paths/...'"
+                f", got '{ref}'",
+                pointer,
+                step.line,
+            )
+            return None
+        source = self.sources.get(source_name)
+        if source is None:
+            self.error(
+                "operation",
+                f"operationPath names source '{source_name}', which is not an OpenAPI source "
+                "description of this document" + _did_you_mean(source_name, self.sources),
+                pointer,
+                step.line,
+            )
+            return None
+        found = source.find_by_pointer(json_pointer)
+        if found is None:
+            self.error(
+                "operation",
+                f"operationPath '#{json_pointer}' does not point at an operation of source "
+                f"'{source_name}'{source.pointer_hint(json_pointer)}",
+                pointer,
+                step.line,
+            )
+        return found
+
+    def workflow(self, text: str, what: str, pointer: str, line: int) -> str | None:
+        """The run-wide key of a workflow named in this document, or None (reported)."""
+        if text.startswith(SOURCE_PREFIX):
+            name, _, workflow_id = text[len(SOURCE_PREFIX) :].partition(".")
+            external = self.externals.get(name)
+            if external is None:
+                known = ", ".join(sorted(self.externals)) or "none"
+                self.error(
+                    "workflow-reference",
+                    f"{what} '{text}', but '{name}' is not an Arazzo source description of "
+                    f"this document (Arazzo sources: {known})",
+                    pointer,
+                    line,
+                )
+                return None
+            if workflow_id not in external.workflow_ids:
+                known = ", ".join(sorted(external.workflow_ids)) or "none"
+                self.error(
+                    "workflow-reference",
+                    f"{what} '{text}', but source '{name}' has no workflow '{workflow_id}' "
+                    f"(it has: {known})",
+                    pointer,
+                    line,
+                )
+                return None
+            return workflow_key(external.prefix, workflow_id)
+        if self.document.workflow(text) is None:
+            known = ", ".join(w.workflow_id for w in self.document.workflows)
+            self.error(
+                "workflow-reference",
+                f"{what} workflow '{text}', which the document does not define (it has: "
+                f"{known}); a workflow of another Arazzo document is written "
+                "$sourceDescriptions.<name>.<workflowId>",
+                pointer,
+                line,
+            )
+            return None
+        return workflow_key(self.prefix, text)
+
+
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    """A hint naming the known id that differs from ``name`` only by case."""
+    same = [k for k in known if k.lower() == name.lower()]
+    return f"; did you mean '{same[0]}'? (names are case-sensitive)" if same else ""
