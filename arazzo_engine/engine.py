@@ -30,7 +30,7 @@ from arazzo_engine.run.context import RunState
 from arazzo_engine.run.interpreter import Interpreter, RunSettings
 from arazzo_engine.sources.openapi.oauth import ClientCredentials, LiveRedactor, prepare_credentials
 from arazzo_engine.sources.openapi.validation import OperationValidation, check_mode
-from arazzo_engine.sources.reading import LoadedSource, check_override_names
+from arazzo_engine.sources.reading import check_override_names
 
 __all__ = [
     "DEFAULT_MAX_DEPTH",
@@ -53,7 +53,6 @@ class Engine:
         *,
         document: ArazzoDocument,
         plans: Mapping[str, WorkflowPlan],
-        sources: Mapping[str, LoadedSource],
         settings: RunSettings,
         transport: Transport,
         inputs_checker: InputsChecker,
@@ -62,7 +61,6 @@ class Engine:
     ) -> None:
         self.document = document
         self._plans = plans
-        self._sources = sources
         self._settings = settings
         self._transport = transport
         self._owns_transport = owns_transport
@@ -196,7 +194,6 @@ class Engine:
         return cls(
             document=project.entry,
             plans=MappingProxyType(project.plans),
-            sources=MappingProxyType(project.sources),
             settings=settings,
             transport=transport,
             inputs_checker=project.inputs,

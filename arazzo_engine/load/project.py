@@ -50,7 +50,6 @@ class LoadedProject:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     source_names: set[str] = field(default_factory=set)
     scheme_names: set[str] = field(default_factory=set)
-    sources: dict[str, LoadedSource] = field(default_factory=dict)
 
     @property
     def has_errors(self) -> bool:
@@ -121,7 +120,6 @@ class ProjectLoader:
             if isinstance(found, Diagnostic):
                 project.diagnostics.append(found)
                 continue
-            project.sources.setdefault(sd.name, found)
             opened = KINDS[found.type].open(found, _Opening(self, raw, sd.pointer, stack))
             if isinstance(opened, ExternalDocument):
                 externals[sd.name] = opened
