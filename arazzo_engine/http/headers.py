@@ -4,26 +4,48 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 
-__all__ = ["Headers"]
+__all__ = ["Headers", "header_values"]
 
 
 class Headers(Mapping[str, str]):
     """Header names keep their case for display; ``get``, ``in`` and ``[]`` ignore it.
 
     Built from a mapping or from ``(name, value)`` pairs; a name given twice keeps
-    both values joined with ``", "`` (RFC 9110 5.3), as requests does.
+    both values joined with ``", "`` (RFC 9110 5.3), as requests does, and each
+    one apart for :meth:`get_all` (``Set-Cookie`` values cannot be joined).
     """
 
-    __slots__ = ("_items",)
+    __slots__ = ("_items", "_repeated")
 
     def __init__(self, headers: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> None:
         pairs = headers.items() if isinstance(headers, Mapping) else headers
         items: dict[str, tuple[str, str]] = {}
+        repeated: dict[str, list[str]] = {}
         for name, value in pairs:
-            key = name.lower()
+            key, text = name.lower(), str(value)
             known = items.get(key)
-            items[key] = (name, f"{known[1]}, {value}" if known else str(value))
+            if known is None:
+                items[key] = (name, text)
+            else:
+                repeated.setdefault(key, [known[1]]).append(text)
+                items[key] = (name, f"{known[1]}, {text}")
         self._items = items
+        self._repeated = repeated
+
+    def get_all(self, name: str) -> list[str]:
+        """Each value given for ``name``, apart, in order; [] when it is absent."""
+        key = name.lower()
+        if key in self._repeated:
+            return list(self._repeated[key])
+        item = self._items.get(key)
+        return [] if item is None else [item[1]]
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """Every (name, value) given, repeated names apart, in order of first appearance."""
+        found: list[tuple[str, str]] = []
+        for key, (name, value) in self._items.items():
+            found.extend((name, v) for v in self._repeated.get(key, [value]))
+        return found
 
     def __getitem__(self, name: str) -> str:
         return self._items[name.lower()][1]
@@ -39,3 +61,11 @@ class Headers(Mapping[str, str]):
 
     def __repr__(self) -> str:
         return f"Headers({dict(self.items())!r})"
+
+
+def header_values(headers: Mapping[str, str], name: str) -> list[str]:
+    """Each value of ``name`` apart when ``headers`` keeps them so, else its one value."""
+    if isinstance(headers, Headers):
+        return headers.get_all(name)
+    value = next((v for k, v in headers.items() if k.lower() == name.lower()), None)
+    return [] if value is None else [value]

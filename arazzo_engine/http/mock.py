@@ -16,7 +16,11 @@ The handler's response is treated as one from the wire:
   each chunk only when the engine asks for it (delays between chunks included);
 * any other body is read whole, at most ``max_body_bytes`` (the constructor's;
   default 64 MiB), with the same error a real server's oversized body gives;
-* redirects are not followed: the handler's 3xx is the response.
+* redirects are not followed: the handler's 3xx is the response;
+* cookies behave as on the wire: the handler sees the run's stored cookies for
+  the request's origin in its ``Cookie`` header (a cookie the request names
+  itself wins), and the ``Set-Cookie`` headers it answers with are kept for
+  the rest of the run, for that origin only.
 
 When the handler raises :class:`~arazzo_engine.errors.TransportError`, the step
 fails with its message (as with a refused connection); any other exception
@@ -29,10 +33,12 @@ escapes ``Engine.run``.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 
 from arazzo_engine.errors import ConfigurationError, TransportError
+from arazzo_engine.http.headers import header_values
 from arazzo_engine.http.response import HttpResponse, adopt
 from arazzo_engine.http.transport import DEFAULT_MAX_BODY_BYTES, HttpRequest, keeps_body_open
 
@@ -65,6 +71,11 @@ class MockTransport:
         return f"<MockTransport handler={name}>"
 
     def send(self, request: HttpRequest, *, timeout: float) -> HttpResponse:
+        cookies = request.cookies
+        if cookies is not None:
+            request = dataclasses.replace(
+                request, headers=cookies.request_headers(request.url, request.headers)
+            )
         with self._lock:
             self.requests.append(request)
         try:
@@ -81,6 +92,8 @@ class MockTransport:
             raise TransportError(
                 f"the MockTransport handler returned {type(response).__name__}, not an HttpResponse"
             )
+        if cookies is not None:
+            cookies.record(request.url, header_values(response.headers, "Set-Cookie"))
         return adopt(
             response,
             url=request.url,

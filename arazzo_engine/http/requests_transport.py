@@ -14,6 +14,11 @@ Its policy (``docs/faults.md`` has the whole of it):
   When a redirect leaves the origin (scheme, host, port), ``Authorization``,
   ``Cookie``, ``Proxy-Authorization`` and every header named in
   :attr:`HttpRequest.credential_headers` are dropped, for the rest of the chain.
+* Cookies live in the run's :class:`~arazzo_engine.http.cookies.CookieStore`
+  (:attr:`HttpRequest.cookies`), never in the session: each hop gets the stored
+  cookies of its own origin, and each answer's ``Set-Cookie`` (a redirect's
+  included) is recorded in the store.  The session's cookie jar is neither
+  filled (its policy refuses every cookie) nor read.
 * Every failure is a :class:`TransportError` whose message is one sentence
   naming the cause; no library exception escapes :meth:`RequestsTransport.send`.
 * urllib3 logs request lines at DEBUG, query strings included: query values
@@ -28,12 +33,14 @@ import re
 import threading
 import time
 from collections.abc import Iterator, Mapping
+from http.cookiejar import Cookie, DefaultCookiePolicy
 from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3.exceptions
 
 from arazzo_engine.errors import BodyError, TransportError
+from arazzo_engine.http.cookies import origin_of
 from arazzo_engine.http.media import media_type
 from arazzo_engine.http.requests_failures import (
     bad_headers,
@@ -54,7 +61,14 @@ __all__ = [
 ]
 
 Session = requests.Session
-"""What ``Engine.load(session=...)`` takes: proxies, TLS settings, mounted adapters."""
+"""What ``Engine.load(session=...)`` takes: proxies, TLS settings, mounted adapters.
+
+Cookies are not the session's business: each run keeps its own, per origin
+(:class:`~arazzo_engine.http.cookies.CookieStore`).  The transport sets a
+policy on the session's cookie jar that refuses every cookie (a caller's
+session too), and sends no cookie the jar holds: give a cookie the API needs
+as a cookie parameter or an ``apiKey`` credential ``in: cookie``.
+"""
 
 RESPONSE_TIME_FACTOR = 10
 """``max_response_seconds`` defaults to this many times ``timeout``."""
@@ -88,6 +102,7 @@ class RequestsTransport:
     ) -> None:
         self._own_session = session is None
         self.session = session if session is not None else _pooled_session()
+        self.session.cookies.set_policy(_RefuseEveryCookie())
         self.max_body_bytes = max_body_bytes
         self.max_response_seconds = max_response_seconds
         """The whole of a non-streaming response, redirects included; None: 10 x timeout."""
@@ -128,11 +143,15 @@ class RequestsTransport:
         url = request.url
         headers = dict(request.headers)
         body = request.body
+        cookies = request.cookies
         follow = request.follow_redirects and method in FOLLOWED_METHODS
         stripped = ALWAYS_STRIPPED | {name.lower() for name in request.credential_headers}
         hops = 0
         while True:
-            raw = self._open(method, url, headers, body, timeout)
+            sent = headers if cookies is None else cookies.request_headers(url, headers)
+            raw = self._open(method, url, sent, body, timeout)
+            if cookies is not None:
+                cookies.record(url, _set_cookies(raw))
             status = raw.status_code
             location = raw.headers.get("Location") if status in REDIRECT_STATUSES else None
             if not follow or not location:
@@ -150,7 +169,7 @@ class RequestsTransport:
                 raise TransportError(
                     f"more than {MAX_REDIRECTS} redirects (the last to {public_url(target)})"
                 )
-            if _origin(target) != _origin(url):
+            if origin_of(target) != origin_of(url):
                 headers = {k: v for k, v in headers.items() if k.lower() not in stripped}
             if status in (301, 302, 303) and body is not None:
                 body = None
@@ -173,15 +192,15 @@ class RequestsTransport:
         body: bytes | None,
         timeout: float,
     ) -> requests.Response:
+        session = self.session
         try:
-            return self.session.request(
-                method,
-                url,
-                headers=headers,
-                data=body,
-                timeout=(timeout, timeout),
-                stream=True,
-                allow_redirects=False,
+            prepared = session.prepare_request(
+                requests.Request(method, url, headers=dict(headers), data=body)
+            )
+            _only_given_cookies(prepared, headers)
+            settings = session.merge_environment_settings(prepared.url, {}, True, None, None)
+            return session.send(
+                prepared, timeout=(timeout, timeout), allow_redirects=False, **settings
             )
         except requests.ConnectTimeout:
             raise TransportError(f"could not connect within {timeout:g} s") from None
@@ -266,16 +285,30 @@ def _pooled_session() -> requests.Session:
     return session
 
 
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    if port is None:
-        port = {"http": 80, "https": 443}.get(scheme)
-    return scheme, (parts.hostname or "").lower(), port
+def _set_cookies(raw: requests.Response) -> list[str]:
+    """Every ``Set-Cookie`` header of an answer, one value each (requests joins them)."""
+    headers = getattr(raw.raw, "headers", None)
+    getlist = getattr(headers, "getlist", None)
+    if callable(getlist):
+        return [str(value) for value in getlist("Set-Cookie")]
+    joined = raw.headers.get("Set-Cookie")  # pragma: no cover - an adapter without urllib3
+    return [joined] if joined else []
+
+
+def _only_given_cookies(prepared: requests.PreparedRequest, headers: Mapping[str, str]) -> None:
+    """Send the ``Cookie`` header given (the run's and the request's), none from the session."""
+    given = next((v for k, v in headers.items() if k.lower() == "cookie"), None)
+    if given is None:
+        prepared.headers.pop("Cookie", None)
+    else:
+        prepared.headers["Cookie"] = given
+
+
+class _RefuseEveryCookie(DefaultCookiePolicy):
+    """The session jar's policy: keep nothing (cookies belong to each run's store)."""
+
+    def set_ok(self, cookie: Cookie, request: object) -> bool:
+        return False
 
 
 _QUERY_VALUE = re.compile(r"([?&][^=&#\s\"']*=)[^&#\s\"']+")

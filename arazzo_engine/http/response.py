@@ -94,11 +94,12 @@ class HttpResponse:
         if given > 1:
             raise ConfigurationError("give at most one of content=, text= and json=")
         self.status_code = status_code
-        self.headers: Mapping[str, str] = Headers(headers or ())
+        listed = Headers(headers or ())
+        self.headers: Mapping[str, str] = listed
         if text is not None or json is not _UNSET:
-            content, default_type = _encoded(text, json, self.headers.get("Content-Type"))
-            if "Content-Type" not in self.headers:
-                self.headers = Headers([*self.headers.items(), ("Content-Type", default_type)])
+            content, default_type = _encoded(text, json, listed.get("Content-Type"))
+            if "Content-Type" not in listed:
+                self.headers = Headers([*listed.pairs(), ("Content-Type", default_type)])
         self.url = url
         self.content_type = media_type(self.headers.get("Content-Type"))
         self._max_body_bytes = max_body_bytes

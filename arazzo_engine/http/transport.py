@@ -25,6 +25,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from arazzo_engine.errors import TransportError
+from arazzo_engine.http.cookies import CookieStore
 from arazzo_engine.http.media import STREAMING_MEDIA_TYPES
 from arazzo_engine.http.response import HttpResponse, public_url
 
@@ -71,6 +72,10 @@ class HttpRequest:
     stream: bool = False
     """Hand the body over unread whatever its media type; the caller reads it within
     its own bounds and closes the response (token and source-description fetches)."""
+    cookies: CookieStore | None = field(default=None, repr=False, compare=False)
+    """The run's cookie store: a transport adds its cookies for each hop's origin and
+    records each answer's ``Set-Cookie`` in it.  None (token and source-description
+    fetches): no cookie is sent but the request's own ``Cookie`` header, none is kept."""
 
     def __repr__(self) -> str:
         query = "?..." if urlsplit(self.url).query else ""

@@ -23,10 +23,11 @@ run (a message transport, a per-run subscription buffer) adds it to
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Protocol
 
 from arazzo_engine.expressions import EvaluationContext, ValueNode
+from arazzo_engine.http.cookies import CookieStore
 
 if TYPE_CHECKING:
     from arazzo_engine.http.response import HttpResponse
@@ -122,18 +123,21 @@ class CallSettings:
 
 @dataclass(frozen=True, kw_only=True)
 class CallRuntime(CallSettings):
-    """What one run lends every call: the engine's settings, the transport, the observer."""
+    """What one run lends every call: the engine's settings, the transport, the observer,
+    and the run's own cookies (a new, empty store per run; never shared between runs)."""
 
     transport: Transport
     observer: CallObserver
+    cookies: CookieStore = field(default_factory=CookieStore)
 
     @classmethod
     def for_run(
         cls, settings: CallSettings, transport: Transport, observer: CallObserver
     ) -> CallRuntime:
-        """The runtime of one run: ``settings`` (every field of them) plus the run's parts."""
+        """The runtime of one run: ``settings`` (every field of them) plus the run's parts,
+        an empty cookie store among them."""
         given = {name: getattr(settings, name) for name in _SETTING_NAMES}
-        return cls(**given, transport=transport, observer=observer)
+        return cls(**given, transport=transport, observer=observer, cookies=CookieStore())
 
 
 _SETTING_NAMES = tuple(f.name for f in fields(CallSettings))

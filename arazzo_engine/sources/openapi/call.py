@@ -149,6 +149,7 @@ class OpenAPICall:
             content_type=step.content_type,
             credentials=applied,
             path_allow_reserved=operation.source in runtime.path_allow_reserved,
+            cookies=runtime.cookies,
         )
         return EvaluatedRequest(request, parameters, body)
 

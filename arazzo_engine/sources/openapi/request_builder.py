@@ -18,6 +18,7 @@ from urllib.parse import quote
 from xml.etree import ElementTree
 
 from arazzo_engine.errors import RequestBuildError
+from arazzo_engine.http.cookies import CookieStore
 from arazzo_engine.http.media import is_json_media_type, is_text_media_type, is_xml_media_type
 from arazzo_engine.http.multipart import Part, encode_multipart
 from arazzo_engine.http.transport import HttpRequest
@@ -286,19 +287,21 @@ def build_request(
     content_type: str | None,
     credentials: AppliedCredentials,
     path_allow_reserved: bool,
+    cookies: CookieStore | None = None,
 ) -> HttpRequest:
     """The request for one execution of an operation step.
 
     ``parameters`` holds (name, in, value) after evaluation; a ``None`` value is
     not sent (the declared default is, when there is one), and a path
-    parameter without a value fails before sending.
+    parameter without a value fails before sending.  ``cookies`` is the run's
+    store, which the transport reads and fills.
     """
     declared = operation.parameters
     path_values: dict[str, Any] = {}
     query_values: dict[str, Any] = {}
     query: list[str] = []
     headers: dict[str, str] = {}
-    cookies: list[str] = []
+    cookie_pairs: list[str] = []
     given: set[tuple[str, str]] = set()
 
     def place(spec: ParameterSpec, name: str, location: str, value: Any) -> None:
@@ -310,7 +313,7 @@ def build_request(
         elif location == "header":
             headers[name] = serialize_header(spec, value)
         elif location == "cookie":
-            cookies.extend(serialize_cookie(spec, value))
+            cookie_pairs.extend(serialize_cookie(spec, value))
 
     for name, location, value in parameters:
         key = parameter_key(name, location)
@@ -343,10 +346,10 @@ def build_request(
     for name, value in credentials.query:
         query.append(f"{quote(name, safe='')}={quote(value, safe='')}")
     for name, value in credentials.cookies:
-        cookies.append(f"{name}={value}")
+        cookie_pairs.append(f"{name}={value}")
     headers.update(credentials.headers)
-    if cookies:
-        headers["Cookie"] = "; ".join(cookies)
+    if cookie_pairs:
+        headers["Cookie"] = "; ".join(cookie_pairs)
     url = base_url + path + ("?" + "&".join(query) if query else "")
     encoded: bytes | None = None
     if has_body:
@@ -372,6 +375,7 @@ def build_request(
         credential_headers=frozenset(credentials.headers)
         | (frozenset({"Cookie"}) if credentials.cookies else frozenset()),
         follow_redirects=not declares_redirect(operation),
+        cookies=cookies,
     )
 
 
