@@ -68,6 +68,11 @@ class CookieStore:
         with self._lock:
             return sum(len(jar) for jar in self._jars.values())
 
+    def clear(self) -> None:
+        """Forget every cookie (the run is over)."""
+        with self._lock:
+            self._jars.clear()
+
     def cookie_header(self, url: str) -> str | None:
         """The ``Cookie`` value the stored cookies make for ``url``; None when none apply."""
         with self._lock:

@@ -87,6 +87,8 @@ class Interpreter:
             outcome = self.run_workflow(plan, inputs, depth=0)
         except RunAborted as abort:
             outcome = WorkflowOutcome(False, self._outputs_after_abort(workflow_id), str(abort))
+        finally:
+            self.steps.runtime.finish()
         return RunResult(
             workflow_id=workflow_id,
             succeeded=outcome.succeeded,

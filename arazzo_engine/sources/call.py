@@ -139,6 +139,11 @@ class CallRuntime(CallSettings):
         given = {name: getattr(settings, name) for name in _SETTING_NAMES}
         return cls(**given, transport=transport, observer=observer, cookies=CookieStore())
 
+    def finish(self) -> None:
+        """The run is over: forget what it kept for its calls (its cookies), so that
+        nothing its results hold on to still carries them."""
+        self.cookies.clear()
+
 
 _SETTING_NAMES = tuple(f.name for f in fields(CallSettings))
 
