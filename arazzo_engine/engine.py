@@ -113,7 +113,8 @@ class Engine:
         """Read, check and prepare a document; raises ArazzoError subclasses on problems.
 
         ``path_allow_reserved`` names sources whose path parameter values keep
-        reserved characters such as ``/`` unencoded (fal's ``flux/schnell``).
+        ``/`` unencoded (fal's ``flux/schnell``); ``?``, ``#``, ``%`` and every other
+        character a path segment cannot hold are still percent-encoded.
         ``transport`` is any object with the :class:`~arazzo_engine.http.transport.Transport`
         methods (a :class:`~arazzo_engine.http.mock.MockTransport` runs with no
         network); every request goes through it, token and remote source fetches

@@ -338,7 +338,7 @@ def _parser() -> argparse.ArgumentParser:
         "--path-allow-reserved",
         action="append",
         metavar="SOURCE",
-        help="keep '/' and other reserved characters raw in SOURCE's path values",
+        help="keep '/' raw in SOURCE's path values (only '/')",
     )
     run.add_argument(
         "--validate",

@@ -19,6 +19,9 @@ Its policy (``docs/faults.md`` has the whole of it):
   cookies of its own origin, and each answer's ``Set-Cookie`` (a redirect's
   included) is recorded in the store.  The session's cookie jar is neither
   filled (its policy refuses every cookie) nor read.
+* The URL built is the URL sent: the request target is the path and query of
+  :attr:`HttpRequest.url` as built (``%2E%2E`` stays ``%2E%2E``); requests'
+  re-quoting and URL normalization never apply to it.
 * Every failure is a :class:`TransportError` whose message is one sentence
   naming the cause; no library exception escapes :meth:`RequestsTransport.send`.
 * urllib3 logs request lines at DEBUG, query strings included: query values
@@ -34,7 +37,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from http.cookiejar import Cookie, DefaultCookiePolicy
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 import urllib3.exceptions
@@ -197,6 +200,7 @@ class RequestsTransport:
             prepared = session.prepare_request(
                 requests.Request(method, url, headers=dict(headers), data=body)
             )
+            prepared.url = _target_as_built(prepared.url, url)
             _only_given_cookies(prepared, headers)
             settings = session.merge_environment_settings(prepared.url, {}, True, None, None)
             return session.send(
@@ -293,6 +297,19 @@ def _set_cookies(raw: requests.Response) -> list[str]:
         return [str(value) for value in getlist("Set-Cookie")]
     joined = raw.headers.get("Set-Cookie")  # pragma: no cover - an adapter without urllib3
     return [joined] if joined else []
+
+
+def _target_as_built(prepared: str | None, built: str) -> str:
+    """The prepared URL's scheme and host, with the path and query exactly as built.
+
+    requests re-quotes a URL (``%2E%2E`` becomes ``..``, which the server then
+    resolves as a dot-segment) and urllib3 resolves literal dot-segments; the
+    request target must be what the engine built.  urllib3 only percent-encodes
+    characters a URL cannot hold, which the engine never builds.
+    """
+    scheme, netloc, _, _, _ = urlsplit(prepared or built)
+    parts = urlsplit(built)
+    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
 
 
 def _only_given_cookies(prepared: requests.PreparedRequest, headers: Mapping[str, str]) -> None:

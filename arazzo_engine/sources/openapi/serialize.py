@@ -27,6 +27,9 @@ from urllib.parse import quote
 from arazzo_engine.sources.openapi.shapes import ParameterSpec
 
 __all__ = [
+    "PATH_RESERVED_KEPT",
+    "PATH_SLASH_KEPT",
+    "QUERY_RESERVED_KEPT",
     "content_text",
     "encode_component",
     "scalar_text",
@@ -36,11 +39,30 @@ __all__ = [
     "serialize_query",
 ]
 
-_RESERVED_KEPT = ":/?@!$&'()*+,;="
-"""RFC 3986 reserved characters ``allowReserved`` keeps (``#``, ``[``, ``]`` never: they
-cannot stand in a path or query)."""
+QUERY_RESERVED_KEPT = ":/?@!$'()*,;"
+"""RFC 3986 reserved characters a query value with ``allowReserved`` keeps raw.
+
+Not ``#``, ``[``, ``]``: they cannot stand in a query.  Not ``&``, ``=``, ``+``:
+they would end the pair, start another or read as a space, so a value could
+add a parameter of its own; OpenAPI (3.0.4 and 3.1.1, ``allowReserved``) leaves
+encoding the characters with a meaning in ``application/x-www-form-urlencoded``
+to the application.
+"""
+
+PATH_RESERVED_KEPT = ":@!$&'()*+,;="
+"""RFC 3986 reserved characters a path value with ``allowReserved`` keeps raw.
+
+Not ``/``, ``?``, ``#``: OpenAPI's path templating forbids them unescaped in a
+path parameter's value (a ``?`` would start a query, a ``#`` end the URL).
+"""
+
+PATH_SLASH_KEPT = "/"
+"""What a source named in ``path_allow_reserved`` keeps raw in path values: ``/``
+only (fal's ``fal-ai/flux/schnell``); ``?``, ``#``, ``%`` and everything else a
+segment cannot hold are percent-encoded, and a whole ``.``/``..`` segment too."""
 
 _LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_TRIPLET = re.compile(r"%[0-9a-f][0-9A-Fa-f]|%[0-9A-F][a-f]")
 
 
 def scalar_text(value: Any) -> str:
@@ -68,11 +90,23 @@ def content_text(media: str, value: Any) -> str:
 
 
 def encode_component(text: str, allow_reserved: bool = False) -> str:
-    """Percent-encode ``text``; with ``allow_reserved``, RFC 6570 reserved expansion:
-    reserved characters and existing ``%XX`` triplets pass, a lone ``%`` does not."""
+    """Percent-encode ``text``; with ``allow_reserved``, RFC 6570 reserved expansion as a
+    query value's ``allowReserved`` asks: :data:`QUERY_RESERVED_KEPT` and existing
+    ``%XX`` triplets pass, a lone ``%`` does not."""
     if not allow_reserved:
         return quote(text, safe="")
-    return _LONE_PERCENT.sub("%25", quote(text, safe=_RESERVED_KEPT + "%"))
+    return _reserved(text, QUERY_RESERVED_KEPT)
+
+
+def _reserved(text: str, kept: str) -> str:
+    """``kept`` and existing ``%XX`` triplets pass (in upper case, as they are sent);
+    everything else is percent-encoded."""
+    encoded = _LONE_PERCENT.sub("%25", quote(text, safe=kept + "%"))
+    return _TRIPLET.sub(_upper, encoded) if "%" in encoded else encoded
+
+
+def _upper(match: re.Match[str]) -> str:
+    return match.group(0).upper()
 
 
 def _pairs(value: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -84,11 +118,18 @@ def _items(value: list[Any]) -> list[str]:
 
 
 def serialize_path(spec: ParameterSpec, value: Any, *, allow_reserved: bool) -> str:
-    """A path parameter (styles ``simple``, ``label``, ``matrix``)."""
-    keep = allow_reserved or spec.allow_reserved
+    """A path parameter (styles ``simple``, ``label``, ``matrix``).
+
+    ``allow_reserved`` (the source is in ``path_allow_reserved``) keeps ``/`` raw;
+    the parameter's own ``allowReserved`` keeps :data:`PATH_RESERVED_KEPT` and
+    ``%XX`` triplets.  ``?`` and ``#`` are encoded whatever is allowed.
+    """
+    slash = PATH_SLASH_KEPT if allow_reserved else ""
 
     def enc(text: str) -> str:
-        return encode_component(text, keep)
+        if spec.allow_reserved:
+            return _reserved(text, PATH_RESERVED_KEPT + slash)
+        return quote(text, safe=slash)
 
     style, explode = spec.style, spec.explode
     name = encode_component(spec.name)

@@ -42,10 +42,47 @@ def fill_variables(url: str, values: Mapping[str, str]) -> str:
     return _TEMPLATE_VARIABLE.sub(lambda m: values.get(m.group(1), m.group(0)), url)
 
 
+_NEVER_IN_A_VALUE = re.compile(r"[?#\\\x00-\x20\x7f]")
+"""What no server variable value may hold: it would start a query or a fragment, or
+is whitespace or a control character."""
+
+_NEVER_IN_A_HOST_VALUE = re.compile(r"[/@]")
+"""What a variable in the scheme or host part may not hold either: it would end the
+host (``/``) or make what precedes it user info (``@``), sending elsewhere."""
+
+
+def _authority_variables(template: str) -> set[str]:
+    """The ``{names}`` in a URL template's scheme and host part (before its path)."""
+    scheme_end = template.find("://")
+    start = scheme_end + 3 if scheme_end >= 0 else 0
+    path_start = template.find("/", start)
+    head = template if path_start < 0 else template[:path_start]
+    return set(template_variables(head))
+
+
+def _check_value(name: str, value: str, template: str, source: str) -> None:
+    """A caller's variable value may fill its place in the URL, never change the URL's shape."""
+    found = _NEVER_IN_A_VALUE.search(value)
+    if found is None and name in _authority_variables(template):
+        found = _NEVER_IN_A_HOST_VALUE.search(value)
+    if found is not None:
+        raise ConfigurationError(
+            f"server_variables: the value of variable '{name}' of source '{source}' (server "
+            f"{template}) holds {found.group(0)!r}, which would change where requests go; "
+            "a value may not hold ?, #, \\, whitespace or control characters, nor / or @ "
+            "in the scheme and host part"
+        )
+
+
 def variable_values(
-    server: ServerSpec, overrides: Mapping[str, str], *, source: str
+    server: ServerSpec,
+    overrides: Mapping[str, str],
+    *,
+    source: str,
+    template: str | None = None,
 ) -> dict[str, str]:
-    """The server's variables: the caller's values over the defaults, ``enum`` checked."""
+    """The server's variables: the caller's values over the defaults, ``enum`` checked,
+    and none that would change the shape of ``template`` (default: the server's URL)."""
     values = dict(server.variables)
     for name, value in overrides.items():
         allowed = server.enums.get(name)
@@ -55,6 +92,7 @@ def variable_values(
                 f"server_variables: {value!r} is not an allowed value of variable '{name}' of "
                 f"source '{source}' (server {server.url}); allowed: {choices}"
             )
+        _check_value(name, value, server.url if template is None else template, source)
         values[name] = value
     return values
 
@@ -149,7 +187,7 @@ class BaseUrls(Mapping[tuple[str, str], str]):
             given = self._variables.get(source, {})
             override = self._servers.get(source)
             if override is not None:
-                values = variable_values(server, given, source=source)
+                values = variable_values(server, given, source=source, template=override)
                 url: str | None = fill_variables(override, values).rstrip("/")
                 left = template_variables(url or "")
                 if left:
