@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from arazzo_engine import ConfigurationError, Engine, RunResult
+from arazzo_engine import ConfigurationError, Engine, HttpResponse, MockTransport, RunResult
 
 HEAD_LIMIT = 65536
 
@@ -133,6 +133,13 @@ OPENAPI: dict[str, Any] = {
                 "responses": {"200": {"description": "ok"}},
             }
         },
+        "/upload": {
+            "post": {
+                "operationId": "upload",
+                "requestBody": {"content": {"multipart/form-data": {"schema": {"type": "object"}}}},
+                "responses": {"200": {"description": "ok"}},
+            }
+        },
         "/forms": {
             "post": {
                 "operationId": "form",
@@ -206,11 +213,30 @@ ARAZZO: dict[str, Any] = {
 }
 
 
+def _upload(note: Path) -> dict[str, Any]:
+    """A multipart upload of ``note`` whose part media type is an input."""
+    marker = {"$file": str(note), "contentType": "$inputs.ct"}
+    return {
+        "workflowId": "upload",
+        "inputs": {"type": "object"},
+        "steps": [
+            {
+                "stepId": "post",
+                "operationId": "upload",
+                "requestBody": {"contentType": "multipart/form-data", "payload": {"doc": marker}},
+            }
+        ],
+    }
+
+
 @pytest.fixture
 def document(tmp_path: Path) -> Path:
     (tmp_path / "api.openapi.json").write_text(json.dumps(OPENAPI), encoding="utf-8")
+    note = tmp_path / "note.txt"
+    note.write_text("hello", encoding="utf-8")
+    arazzo = {**ARAZZO, "workflows": [*ARAZZO["workflows"], _upload(note)]}
     path = tmp_path / "lines.arazzo.json"
-    path.write_text(json.dumps(ARAZZO), encoding="utf-8")
+    path.write_text(json.dumps(arazzo), encoding="utf-8")
     return path
 
 
@@ -372,3 +398,27 @@ def test_a_header_value_with_a_line_break_is_never_sent(
     assert result.error is not None and "'X-Note'" in result.error
     assert "X-Admin" not in result.error
     assert raw_server.heads == []
+
+
+def test_a_header_value_with_a_line_break_never_reaches_any_transport(document: Path) -> None:
+    transport = MockTransport(lambda request: HttpResponse(200, json={}))
+    with Engine.load(document, servers={"api": "http://api.test"}, transport=transport) as engine:
+        result = engine.run("profile", {"id": "u", "note": "a\nX-Admin: true"})
+    assert not result.succeeded and result.error is not None
+    assert "header 'X-Note' of GET /users/{id}/profile" in result.error
+    assert "line break" in result.error and "X-Admin" not in result.error
+    assert transport.requests == []
+
+
+def test_a_multipart_part_type_with_a_line_break_adds_no_header(
+    document: Path, raw_server: RawHeadServer
+) -> None:
+    sane = _run(document, raw_server, "upload", {"ct": "text/plain"})
+    assert sane.succeeded, sane.error
+    request = sane.steps[0].request
+    assert request is not None and request.body is not None
+    assert b"Content-Type: text/plain\r\n\r\nhello" in request.body
+    result = _run(document, raw_server, "upload", {"ct": "text/plain\r\nX-Admin: true"})
+    assert not result.succeeded and result.error is not None
+    assert "multipart part 'doc'" in result.error and "line break" in result.error
+    assert len(raw_server.heads) == 1

@@ -4,8 +4,10 @@ Parts are written as browsers and curl write them: a
 ``Content-Disposition: form-data; name="..."`` header (with ``filename`` for a
 file), a ``Content-Type`` when one is known, a blank line, the bytes.  Names and
 file names are UTF-8 with ``"``, CR and LF percent-encoded (the WHATWG HTML
-rule).  The boundary is 32 random hex digits, so it cannot collide with a part
-by accident.
+rule).  A part's media type with a CR, LF or NUL is refused
+(:class:`~arazzo_engine.errors.RequestBuildError`): it would add a header to
+the part.  The boundary is 32 random hex digits, so it cannot collide with a
+part by accident.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from arazzo_engine.errors import RequestBuildError
 
 __all__ = ["Part", "encode_multipart"]
 
@@ -44,6 +48,11 @@ def encode_multipart(parts: Iterable[Part], boundary: str | None = None) -> tupl
             disposition += "; " + _quoted("filename", part.filename)
         head = f"Content-Disposition: {disposition}\r\n"
         if part.content_type:
+            if any(c in part.content_type for c in "\r\n\0"):
+                raise RequestBuildError(
+                    f"multipart part {part.name!r}: its content type holds a line break or "
+                    "NUL, which would add a header to the part; it is not sent"
+                )
             head += f"Content-Type: {part.content_type}\r\n"
         chunks += [delimiter, head.encode("utf-8"), b"\r\n", part.data, b"\r\n"]
     chunks.append(f"--{boundary}--\r\n".encode("ascii"))

@@ -37,6 +37,8 @@ from arazzo_engine.sources.openapi.shapes import Operation, ParameterSpec, param
 __all__ = ["FILE_KEY", "build_request", "declares_redirect", "encode_body", "is_file_marker"]
 
 _TEMPLATE_VARIABLE = re.compile(r"\{([^{}]+)\}")
+_LINE_BREAK = re.compile(r"[\r\n\0]")
+"""What no header value may hold: it would end the header line and start another."""
 _DOT_SEGMENTS = {".": "%2E", "..": "%2E%2E"}
 
 FILE_KEY = "$file"
@@ -364,6 +366,7 @@ def build_request(
             headers.setdefault("Content-Type", media)
             if media.lower().startswith("multipart/"):
                 headers["Content-Type"] = media
+    _check_header_values(operation, headers)
     return HttpRequest(
         method=operation.method,
         url=url,
@@ -377,6 +380,18 @@ def build_request(
         follow_redirects=not declares_redirect(operation),
         cookies=cookies,
     )
+
+
+def _check_header_values(operation: Operation, headers: Mapping[str, str]) -> None:
+    """No header value reaches any transport with a CR, LF or NUL (the value is not quoted:
+    it may be a credential)."""
+    for name, value in headers.items():
+        if _LINE_BREAK.search(value):
+            raise RequestBuildError(
+                f"header {name!r} of {operation.method} {operation.path_template}: its value "
+                "holds a line break or NUL, which would end the header and start another; "
+                "it is not sent"
+            )
 
 
 def declares_redirect(operation: Operation) -> bool:
