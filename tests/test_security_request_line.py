@@ -21,14 +21,18 @@ from arazzo_engine import ConfigurationError, Engine, HttpResponse, MockTranspor
 
 HEAD_LIMIT = 65536
 
-OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+OK = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+    b"Connection: close\r\n\r\n{}"
+)
 
 
 class RawHeadServer:
     """127.0.0.1, one thread: keeps each request's head exactly as its bytes arrived.
 
     ``answer(head)`` gives the whole response (default: 200 and ``{}``); every
-    connection is closed after one exchange.
+    connection is closed after one exchange, and answers say ``Connection: close``
+    so that the client never reuses one the server is closing.
     """
 
     def __init__(self, answer: Callable[[bytes], bytes] | None = None) -> None:
@@ -346,7 +350,7 @@ def test_a_redirect_target_is_sent_as_the_server_wrote_it(document: Path) -> Non
         if head.startswith(b"GET /api/users/u/profile "):
             return (
                 b"HTTP/1.1 302 Found\r\nLocation: /api/users/%2E%2E/next?x=%2E\r\n"
-                b"Content-Length: 0\r\n\r\n"
+                b"Content-Length: 0\r\nConnection: close\r\n\r\n"
             )
         return OK
 
@@ -405,7 +409,8 @@ def test_a_header_value_with_a_line_break_never_reaches_any_transport(document: 
     with Engine.load(document, servers={"api": "http://api.test"}, transport=transport) as engine:
         result = engine.run("profile", {"id": "u", "note": "a\nX-Admin: true"})
     assert not result.succeeded and result.error is not None
-    assert "header 'X-Note' of GET /users/{id}/profile" in result.error
+    assert "request header 'X-Note' cannot be sent" in result.error
+    assert "(GET /users/{id}/profile)" in result.error
     assert "line break" in result.error and "X-Admin" not in result.error
     assert transport.requests == []
 

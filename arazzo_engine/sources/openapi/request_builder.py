@@ -388,9 +388,9 @@ def _check_header_values(operation: Operation, headers: Mapping[str, str]) -> No
     for name, value in headers.items():
         if _LINE_BREAK.search(value):
             raise RequestBuildError(
-                f"header {name!r} of {operation.method} {operation.path_template}: its value "
-                "holds a line break or NUL, which would end the header and start another; "
-                "it is not sent"
+                f"request header {name!r} cannot be sent: its value holds a line break or NUL, "
+                "which would end the header and start another "
+                f"({operation.method} {operation.path_template})"
             )
 
 
