@@ -127,6 +127,7 @@ def _load(args: argparse.Namespace) -> Engine:
         timeout=getattr(args, "timeout", 30.0),
         max_steps=getattr(args, "max_steps", 1000),
         path_allow_reserved=getattr(args, "path_allow_reserved", None) or (),
+        file_folders=getattr(args, "allow_files", None) or (),
         validate=getattr(args, "validate", "off"),
     )
 
@@ -351,6 +352,12 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         metavar="SOURCE",
         help="keep '/' and other reserved characters raw in SOURCE's path values",
+    )
+    run.add_argument(
+        "--allow-files",
+        action="append",
+        metavar="DIR",
+        help="a folder $file markers may send files from, besides the document's own",
     )
     run.add_argument(
         "--validate",

@@ -135,6 +135,7 @@ class ProjectLoader:
                     for sd in document.source_descriptions
                 }
             ),
+            file_folder=None if raw.url is not None else str(raw.path.parent),
         )
         plans, plan_diagnostics = compile_document(scope, operations, raw.locate, externals)
         project.diagnostics.extend(

@@ -149,6 +149,7 @@ class OpenAPICall:
             content_type=step.content_type,
             credentials=applied,
             path_allow_reserved=operation.source in runtime.path_allow_reserved,
+            file_folders=runtime.file_folders,
         )
         return EvaluatedRequest(request, parameters, body)
 
