@@ -104,6 +104,7 @@ class Engine:
         max_steps: int = DEFAULT_MAX_STEPS,
         session: Session | None = None,
         path_allow_reserved: Iterable[str] = (),
+        file_folders: Iterable[str | os.PathLike[str]] = (),
         max_body_bytes: int | None = None,
         max_response_seconds: float | None = None,
         validate: str = "off",
@@ -115,6 +116,8 @@ class Engine:
         ``path_allow_reserved`` names sources whose path parameter values keep
         ``/`` unencoded (fal's ``flux/schnell``); ``?``, ``#``, ``%`` and every other
         character a path segment cannot hold are still percent-encoded.
+        ``file_folders`` are folders a ``$file`` marker's path may read from besides
+        the folder of the document that wrote it (docs/security.md, "Local files").
         ``transport`` is any object with the :class:`~arazzo_engine.http.transport.Transport`
         methods (a :class:`~arazzo_engine.http.mock.MockTransport` runs with no
         network); every request goes through it, token and remote source fetches
@@ -140,6 +143,7 @@ class Engine:
         source_paths = {k: os.fspath(v) for k, v in (sources or {}).items()}
         prepared = prepare_credentials(credentials or {})
         allow_reserved = frozenset(path_allow_reserved)
+        folders = _file_folders(file_folders)
         validation = check_mode(validate)
         owns_transport = transport is None
         if transport is None:
@@ -191,6 +195,7 @@ class Engine:
                 [c for c in prepared.values() if isinstance(c, ClientCredentials)],
             ),
             validation=None if validation == "off" else OperationValidation(validation),
+            file_folders=folders,
         )
         return cls(
             document=project.entry,
@@ -345,3 +350,18 @@ def _defaults_for(
             if value is not None:
                 found[scheme] = value
     return found
+
+
+def _file_folders(given: Iterable[str | os.PathLike[str]]) -> tuple[str, ...]:
+    """``file_folders=`` resolved (symbolic links followed), each checked to be a folder."""
+    if isinstance(given, (str, os.PathLike)):
+        given = [given]
+    folders: list[str] = []
+    for folder in given:
+        resolved = os.path.realpath(os.fspath(folder))
+        if not os.path.isdir(resolved):
+            raise ConfigurationError(
+                f"file_folders= names {os.fspath(folder)!r}, which is not a folder"
+            )
+        folders.append(resolved)
+    return tuple(folders)

@@ -17,7 +17,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "arazzo_engine"
 
-FOUNDATION = ("load/pointers", "load/reader", "load/refs")
+FOUNDATION = ("load/local_files", "load/pointers", "load/reader", "load/refs")
 """The modules of load/ that every layer reads documents with."""
 
 ALLOWED: dict[str, set[str]] = {
@@ -26,8 +26,9 @@ ALLOWED: dict[str, set[str]] = {
     "redaction": set(),
     "registry": set(),
     "model": set(),
+    "load/local_files": set(),
     "load/pointers": set(),
-    "load/reader": {"load/pointers"},
+    "load/reader": {"load/local_files", "load/pointers"},
     "load/refs": {"load/pointers", "load/reader"},
     "expressions": {"load/pointers"},
     "criteria": {"expressions", "model", "registry"},
@@ -82,6 +83,7 @@ ALLOWED: dict[str, set[str]] = {
     "cli": {
         "engine",
         "events",
+        "load/local_files",
         "redaction",
         "reports",
         "results",

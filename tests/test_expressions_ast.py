@@ -45,6 +45,7 @@ MEMBERSHIP: dict[type, frozenset[str]] = {
     ast.Constant: VALUE,
     ast.ObjectValue: VALUE,
     ast.ArrayValue: VALUE,
+    ast.FileValue: VALUE,
     ast.Literal: OPERAND,
     ast.Access: OPERAND,
     ast.Compare: CONDITION,

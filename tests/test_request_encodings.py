@@ -39,10 +39,16 @@ def answer_every_body(http_server: RecordingServer) -> None:
     )
 
 
-def send(server: RecordingServer, engine: Engine, workflow: str, body: Any) -> Received:
+def send(
+    server: RecordingServer,
+    engine: Engine,
+    workflow: str,
+    body: Any,
+    inputs: dict[str, Any] | None = None,
+) -> Received:
     """The one request a run of the workflow sent (a test may send several times)."""
     server.requests.clear()
-    result = engine.run(workflow, {"body": body})
+    result = engine.run(workflow, {"body": body} if inputs is None else inputs)
     assert result.succeeded, result.error
     (request,) = server.requests
     return request
@@ -128,23 +134,22 @@ def test_form_body_that_is_not_an_object_fails_the_step(
     assert "form-urlencoded body must be an object" in error
 
 
-def test_multipart_parts_files_and_types(
-    http_server: RecordingServer, engine: Engine, tmp_path: Path
-) -> None:
+def files_engine(server: RecordingServer, folder: Path) -> Engine:
+    """The bodies document, allowed to send files from ``folder`` (a test's tmp_path)."""
+    return Engine.load(BODIES, servers={"bodies": server.url}, file_folders=[folder])
+
+
+def test_multipart_parts_files_and_types(http_server: RecordingServer, tmp_path: Path) -> None:
     picture = tmp_path / "cat.png"
     picture.write_bytes(PNG)
-    body = {
-        "title": "Café",
-        "count": 3,
-        "meta": {"by": "me"},
-        "avatar": {"$file": str(picture)},
-        "attachment": {"$file": b"%PDF-1.7 bytes", "filename": "doc.pdf"},
-        "notes": {"$file": b"# hi", "filename": "n.md", "contentType": "text/markdown"},
+    inputs = {
+        "path": str(picture),
+        "pdf": b"%PDF-1.7 bytes",
+        "md": b"# hi",
         "raw": b"\x00\x01",
-        "tags": ["x", "y"],
-        "skipped": None,
     }
-    request = send(http_server, engine, "upload", body)
+    engine = files_engine(http_server, tmp_path)
+    request = send(http_server, engine, "uploadFiles", None, inputs)
     received = parts(request)
     by_name = [(disposition(p), p.get_content_type(), p.get_payload(decode=True)) for p in received]
     assert by_name == [
@@ -166,10 +171,11 @@ def test_multipart_parts_files_and_types(
 
 
 def test_multipart_payload_written_in_the_document(
-    http_server: RecordingServer, engine: Engine, tmp_path: Path
+    http_server: RecordingServer, tmp_path: Path
 ) -> None:
     picture = tmp_path / "a.png"
     picture.write_bytes(PNG)
+    engine = files_engine(http_server, tmp_path)
     result = engine.run("uploadLiteral", {"title": "T", "path": str(picture)})
     assert result.succeeded, result.error
     received = parts(http_server.requests[0])
@@ -183,11 +189,14 @@ def test_multipart_payload_written_in_the_document(
 
 
 def test_missing_file_fails_the_step_before_sending(
-    http_server: RecordingServer, engine: Engine, tmp_path: Path
+    http_server: RecordingServer, tmp_path: Path
 ) -> None:
     missing = tmp_path / "nope.png"
-    error = refused(http_server, engine, "upload", {"avatar": {"$file": str(missing)}})
-    assert "multipart part 'avatar'" in error and "nope.png" in error
+    engine = files_engine(http_server, tmp_path)
+    result = engine.run("uploadLiteral", {"title": "T", "path": str(missing)})
+    assert not result.succeeded and result.error is not None
+    assert http_server.requests == []
+    assert "multipart part 'avatar'" in result.error and "nope.png" in result.error
 
 
 def test_text_body(http_server: RecordingServer, engine: Engine) -> None:
@@ -226,10 +235,11 @@ def test_octet_stream_from_bytes_a_file_or_text(
     assert request.body == PNG
     picture = tmp_path / "b.png"
     picture.write_bytes(PNG[::-1])
-    request = send(http_server, engine, "blob", {"$file": str(picture)})
+    with_files = files_engine(http_server, tmp_path)
+    request = send(http_server, with_files, "blobFile", None, {"path": str(picture)})
     assert request.header("Content-Type") == "application/octet-stream"
     assert request.body == PNG[::-1]
-    request = send(http_server, engine, "blobTyped", {"$file": str(picture)})
+    request = send(http_server, with_files, "blobFileTyped", None, {"path": str(picture)})
     assert request.header("Content-Type") == "image/png"
     # A string payload is its text, whatever the media type.
     request = send(http_server, engine, "blob", "plain text")

@@ -175,7 +175,12 @@ def test_a_file_goes_as_a_multipart_part(http_server: RecordingServer, tmp_path:
         return Reply(200, {"size": len(request.body)})
 
     http_server.route("POST", "/v2/pets/7/photo", upload)
-    engine = Engine.load(FLOW, servers={"pets": http_server.url + "/v2"}, credentials=CREDENTIALS)
+    engine = Engine.load(
+        FLOW,
+        servers={"pets": http_server.url + "/v2"},
+        credentials=CREDENTIALS,
+        file_folders=[tmp_path],  # the photo is not beside the document
+    )
     result = engine.run("upload", {"petId": 7, "photo": str(photo)})
     assert result.succeeded, result.error
     (request,) = http_server.requests

@@ -20,8 +20,9 @@ from typing import Any, TextIO
 
 from arazzo_engine.cli.live import LiveView
 from arazzo_engine.engine import Engine
-from arazzo_engine.errors import ArazzoError, ArazzoValidationError, StreamError
+from arazzo_engine.errors import ArazzoError, ArazzoValidationError, DocumentError, StreamError
 from arazzo_engine.events import fan_out
+from arazzo_engine.load.local_files import MAX_DOCUMENT_BYTES, read_local_file
 from arazzo_engine.redaction import Redactor
 from arazzo_engine.reports.trace import RunTrace, junit_xml
 from arazzo_engine.results import RunResult
@@ -81,10 +82,21 @@ def _inputs(args: argparse.Namespace, engine: Engine, workflow_id: str) -> dict[
     inputs: dict[str, Any] = {}
     if args.inputs_file:
         try:
-            with open(args.inputs_file, encoding="utf-8") as handle:
-                loaded = json.load(handle)
-        except (OSError, ValueError) as error:
-            raise UsageError(f"--inputs-file {args.inputs_file}: {error}") from None
+            raw = read_local_file(args.inputs_file, limit=MAX_DOCUMENT_BYTES, what="inputs file")
+            loaded = json.loads(raw.decode("utf-8-sig"))
+        except DocumentError as error:
+            raise UsageError(f"--inputs-file: {error}") from None
+        except json.JSONDecodeError as error:
+            # The parser's words and place only: the file may be a secret, never quoted.
+            raise UsageError(
+                f"--inputs-file {args.inputs_file}:{error.lineno}:{error.colno}: expected a JSON "
+                f"object of inputs: {error.msg}"
+            ) from None
+        except UnicodeDecodeError:
+            raise UsageError(
+                f"--inputs-file {args.inputs_file} is not UTF-8 text; expected a JSON object "
+                "of inputs"
+            ) from None
         if not isinstance(loaded, dict):
             raise UsageError(f"--inputs-file {args.inputs_file} must hold a JSON object")
         inputs.update(loaded)
@@ -115,6 +127,7 @@ def _load(args: argparse.Namespace) -> Engine:
         timeout=getattr(args, "timeout", 30.0),
         max_steps=getattr(args, "max_steps", 1000),
         path_allow_reserved=getattr(args, "path_allow_reserved", None) or (),
+        file_folders=getattr(args, "allow_files", None) or (),
         validate=getattr(args, "validate", "off"),
     )
 
@@ -339,6 +352,12 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         metavar="SOURCE",
         help="keep '/' raw in SOURCE's path values (only '/')",
+    )
+    run.add_argument(
+        "--allow-files",
+        action="append",
+        metavar="DIR",
+        help="a folder $file markers may send files from, besides the document's own",
     )
     run.add_argument(
         "--validate",

@@ -7,6 +7,7 @@ Parse once, evaluate many times::
     evaluate(parse_expression("$inputs.token"), ctx)
     evaluate(parse_template("Bearer {$inputs.token}"), ctx)
     evaluate(parse_value({"id": "$steps.s.outputs.id"}), ctx)
+    evaluate(parse_payload({"$file": "$inputs.path"}, folder="/docs"), ctx)  # a FileReference
 
 The grammar and which characters end names and JSON pointers are described in
 :mod:`arazzo_engine.expressions.parser`; how parse errors get their plain-language
@@ -25,9 +26,11 @@ from arazzo_engine.expressions.ast import (
 )
 from arazzo_engine.expressions.context import EvaluationContext
 from arazzo_engine.expressions.evaluate import evaluate, evaluate_condition
+from arazzo_engine.expressions.files import FileReference
 from arazzo_engine.expressions.parser import (
     parse_condition,
     parse_expression,
+    parse_payload,
     parse_template,
     parse_value,
 )
@@ -37,12 +40,14 @@ __all__ = [
     "Condition",
     "EvaluationContext",
     "Expression",
+    "FileReference",
     "Template",
     "ValueNode",
     "evaluate",
     "evaluate_condition",
     "parse_condition",
     "parse_expression",
+    "parse_payload",
     "parse_template",
     "parse_value",
     "referenced_steps",

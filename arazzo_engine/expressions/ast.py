@@ -21,8 +21,10 @@ JSON Pointer reference tokens (``()`` for a bare ``#``: the whole value).
 Templates: ``Template(parts)``, the parts being literal ``str`` and expressions.
 
 Values of "any | {expression}" fields (:data:`ValueNode`): a :class:`Constant`,
-an expression, a :class:`Template`, or an :class:`ObjectValue` /
-:class:`ArrayValue` holding at least one expression somewhere inside.
+an expression, a :class:`Template`, an :class:`ObjectValue` /
+:class:`ArrayValue` holding at least one expression (or file) somewhere inside,
+or, in a request body payload only, a :class:`FileValue`: a ``$file`` marker
+the document's own text wrote.
 
 Conditions (:data:`Condition`): ``Literal(value)``, an expression,
 ``Access(target, path)`` (an expression followed by ``[n]`` / ``.member``
@@ -40,7 +42,7 @@ each kind of node matches on one of them and ends with
 ``case _: assert_never(node)``, so mypy names the branch a new node kind lacks.
 In a ``case``, ``Expression()`` stands for every runtime expression at once.
 Functions that accept any object narrow it with :func:`is_parsed_node` first
-(``isinstance`` against a union of 27 classes is slow on the load path).  A test
+(``isinstance`` against a union of 28 classes is slow on the load path).  A test
 checks that every node class of this module is in the unions it belongs to.
 """
 
@@ -65,6 +67,7 @@ __all__ = [
     "Condition",
     "Constant",
     "Expression",
+    "FileValue",
     "Index",
     "InputRef",
     "Literal",
@@ -277,6 +280,24 @@ class ArrayValue(Node):
     items: tuple[ValueNode, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class FileValue(Node):
+    """A ``{"$file": ..., "filename": ..., "contentType": ...}`` marker written in a payload.
+
+    Only a document's own text makes one (parsed at load, see
+    :func:`~arazzo_engine.expressions.parse_payload`): a mapping with a ``$file``
+    key that a response or an input carries at run time is ordinary data.  It
+    evaluates to a :class:`~arazzo_engine.expressions.files.FileReference`.
+    ``folder`` is the folder of the local document that wrote it (a path
+    resolves there); None when a remote document wrote it (bytes only).
+    """
+
+    source: ValueNode
+    filename: ValueNode | None
+    content_type: ValueNode | None
+    folder: str | None
+
+
 # ------------------------------------------------------------------- conditions
 
 
@@ -375,7 +396,7 @@ RuntimeExpression = (
 Accessor = Index | Member
 Comparable = Literal | RuntimeExpression | Access
 Condition = Comparable | Compare | Not | And | Or
-ValueNode = Constant | RuntimeExpression | Template | ObjectValue | ArrayValue
+ValueNode = Constant | RuntimeExpression | Template | ObjectValue | ArrayValue | FileValue
 ParsedNode = ValueNode | Condition
 
 _PARSED_NODE_CLASSES = frozenset(get_args(ParsedNode))
@@ -384,7 +405,7 @@ _PARSED_NODE_CLASSES = frozenset(get_args(ParsedNode))
 def is_parsed_node(value: object) -> TypeGuard[ParsedNode]:
     """Whether ``value`` is a node a parse function can return (not an accessor, not text).
 
-    One set lookup: ``isinstance`` against the union tries its 27 classes in turn.
+    One set lookup: ``isinstance`` against the union tries its 28 classes in turn.
     """
     return type(value) in _PARSED_NODE_CLASSES or isinstance(value, ParsedNode)
 
@@ -424,6 +445,12 @@ def _expressions_in(node: ParsedNode) -> Iterator[RuntimeExpression]:
         case ArrayValue():
             for item in node.items:
                 yield from _expressions_in(item)
+        case FileValue():
+            yield from _expressions_in(node.source)
+            if node.filename is not None:
+                yield from _expressions_in(node.filename)
+            if node.content_type is not None:
+                yield from _expressions_in(node.content_type)
         case _:
             assert_never(node)
 

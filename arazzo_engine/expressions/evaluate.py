@@ -50,6 +50,7 @@ from arazzo_engine.expressions.ast import (
     Condition,
     Constant,
     Expression,
+    FileValue,
     Index,
     InputRef,
     Literal,
@@ -78,6 +79,7 @@ from arazzo_engine.expressions.ast import (
     is_parsed_node,
 )
 from arazzo_engine.expressions.context import EvaluationContext
+from arazzo_engine.expressions.files import FileReference
 
 __all__ = ["compile_node", "evaluate", "evaluate_condition", "loose_equal", "to_text"]
 
@@ -436,6 +438,24 @@ def _compile_compare(node: Compare) -> Fn:
     return lambda ctx: compare(left(ctx), right_fn(ctx))
 
 
+def _compile_file(node: FileValue) -> Fn:
+    """A marker the document wrote: a FileReference (never a mapping), keeping its folder."""
+    source = compile_node(node.source)
+    filename = compile_node(node.filename) if node.filename is not None else None
+    content_type = compile_node(node.content_type) if node.content_type is not None else None
+    folder = node.folder
+
+    def file(ctx: EvaluationContext) -> FileReference:
+        return FileReference(
+            source(ctx),
+            filename(ctx) if filename is not None else None,
+            content_type(ctx) if content_type is not None else None,
+            folder,
+        )
+
+    return file
+
+
 def _build(node: ParsedNode) -> Fn:
     match node:
         case Compare():
@@ -460,6 +480,8 @@ def _build(node: ParsedNode) -> Fn:
         case ArrayValue():
             elements = tuple(compile_node(element) for element in node.items)
             return lambda ctx: [fn(ctx) for fn in elements]
+        case FileValue():
+            return _compile_file(node)
         case Expression():
             return _compile_expression(node)
         case _:

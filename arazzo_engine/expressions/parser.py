@@ -54,6 +54,7 @@ from arazzo_engine.expressions.ast import (
     ComponentRef,
     Condition,
     Constant,
+    FileValue,
     Index,
     InputRef,
     Literal,
@@ -79,10 +80,11 @@ from arazzo_engine.expressions.ast import (
     WorkflowInputRef,
     WorkflowOutputRef,
 )
+from arazzo_engine.expressions.files import FILE_KEY, FILE_MARKER_KEYS
 from arazzo_engine.expressions.parse_errors import KNOWN_ROOTS, explain, root_word
 from arazzo_engine.load.pointers import split
 
-__all__ = ["parse_condition", "parse_expression", "parse_template", "parse_value"]
+__all__ = ["parse_condition", "parse_expression", "parse_payload", "parse_template", "parse_value"]
 
 GRAMMAR_NAME = "expressions.lark"
 
@@ -397,15 +399,52 @@ def parse_value(value: object) -> ValueNode:
     * mappings and lists are walked (keys stay literal); a structure without any
       expression inside is one :class:`Constant` holding the original object.
     """
+    return _parse_value(value, _NO_FILES)
+
+
+def parse_payload(value: object, *, folder: str | None) -> ValueNode:
+    """Parse a request body payload, or a payload replacement value: :func:`parse_value`
+    plus file markers.
+
+    A mapping anywhere in it whose keys are ``$file`` and optionally
+    ``filename`` / ``contentType`` is a :class:`FileValue` (each of its values
+    parsed by :func:`parse_value`, so ``$file: $inputs.avatarPath`` works).
+    ``folder`` is the folder of the local document being parsed, where the
+    marker's path will resolve; None for a remote document (bytes only).
+    """
+    return _parse_value(value, folder)
+
+
+class _NoFiles:
+    """Marks a parse in which a ``$file`` mapping is ordinary data."""
+
+
+_NO_FILES = _NoFiles()
+
+
+def _is_file_marker(value: Mapping[Any, Any]) -> bool:
+    return FILE_KEY in value and all(key in FILE_MARKER_KEYS for key in value)
+
+
+def _file_value(marker: Mapping[Any, Any], folder: str | None) -> FileValue:
+    def part(key: str) -> ValueNode | None:
+        return parse_value(marker[key]) if key in marker else None
+
+    return FileValue(parse_value(marker[FILE_KEY]), part("filename"), part("contentType"), folder)
+
+
+def _parse_value(value: object, files: str | _NoFiles | None) -> ValueNode:
     if isinstance(value, str):
         return _parse_string_value(value)
     if isinstance(value, Mapping):
-        items = tuple((key, parse_value(item)) for key, item in value.items())
+        if files is not _NO_FILES and _is_file_marker(value):
+            return _file_value(value, cast("str | None", files))
+        items = tuple((key, _parse_value(item, files)) for key, item in value.items())
         if all(type(node) is Constant for _, node in items):
             return Constant(value)
         return ObjectValue(items)
     if isinstance(value, (list, tuple)):
-        elements = tuple(parse_value(item) for item in value)
+        elements = tuple(_parse_value(item, files) for item in value)
         if all(type(node) is Constant for node in elements):
             return Constant(value)
         return ArrayValue(elements)

@@ -26,6 +26,7 @@ from arazzo_engine.expressions.ast import (
     Condition,
     Constant,
     Expression,
+    FileValue,
     Literal,
     Node,
     Not,
@@ -75,6 +76,11 @@ def source_text(node: Node) -> str:
             return "{" + items + "}"
         case ArrayValue():
             return "[" + ", ".join(source_text(item) for item in node.items) + "]"
+        case FileValue():
+            parts = [("$file", node.source), ("filename", node.filename)]
+            parts.append(("contentType", node.content_type))
+            items = ", ".join(f'"{key}": {source_text(v)}' for key, v in parts if v is not None)
+            return "{" + items + "}"
         case Template() | Literal() | Expression() | Access() | Compare() | Not() | And() | Or():
             try:
                 return unparse(node)

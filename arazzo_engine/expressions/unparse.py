@@ -21,6 +21,7 @@ from arazzo_engine.expressions.ast import (
     Condition,
     Constant,
     Expression,
+    FileValue,
     Index,
     InputRef,
     Literal,
@@ -163,7 +164,7 @@ def unparse(node: Node) -> str:
                 part if isinstance(part, str) else "{" + _expression(part) + "}"
                 for part in node.parts
             )
-        case Constant() | ObjectValue() | ArrayValue():
+        case Constant() | ObjectValue() | ArrayValue() | FileValue():
             raise TypeError(f"cannot unparse {type(node).__name__}")
         case _:  # mypy checks that what is left is a condition
             return _condition(node, None)

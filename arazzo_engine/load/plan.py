@@ -19,7 +19,13 @@ from typing import Any
 
 from arazzo_engine.criteria import CompiledCriterion, CriterionCompileError, compile_criterion
 from arazzo_engine.errors import Diagnostic, ExpressionSyntaxError, Location
-from arazzo_engine.expressions import Expression, ValueNode, parse_expression, parse_value
+from arazzo_engine.expressions import (
+    Expression,
+    ValueNode,
+    parse_expression,
+    parse_payload,
+    parse_value,
+)
 from arazzo_engine.load import pointers
 from arazzo_engine.load.targets import Targets, workflow_key
 from arazzo_engine.model import (
@@ -114,6 +120,9 @@ class DocumentScope:
     prefix: str
     """Prepended to workflow ids to make run-wide keys ('' for the entry document)."""
     source_fields: Mapping[str, Mapping[str, Any]]
+    file_folder: str | None = None
+    """Where the paths of this document's ``$file`` markers resolve: its folder; None
+    for a remote document, whose markers may carry bytes only."""
 
 
 class _Compiler:
@@ -147,8 +156,13 @@ class _Compiler:
             )
             return None
 
-    def value(self, raw: Any, what: str, pointer: str, line: int) -> ValueNode | None:
+    def value(
+        self, raw: Any, what: str, pointer: str, line: int, *, payload: bool = False
+    ) -> ValueNode | None:
+        """``raw`` parsed; in a ``payload`` (a body or a replacement value) file markers too."""
         try:
+            if payload:
+                return parse_payload(raw, folder=self.scope.file_folder)
             return parse_value(raw)
         except ExpressionSyntaxError as error:
             self.error(
@@ -287,7 +301,11 @@ class _Compiler:
             content_type = rb.content_type
             if rb.has_payload:
                 body = self.value(
-                    rb.payload, "the request body payload", f"{rb.pointer}/payload", rb.line
+                    rb.payload,
+                    "the request body payload",
+                    f"{rb.pointer}/payload",
+                    rb.line,
+                    payload=True,
                 )
             for replacement in rb.replacements:
                 node = self.value(
@@ -295,6 +313,7 @@ class _Compiler:
                     "a payload replacement value",
                     f"{replacement.pointer}/value",
                     replacement.line,
+                    payload=True,
                 )
                 if node is not None:
                     replacements.append((replacement.target, node))

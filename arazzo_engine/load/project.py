@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
 
 from arazzo_engine.errors import Diagnostic
@@ -79,8 +78,9 @@ class ProjectLoader:
         self.allow_remote = allow_remote
         self.transport = transport
         self.project = LoadedProject()
-        self._prefixes: dict[Path, str] = {}
-        self._workflow_ids: dict[Path, frozenset[str]] = {}
+        self._prefixes: dict[str, str] = {}
+        self._workflow_ids: dict[str, frozenset[str]] = {}
+        """Both by :attr:`RawDocument.identity` (a remote document's URL, a local one's path)."""
 
     def load(self, path: str | os.PathLike[str]) -> LoadedProject:
         """Load everything; read errors of the entry file raise DocumentError."""
@@ -92,7 +92,7 @@ class ProjectLoader:
         return self.project
 
     def _load_raw(
-        self, raw: RawDocument, prefix: str, stack: tuple[Path, ...]
+        self, raw: RawDocument, prefix: str, stack: tuple[str, ...]
     ) -> ArazzoDocument | None:
         project = self.project
         document, diagnostics = build_model(raw)
@@ -101,8 +101,8 @@ class ProjectLoader:
             project.diagnostics.extend(check_document(document, raw))
         if document is None or any(d.severity == "error" for d in diagnostics):
             return None
-        self._prefixes[raw.path] = prefix
-        self._workflow_ids[raw.path] = frozenset(w.workflow_id for w in document.workflows)
+        self._prefixes[raw.identity] = prefix
+        self._workflow_ids[raw.identity] = frozenset(w.workflow_id for w in document.workflows)
         operations: dict[str, OperationSource] = {}
         externals: dict[str, ExternalDocument] = {}
         for i, sd in enumerate(document.source_descriptions):
@@ -135,6 +135,7 @@ class ProjectLoader:
                     for sd in document.source_descriptions
                 }
             ),
+            file_folder=None if raw.url is not None else str(raw.path.parent),
         )
         plans, plan_diagnostics = compile_document(scope, operations, raw.locate, externals)
         project.diagnostics.extend(
@@ -155,11 +156,11 @@ class ProjectLoader:
         return document
 
     def external(
-        self, found: LoadedSource, referring: RawDocument, pointer: str, stack: tuple[Path, ...]
+        self, found: LoadedSource, referring: RawDocument, pointer: str, stack: tuple[str, ...]
     ) -> ExternalDocument | None:
         """Load an Arazzo source description once (cycles between documents are fine)."""
-        path = found.document.path
-        if path == referring.path:
+        path = found.document.identity
+        if path == referring.identity:
             self.project.diagnostics.append(
                 Diagnostic(
                     "error",
@@ -172,7 +173,7 @@ class ProjectLoader:
         if path not in self._prefixes:
             prefix = f"{path}::"
             self._prefixes[path] = prefix
-            self._load_raw(found.document, prefix, (*stack, referring.path))
+            self._load_raw(found.document, prefix, (*stack, referring.identity))
         if path not in self._workflow_ids:
             return None
         return ExternalDocument(prefix=self._prefixes[path], workflow_ids=self._workflow_ids[path])
@@ -185,7 +186,7 @@ class _Opening:
     loader: ProjectLoader
     referring: RawDocument
     pointer: str
-    stack: tuple[Path, ...]
+    stack: tuple[str, ...]
 
     @property
     def servers(self) -> Mapping[str, str]:

@@ -44,6 +44,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from arazzo_engine.errors import DocumentError, Location
+from arazzo_engine.load.local_files import MAX_DOCUMENT_BYTES, read_local_file
 from arazzo_engine.load.pointers import escape
 
 __all__ = ["MAX_DEPTH", "MAX_NODES", "RawDocument", "read_data", "read_document"]
@@ -77,6 +78,21 @@ class RawDocument:
     data: Any
     positions: Mapping[str, Position]
     """JSON pointer -> 1-based (line, column); ``""`` is the root."""
+    url: str | None = None
+    """The http(s) URL a remote document was fetched from; None for a local file.
+
+    What a remote document names (a source ``url``, a ``$ref``) resolves against
+    it, never against the local file the fetched text was parsed from."""
+
+    @property
+    def uri(self) -> str:
+        """The base URI of what the document names: its URL, or its file's ``file:`` URI."""
+        return self.url if self.url is not None else self.path.as_uri()
+
+    @property
+    def identity(self) -> str:
+        """One string per document, however often it is read: its URL, or its resolved path."""
+        return self.url if self.url is not None else str(self.path)
 
     def locate(self, pointer: str) -> Location:
         """The location of ``pointer``, or of its nearest ancestor that has a position."""
@@ -103,10 +119,9 @@ def read_document(path: str | os.PathLike[str]) -> RawDocument:
             raise DocumentError("the document is empty; expected a mapping", Location(file))
         data, positions = _Converter(file, text, build=True).run(root)
     if not isinstance(data, dict):
-        kind = "a list" if isinstance(data, list) else f"a scalar ({_short(data)})"
         where = positions.get("", (1, 1))
         raise DocumentError(
-            f"the document root must be a mapping (an object), found {kind}",
+            f"the document root must be a mapping (an object), found {_kind_of(data)}",
             Location(file, "", where[0], where[1]),
         )
     return RawDocument(file=file, path=resolved, data=data, positions=positions)
@@ -116,23 +131,14 @@ def read_document(path: str | os.PathLike[str]) -> RawDocument:
 
 
 def _read_text(file: str) -> str:
-    try:
-        raw = Path(file).read_bytes()
-    except FileNotFoundError:
-        raise DocumentError(f"file not found: {file}") from None
-    except IsADirectoryError:
-        raise DocumentError(f"{file} is a directory, not a file") from None
-    except PermissionError:
-        raise DocumentError(f"cannot read {file}: permission denied") from None
-    except OSError as error:
-        raise DocumentError(f"cannot read {file}: {error.strerror or error}") from None
+    raw = read_local_file(file, limit=MAX_DOCUMENT_BYTES, what="document")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
         column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
         raise DocumentError(
-            f"the file is not valid UTF-8 (byte 0x{raw[error.start]:02x} at offset {error.start})",
+            f"the file is not valid UTF-8 (offset {error.start}); expected a YAML or JSON document",
             Location(file, line=line, column=column),
         ) from None
 
@@ -145,7 +151,7 @@ def _yaml_errors(file: str) -> Iterator[None]:
     except yaml.MarkedYAMLError as error:
         raise _syntax_error(error, file) from None
     except yaml.YAMLError as error:
-        raise DocumentError(f"invalid YAML: {error}", Location(file)) from None
+        raise DocumentError(f"invalid YAML: {_scrub(str(error))}", Location(file)) from None
     except RecursionError:
         raise _too_deep(file) from None
 
@@ -176,7 +182,7 @@ def _compose(text: str, file: str) -> Node | None:
 
 def _syntax_error(error: yaml.MarkedYAMLError, file: str) -> DocumentError:
     mark = error.problem_mark or error.context_mark
-    parts = [p for p in (error.problem, error.context) if p]
+    parts = [_scrub(p) for p in (error.problem, error.context) if p]
     message = "invalid YAML: " + ("; ".join(parts) if parts else "syntax error")
     if error.context and error.context_mark is not None and error.context_mark is not mark:
         message += f" (line {error.context_mark.line + 1})"
@@ -241,9 +247,30 @@ def _tag_name(tag: str) -> str:
     return "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
 
 
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+def _kind_of(value: Any) -> str:
+    """What a value is, in words, without quoting it (the file may be a secret)."""
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string (plain text, not YAML or JSON with a mapping at its root)"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    return "a number"
+
+
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+_OWN_WORDS = re.compile(r"'<[a-z ]+>'|'.'|'\\.'")
+"""Quoted text PyYAML's messages may keep: a token name, a single character."""
+
+
+def _scrub(text: str) -> str:
+    """PyYAML's message without the document's text it quotes (anchor, tag, alias names).
+
+    libyaml's messages quote nothing; the pure-Python parser's quote names it read.
+    """
+    return _QUOTED.sub(lambda m: m.group() if _OWN_WORDS.fullmatch(m.group()) else "'...'", text)
 
 
 # -- YAML nodes -> data -------------------------------------------------------------
@@ -351,8 +378,8 @@ class _Converter:
             raise self.unsupported(node)
         try:
             return construct(node)
-        except (ValueError, yaml.YAMLError):
-            raise self.fail(f"{node.value!r} is not a valid {_tag_name(tag)}", node) from None
+        except (ValueError, KeyError, yaml.YAMLError):
+            raise self.fail(f"this value is not a valid {_tag_name(tag)}", node) from None
 
     def key(self, node: Node) -> str:
         if isinstance(node, ScalarNode):
@@ -423,9 +450,9 @@ def read_data(path: str | os.PathLike[str]) -> RawDocument:
     else:
         data = _load_yaml_fast(text, file)
     if not isinstance(data, dict):
-        kind = "a list" if isinstance(data, list) else f"a scalar ({_short(data)})"
         raise DocumentError(
-            f"the document root must be a mapping (an object), found {kind}", Location(file, "")
+            f"the document root must be a mapping (an object), found {_kind_of(data)}",
+            Location(file, ""),
         )
     return RawDocument(file=file, path=resolved, data=data, positions={})
 
@@ -490,6 +517,14 @@ class _FastLoader(_Loader):  # type: ignore[misc, valid-type]
                     for key, value in self.construct_mapping(source, deep=True).items():
                         mapping.setdefault(key, value)
         return mapping
+
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, KeyError, TypeError):  # a scalar its tag cannot read (!!int abc)
+            raise _FastConstructionError(
+                f"this value is not a valid {_tag_name(node.tag)}", node
+            ) from None
 
     def construct_unsupported(self, node: Node) -> Any:
         raise _FastConstructionError(

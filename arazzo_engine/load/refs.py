@@ -5,9 +5,10 @@ so a ``$ref`` inside another file is relative to that file; its fragment is a
 JSON pointer (:mod:`arazzo_engine.load.pointers`), percent-decoded.  Documents
 live in a ``referencing`` registry: the root is given, another local file is
 read (once, without positions) the first time a reference reaches it, and
-remote documents are never fetched.  JSON Schema validators take the same
-registry (:attr:`RefResolver.registry`), so they see exactly the documents the
-resolver sees.
+remote documents are never fetched; a remote document's references
+resolve against its URL, and one naming a local file is refused.  JSON Schema
+validators take the same registry (:attr:`RefResolver.registry`), so they see
+exactly the documents the resolver sees.
 
 Only what a caller dereferences is resolved: nothing walks a whole document, so
 recursive schemas cost nothing and a chain of references that comes back on
@@ -92,6 +93,7 @@ class RefResolver:
             DRAFT202012 if json_schema else Specification.OPAQUE
         )
         self._read_files = read_files
+        self._remote_root = urlsplit(root_uri).scheme in ("http", "https")
         self._lock = threading.RLock()
         self._registry: Registry[Any] = Registry(  # type: ignore[call-arg]
             retrieve=self._retrieve
@@ -137,6 +139,11 @@ class RefResolver:
         if known is not None:  # read already, through another copy of the registry
             return known
         parts = urlsplit(uri)
+        if parts.scheme == "file" and self._remote_root:
+            raise RefError(
+                f"$ref to {uri} in the remote document {self.root_uri}: a remote document "
+                "may not name a local file"
+            )
         if parts.scheme != "file" or not self._read_files:
             if self._read_files:
                 reason = "only references to local files are followed"
@@ -147,7 +154,9 @@ class RefResolver:
         try:
             data = read_data(path).data
         except DocumentError as error:
-            raise RefError(f"$ref to {uri}: cannot read {path}: {error}") from None
+            raise RefError(
+                f"$ref to {uri}: cannot read {path}: {error}; expected a YAML or JSON document"
+            ) from None
         resource = self._specification.create_resource(data)
         self._registry = self._registry.with_resource(uri, resource)
         return resource

@@ -119,6 +119,8 @@ class CallSettings:
     redactor: Redactor
     validation: OperationValidation | None = None
     """Request/response checks against the OpenAPI description (``validate=``); None when off."""
+    file_folders: tuple[str, ...] = ()
+    """Folders (resolved) a ``$file`` path may lie in besides its document's (``file_folders=``)."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -42,6 +42,7 @@ __all__ = [
     "kind_named",
     "kind_of",
     "kinds_described",
+    "kinds_expected",
     "register",
     "unregister",
 ]
@@ -94,6 +95,12 @@ def kinds_described() -> str:
     else:
         what = f"not {_either(titles, 'or')}"
     return f"{what} document (no {_either(fields, 'or')} field at its root)"
+
+
+def kinds_expected() -> str:
+    """What a source description must be: "an OpenAPI or Arazzo document (YAML or JSON)"."""
+    titles = [f"{'an' if k.title[:1] in 'AEIOU' else 'a'} {k.title}" for k in _KINDS]
+    return f"{_either(titles, 'or')} document (YAML or JSON)"
 
 
 BUILT_IN: Final = (OPENAPI, ARAZZO)

@@ -1,6 +1,7 @@
 """Reading the documents a workflow's ``sourceDescriptions`` point at.
 
-A source's ``url`` is resolved against the Arazzo file that names it; the caller
+A source's ``url`` is resolved against the Arazzo file that names it (a remote
+Arazzo document's against its URL: it may name remote documents only); the caller
 may point a source elsewhere with ``sources=`` (paths relative to the current
 directory).  Nothing is fetched over the network unless the caller allowed it.
 The document's kind (:mod:`arazzo_engine.sources.kinds`) is its declared
@@ -12,13 +13,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from arazzo_engine.errors import ConfigurationError, Diagnostic, DocumentError, Location
 from arazzo_engine.http.transport import Transport
 from arazzo_engine.load.reader import RawDocument, read_data, read_document
 from arazzo_engine.sources.base import LoadedSource
-from arazzo_engine.sources.kinds import kind_named, kind_of, kinds_described
+from arazzo_engine.sources.kinds import kind_named, kind_of, kinds_described, kinds_expected
 from arazzo_engine.sources.remote import read_remote
 
 __all__ = ["LoadedSource", "check_override_names", "load_source", "resolve_source_location"]
@@ -39,6 +40,27 @@ def resolve_source_location(url: str, base_file: Path) -> str:
     return str(path if path.is_absolute() else (base_file.parent / path).resolve())
 
 
+def _names_local_path(url: str) -> bool:
+    """Whether a ``url`` names a local file whatever it is resolved against.
+
+    An absolute path (``/etc/passwd``, ``C:\\x``) or a ``file:`` URL.
+    """
+    parts = urlsplit(url)
+    if parts.scheme and len(parts.scheme) > 1:
+        return parts.scheme == "file"
+    return url.startswith(("/", "\\")) or Path(url).is_absolute() or len(parts.scheme) == 1
+
+
+def _resolve_remote(url: str, referring: RawDocument) -> str | None:
+    """A source ``url`` of a remote document, resolved against the document's URL.
+
+    None when it names a local file: a remote document may only name remote ones.
+    """
+    if referring.url is None or _names_local_path(url):
+        return None
+    return urljoin(referring.url, url)
+
+
 def load_source(
     *,
     name: str,
@@ -57,16 +79,28 @@ def load_source(
     where = referring.locate(pointer)
     declared = kind_named(declared_type)
     positions = declared is not None and declared.keeps_positions
-    if override is not None:
-        location = str(Path(override).resolve())
-        how = f"the path given for it with sources= ({override!r})"
-    else:
-        location = resolve_source_location(url, referring.path)
-        how = f"its url {url!r}"
     hint = (
         f"point it elsewhere with Engine.load(..., sources={{{name!r}: PATH}})"
         f" or --source {name}=PATH"
     )
+    if override is not None:
+        location = str(Path(override).resolve())
+        how = f"the path given for it with sources= ({override!r})"
+    elif referring.url is not None:
+        remote = _resolve_remote(url, referring)
+        if remote is None:
+            return Diagnostic(
+                "error",
+                "source-scheme",
+                f"source description '{name}' of the remote document {referring.url} has url "
+                f"{url!r}, a local path: a remote document may only name remote documents; "
+                f"{hint}",
+                where,
+            )
+        location, how = remote, f"its url {url!r}"
+    else:
+        location = resolve_source_location(url, referring.path)
+        how = f"its url {url!r}"
     scheme = urlsplit(location).scheme
     if len(scheme) > 1 and scheme not in ("http", "https"):
         return Diagnostic(
@@ -92,7 +126,8 @@ def load_source(
             return Diagnostic(
                 "error",
                 "source-unreadable",
-                f"source description '{name}' cannot be read: {error}; {hint}",
+                f"source description '{name}' cannot be read: {error}; expected "
+                f"{kinds_expected()}; {hint}",
                 where,
             )
         return _typed(name, url, location, declared_type, document, where)
@@ -111,7 +146,10 @@ def load_source(
                 f"{location}, which does not exist; {hint}"
             )
         else:
-            message = f"source description '{name}' ({location}) cannot be read: {error}"
+            message = (
+                f"source description '{name}' ({location}) cannot be read: {error}; "
+                f"expected {kinds_expected()}"
+            )
         return Diagnostic("error", "source-unreadable", message, where)
     return _typed(name, url, location, declared_type, document, where)
 

@@ -91,4 +91,4 @@ def read_remote(url: str, *, with_positions: bool, transport: Transport | None) 
             document = (read_document if with_positions else read_data)(path)
         except DocumentError as error:
             raise DocumentError(str(error).replace(str(path), url)) from None
-    return dataclasses.replace(document, file=url)
+    return dataclasses.replace(document, file=url, url=url)

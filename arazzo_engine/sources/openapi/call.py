@@ -150,6 +150,7 @@ class OpenAPICall:
             credentials=applied,
             path_allow_reserved=operation.source in runtime.path_allow_reserved,
             cookies=runtime.cookies,
+            file_folders=runtime.file_folders,
         )
         return EvaluatedRequest(request, parameters, body)
 

@@ -208,7 +208,7 @@ def build_operation_index(source: LoadedSource) -> OperationIndex:
             f"source description '{source.name}' ({source.location}) is OpenAPI/Swagger "
             f"{found!r}; this engine reads Swagger 2.0 and OpenAPI 3.0 and 3.1 descriptions"
         )
-    resolver = RefResolver(source.document.path.as_uri(), data, json_schema=version == "3.1")
+    resolver = RefResolver(source.document.uri, data, json_schema=version == "3.1")
     entries: dict[str, _Entry] = {}
     ids: dict[str, str] = {}
     duplicates: list[str] = []

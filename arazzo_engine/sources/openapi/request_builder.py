@@ -17,11 +17,13 @@ from typing import Any
 from urllib.parse import quote
 from xml.etree import ElementTree
 
-from arazzo_engine.errors import RequestBuildError
+from arazzo_engine.errors import DocumentError, RequestBuildError
+from arazzo_engine.expressions.files import FILE_KEY, FileReference
 from arazzo_engine.http.cookies import CookieStore
 from arazzo_engine.http.media import is_json_media_type, is_text_media_type, is_xml_media_type
 from arazzo_engine.http.multipart import Part, encode_multipart
 from arazzo_engine.http.transport import HttpRequest
+from arazzo_engine.load.local_files import read_local_file
 from arazzo_engine.sources.openapi.security import AppliedCredentials
 from arazzo_engine.sources.openapi.serialize import (
     content_text,
@@ -34,18 +36,15 @@ from arazzo_engine.sources.openapi.serialize import (
 )
 from arazzo_engine.sources.openapi.shapes import Operation, ParameterSpec, parameter_key
 
-__all__ = ["FILE_KEY", "build_request", "declares_redirect", "encode_body", "is_file_marker"]
+__all__ = ["MAX_FILE_BYTES", "build_request", "declares_redirect", "encode_body"]
 
 _TEMPLATE_VARIABLE = re.compile(r"\{([^{}]+)\}")
 _LINE_BREAK = re.compile(r"[\r\n\0]")
 """What no header value may hold: it would end the header line and start another."""
 _DOT_SEGMENTS = {".": "%2E", "..": "%2E%2E"}
 
-FILE_KEY = "$file"
-"""A payload value ``{"$file": <path or bytes>, "filename": ..., "contentType": ...}``
-is a file: its bytes are sent (a multipart part, or the whole body)."""
-
-_FILE_FIELDS = frozenset({FILE_KEY, "filename", "contentType"})
+MAX_FILE_BYTES = 64 * 1024 * 1024
+"""Largest file a ``$file`` marker sends: 64 MiB (like a response body's default cap)."""
 
 
 def _default_spec(name: str, location: str) -> ParameterSpec:
@@ -65,28 +64,51 @@ def _default_spec(name: str, location: str) -> ParameterSpec:
 # -- bodies -----------------------------------------------------------------------
 
 
-def is_file_marker(value: Any) -> bool:
-    """Whether a payload value names a file: a mapping with the ``$file`` key."""
-    return isinstance(value, Mapping) and FILE_KEY in value and set(value) <= _FILE_FIELDS
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-def _read_file(marker: Mapping[str, Any], where: str) -> tuple[bytes, str | None]:
-    """The bytes a file marker stands for, and its file name (given, or the path's)."""
-    source = marker[FILE_KEY]
-    filename = marker.get("filename")
+def _read_file(file: FileReference, where: str, allowed: Sequence[str]) -> tuple[bytes, str | None]:
+    """The bytes a file reference stands for, and its file name (given, or the path's).
+
+    A path resolves against the folder of the document that wrote the marker and,
+    symbolic links followed, must lie in that folder or in an ``allowed`` one; a
+    remote document's marker may carry bytes only.  Only a regular file is read,
+    up to MAX_FILE_BYTES.  Messages name the path as written and why, never content.
+    """
+    source, filename = file.source, file.filename
+    named = str(filename) if filename is not None else None
     if isinstance(source, (bytes, bytearray)):
-        return bytes(source), str(filename) if filename is not None else None
+        return bytes(source), named
     if not isinstance(source, str) or not source:
         raise RequestBuildError(
             f"{where}: {FILE_KEY} must be a file path or bytes, got {type(source).__name__}"
         )
+    if file.folder is None:
+        raise RequestBuildError(
+            f"{where}: {FILE_KEY} {source!r} is a path, and a remote document's file markers "
+            "may carry bytes only (an earlier binary response), never a local file"
+        )
+    path = os.path.realpath(os.path.join(file.folder, source))
+    folders = (file.folder, *allowed)
+    if not any(_inside(path, folder) for folder in folders):
+        allowed_too = (
+            " or in a folder allowed with file_folders= / --allow-files" if allowed else ""
+        )
+        raise RequestBuildError(
+            f"{where}: {FILE_KEY} {source!r} resolves to {path}, outside the document's folder "
+            f"{file.folder}{allowed_too}; a file sent must lie there (allow another folder with "
+            "Engine.load(..., file_folders=[DIR]) or --allow-files DIR)"
+        )
     try:
-        with open(source, "rb") as handle:
-            data = handle.read()
-    except OSError as error:
-        reason = error.strerror or type(error).__name__
-        raise RequestBuildError(f"{where}: the file {source!r} cannot be read: {reason}") from None
-    return data, str(filename) if filename is not None else os.path.basename(source)
+        data = read_local_file(
+            path, limit=MAX_FILE_BYTES, what="file to send", follow_symlinks=False
+        )
+    except DocumentError as error:
+        raise RequestBuildError(
+            f"{where}: {FILE_KEY} {source!r} cannot be sent: {error.message}"
+        ) from None
+    return data, named if named is not None else os.path.basename(source)
 
 
 def _single_type(declared: Any) -> str | None:
@@ -97,8 +119,8 @@ def _single_type(declared: Any) -> str | None:
     return first if first and "*" not in first and "," not in declared else None
 
 
-def _file_type(marker: Mapping[str, Any], filename: str | None, declared: Any) -> str:
-    given = marker.get("contentType")
+def _file_type(file: FileReference, filename: str | None, declared: Any) -> str:
+    given = file.content_type
     if isinstance(given, str) and given:
         return given
     single = _single_type(declared)
@@ -123,7 +145,7 @@ def _encoding_for(encodings: Mapping[str, Mapping[str, Any]], media: str) -> Map
 
 def _form_body(value: Any, encoding: Mapping[str, Any]) -> bytes:
     """``application/x-www-form-urlencoded`` from an object, by the ``encoding`` object."""
-    if not isinstance(value, Mapping) or is_file_marker(value):
+    if not isinstance(value, Mapping):
         raise RequestBuildError(
             f"a form-urlencoded body must be an object or a string, got {type(value).__name__}"
         )
@@ -132,6 +154,8 @@ def _form_body(value: Any, encoding: Mapping[str, Any]) -> bytes:
         name = str(raw_name)
         if item is None:
             continue
+        if isinstance(item, FileReference):
+            raise RequestBuildError(_misplaced_file(f"property '{name}' of a form body"))
         rule = encoding.get(name)
         rule = rule if isinstance(rule, Mapping) else {}
         if any(k in rule for k in ("style", "explode", "allowReserved")):
@@ -161,9 +185,11 @@ def _form_body(value: Any, encoding: Mapping[str, Any]) -> bytes:
     return "&".join(pieces).encode("ascii")
 
 
-def _multipart_body(value: Any, encoding: Mapping[str, Any]) -> tuple[bytes, str]:
+def _multipart_body(
+    value: Any, encoding: Mapping[str, Any], file_folders: Sequence[str]
+) -> tuple[bytes, str]:
     """``multipart/form-data``: one part per property (an array: one part per item)."""
-    if not isinstance(value, Mapping) or is_file_marker(value):
+    if not isinstance(value, Mapping):
         raise RequestBuildError(
             "a multipart/form-data body must be an object (one part per property), got "
             f"{type(value).__name__}"
@@ -181,8 +207,8 @@ def _multipart_body(value: Any, encoding: Mapping[str, Any]) -> tuple[bytes, str
                 continue
             filename: str | None = None
             part_type: str | None
-            if is_file_marker(part):
-                data, filename = _read_file(part, f"multipart part '{name}'")
+            if isinstance(part, FileReference):
+                data, filename = _read_file(part, f"multipart part '{name}'", file_folders)
                 part_type = _file_type(part, filename, declared)
             elif isinstance(part, (bytes, bytearray)):
                 data, part_type = bytes(part), single or "application/octet-stream"
@@ -207,6 +233,8 @@ def _xml_name(name: str) -> str:
 
 
 def _xml_fill(element: ElementTree.Element, value: Any) -> None:
+    if isinstance(value, FileReference):
+        raise RequestBuildError(_misplaced_file(f"element <{element.tag}> of the XML body"))
     if isinstance(value, Mapping):
         for key, item in value.items():
             key = str(key)
@@ -235,26 +263,42 @@ def _xml_body(value: Any) -> bytes:
     return ElementTree.tostring(root, encoding="unicode").encode("utf-8")
 
 
+def _misplaced_file(where: str) -> str:
+    return (
+        f"{where} is a file ({FILE_KEY}); a file can be sent as the whole body or as a "
+        "multipart/form-data part only"
+    )
+
+
+def _no_files(value: Any) -> Any:
+    """``json.dumps``'s fallback: a file inside a JSON body is refused, by name."""
+    if isinstance(value, FileReference):
+        raise RequestBuildError(_misplaced_file(f"a value inside the JSON body ({value!r})"))
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
 def encode_body(
     value: Any,
     content_type: str | None,
     encoding: Mapping[str, Any] | None = None,
+    file_folders: Sequence[str] = (),
 ) -> tuple[bytes | None, str | None]:
     """Encode a request body by its media type; returns (bytes, Content-Type).
 
     ``encoding`` is the OpenAPI ``encoding`` object of the media type (per
     property: ``contentType``, ``style``, ``explode``, ``allowReserved``).
+    ``file_folders``: where a ``$file`` path may lie besides its document's folder.
     """
     if value is None:
         return None, content_type
     media = (content_type or "").split(";", 1)[0].strip().lower()
     rules = encoding or {}
-    if media == "multipart/form-data" and not isinstance(value, (str, bytes)):
-        return _multipart_body(value, rules)
+    if media == "multipart/form-data" and not isinstance(value, (str, bytes, FileReference)):
+        return _multipart_body(value, rules, file_folders)
     if isinstance(value, (bytes, bytearray)):
         return bytes(value), content_type or "application/octet-stream"
-    if is_file_marker(value):
-        data, filename = _read_file(value, "the request body")
+    if isinstance(value, FileReference):
+        data, filename = _read_file(value, "the request body", file_folders)
         return data, content_type or _file_type(value, filename, None)
     if isinstance(value, str):
         # A string payload is the body's text: JSON text with placeholders already
@@ -263,7 +307,7 @@ def encode_body(
     if media == "application/x-www-form-urlencoded":
         return _form_body(value, rules), content_type
     if not media or is_json_media_type(media):
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_no_files)
         return text.encode("utf-8"), content_type or "application/json"
     if is_xml_media_type(media):
         return _xml_body(value), content_type
@@ -290,6 +334,7 @@ def build_request(
     credentials: AppliedCredentials,
     path_allow_reserved: bool,
     cookies: CookieStore | None = None,
+    file_folders: Sequence[str] = (),
 ) -> HttpRequest:
     """The request for one execution of an operation step.
 
@@ -361,7 +406,7 @@ def build_request(
         rules = _encoding_for(
             operation.request_encodings, (media or "").split(";", 1)[0].strip().lower()
         )
-        encoded, media = encode_body(body, media, rules)
+        encoded, media = encode_body(body, media, rules, file_folders)
         if media is not None and encoded is not None:
             headers.setdefault("Content-Type", media)
             if media.lower().startswith("multipart/"):
