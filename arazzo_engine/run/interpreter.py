@@ -87,11 +87,13 @@ class Interpreter:
             outcome = self.run_workflow(plan, inputs, depth=0)
         except RunAborted as abort:
             outcome = WorkflowOutcome(False, self._outputs_after_abort(workflow_id), str(abort))
+        # The run's state keeps real values; the result holds credential values masked.
+        redactor = self.settings.redactor
         return RunResult(
             workflow_id=workflow_id,
             succeeded=outcome.succeeded,
-            outputs=outcome.outputs,
-            error=outcome.error,
+            outputs=redactor.value(outcome.outputs),
+            error=redactor.text(outcome.error) if outcome.error is not None else None,
             steps=self.records,
         )
 
