@@ -27,7 +27,9 @@ Every event is a frozen dataclass.  Its display fields (``url``, ``headers``,
 are masked as ``***``, and so are ``Authorization``, ``Cookie``,
 ``Proxy-Authorization``, ``Set-Cookie`` and every header a security scheme
 fills.  The ``request`` and ``response`` fields hold the live objects, which
-do carry credentials: never print them whole.
+do carry credentials: never print them whole.  ``StepFinished.result`` is the
+step's :class:`~arazzo_engine.results.StepResult`, credentials masked like
+every result's.
 
 Display fields (``ExpressionEvaluated.field``, ``CriterionEvaluated.where``)
 are text for people; a tool that needs their parts reads the typed fields
@@ -80,7 +82,10 @@ __all__ = [
 ]
 
 BODY_PREVIEW_CHARS = 4096
-"""The most characters of a request or response body an event carries."""
+"""The most characters of a request or response body an event carries.
+
+Credentials are masked before the cut, and a ``***`` at the cut is kept whole,
+so a preview may end up to two characters past it."""
 
 ValueRole = Literal["parameter", "requestBody", "output", "workflowOutput"]
 """What an evaluated expression was: a step's parameter, its request body, a step

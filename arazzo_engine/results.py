@@ -1,4 +1,10 @@
-"""What a run gives back: the workflow's result and a record per step execution."""
+"""What a run gives back: the workflow's result and a record per step execution.
+
+No result holds a credential value (repr, JSON and pickle alike): outputs,
+errors, the request and the response hold them masked as ``***``
+(:mod:`arazzo_engine.run.result_masking`); the run's own state, which later
+steps read, keeps the real values.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +33,7 @@ class StepResult:
     elapsed: float = 0.0
     """Seconds from sending the request to judging the step."""
     request: HttpRequest | None = field(default=None, repr=False)
+    """The request as sent, credentials masked (None for a workflow step)."""
     validation: tuple[str, ...] = ()
     """What ``validate="warn"``/``"strict"`` found wrong with the request and response."""
 

@@ -387,10 +387,13 @@ def test_a_get_redirect_on_the_same_host_keeps_the_credentials(
     the_step = step("redirect-same", outputs={"headers": "$response.body#/headers"})
     result = run(tmp_path, server.url, the_step)
     assert result.succeeded, result.error
-    headers = result.steps[0].outputs["headers"]
+    (followed,) = server.seen("echo")
+    headers = followed.headers
     assert headers["x-api-key"] == SECRETS["ApiKey"]
     assert headers["authorization"] == f"Bearer {SECRETS['Bearer']}"
     assert headers["cookie"] == f"session={SECRETS['Session']}"
+    # The echo the step outputs holds them too; a result shows them masked.
+    assert result.steps[0].outputs["headers"]["x-api-key"] == "***"
     assert result.steps[0].response is not None
     assert result.steps[0].response.url == server.url + "/fault/echo"
 

@@ -30,7 +30,7 @@ from arazzo_engine.events import (
 from arazzo_engine.expressions.trace import Term, source_text
 from arazzo_engine.http.media import is_json_media_type, is_text_media_type, media_type
 from arazzo_engine.http.sse import ServerSentEvent
-from arazzo_engine.redaction import MASK, Redactor
+from arazzo_engine.redaction import CREDENTIAL_HEADERS, MASK, Redactor
 
 if TYPE_CHECKING:
     from arazzo_engine.criteria import CompiledCriterion
@@ -52,7 +52,7 @@ __all__ = [
     "response_received",
 ]
 
-MASKED_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization", "set-cookie"})
+MASKED_HEADERS = CREDENTIAL_HEADERS
 """Headers whose values events never show, whoever set them."""
 
 
@@ -95,18 +95,21 @@ _TEXT_LIKE = frozenset({"", "application/x-www-form-urlencoded", "application/gr
 def body_preview(
     content: bytes | None, redactor: Redactor, media: str = ""
 ) -> tuple[str | None, bool]:
-    """The body as text cut at :data:`BODY_PREVIEW_CHARS`, credentials masked; was it cut?
+    """The body as text, credentials masked, then cut at :data:`BODY_PREVIEW_CHARS`; was it cut?
 
-    None for no body, and for a body whose media type is not text (an image...).
+    Masking comes before the cut, so a secret across it is masked whole (see
+    :meth:`Redactor.preview`): the bytes read reach past the preview by the
+    longest masked form.  None for no body, and for a body whose media type
+    is not text (an image...).
     """
     if not content:
         return None, False
     textual = is_json_media_type(media) or is_text_media_type(media) or media in _TEXT_LIKE
     if not textual:
         return None, False
-    text = content[: BODY_PREVIEW_CHARS * 4].decode("utf-8", errors="replace")
-    cut = len(text) > BODY_PREVIEW_CHARS or len(content) > BODY_PREVIEW_CHARS * 4
-    return redactor.text(text[:BODY_PREVIEW_CHARS]), cut
+    window = (BODY_PREVIEW_CHARS + redactor.longest) * 4  # UTF-8: at most 4 bytes a character
+    text = content[:window].decode("utf-8", errors="replace")
+    return redactor.preview(text, BODY_PREVIEW_CHARS, complete=len(content) <= window)
 
 
 def request_sent(

@@ -172,10 +172,9 @@ class EventObserver:
         self, plan: WorkflowPlan, depth: int, outcome: WorkflowOutcome, elapsed: float
     ) -> None:
         outputs = redact_value(outcome.outputs, self.redactor)
+        error = self.redactor.text(outcome.error) if outcome.error is not None else None
         self.emit(
-            WorkflowFinished(
-                plan.workflow_id, depth, outcome.succeeded, outcome.error, outputs, elapsed
-            )
+            WorkflowFinished(plan.workflow_id, depth, outcome.succeeded, error, outputs, elapsed)
         )
 
 

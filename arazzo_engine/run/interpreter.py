@@ -89,11 +89,13 @@ class Interpreter:
             outcome = WorkflowOutcome(False, self._outputs_after_abort(workflow_id), str(abort))
         finally:
             self.steps.runtime.finish()
+        # The run's state keeps real values; the result holds credential values masked.
+        redactor = self.settings.redactor
         return RunResult(
             workflow_id=workflow_id,
             succeeded=outcome.succeeded,
-            outputs=outcome.outputs,
-            error=outcome.error,
+            outputs=redactor.value(outcome.outputs),
+            error=redactor.text(outcome.error) if outcome.error is not None else None,
             steps=self.records,
         )
 

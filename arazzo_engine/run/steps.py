@@ -23,6 +23,7 @@ from arazzo_engine.errors import ArazzoError, InputValidationError
 from arazzo_engine.expressions import evaluate
 from arazzo_engine.results import StepResult
 from arazzo_engine.run.context import StepContext
+from arazzo_engine.run.result_masking import masked_request, masked_response
 
 if TYPE_CHECKING:
     from arazzo_engine.expressions import Expression
@@ -168,20 +169,22 @@ class StepRunner:
         redactor = self.runtime.redactor
         wid, sid = step.workflow_id, step.step_id
         outputs = {name: evaluate_output(expr, context, redactor) for name, expr in step.outputs}
-        state.step_outputs[sid] = outputs
+        state.step_outputs[sid] = outputs  # the real values, for the steps that follow
         response = context.response
         error = f"step '{sid}' of workflow '{wid}': {failure}" if failure is not None else None
+        elapsed = time.perf_counter() - started
+        # The result holds credential values masked (no repr, JSON or pickle of it shows one).
         result = StepResult(
             step_id=sid,
             workflow_id=wid,
             succeeded=failure is None,
             status_code=response.status_code if response is not None else None,
-            outputs=outputs,
+            outputs=redactor.value(outputs),
             attempt=attempt,
-            response=response,
+            response=masked_response(response, redactor),
             error=redactor.text(error) if error is not None else None,
-            elapsed=time.perf_counter() - started,
-            request=context.request,
+            elapsed=elapsed,
+            request=masked_request(context.request, redactor) if context.request else None,
             validation=tuple(redactor.text(f) for f in findings),
         )
         self.records.append(result)

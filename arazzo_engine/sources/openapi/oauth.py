@@ -128,9 +128,14 @@ class ClientCredentials(str):
         raise TypeError("ClientCredentials cannot be pickled")
 
     def secrets(self) -> list[str]:
-        """The client secret and every token fetched so far (for redaction)."""
+        """The client secret, the id and secret as Basic sends them, and every token
+        fetched so far (for redaction)."""
         with self._lock:
-            return [self._secret, *self._issued]
+            return [self._secret, self._basic_pair(), *sorted(self._issued)]
+
+    def _basic_pair(self) -> str:
+        """``id:secret`` as RFC 6749 2.3.1 has them sent in HTTP Basic (form-encoded first)."""
+        return f"{quote_plus(self.client_id)}:{quote_plus(self._secret)}"
 
     # -- tokens ------------------------------------------------------------------
     def token(
@@ -209,8 +214,8 @@ class ClientCredentials(str):
             form["client_secret"] = self._secret
         else:
             # RFC 6749 2.3.1: both form-urlencoded, then HTTP Basic.
-            pair = f"{quote_plus(self.client_id)}:{quote_plus(self._secret)}"
-            headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode("ascii")
+            pair = self._basic_pair().encode()
+            headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
         with self._lock:
             self.fetches += 1
         status, data = _exchange(context, "POST", url, urlencode(form).encode("ascii"), headers)
@@ -326,18 +331,27 @@ def prepare_credentials(given: Mapping[str, Any]) -> dict[str, str]:
 
 
 class LiveRedactor(Redactor):
-    """A :class:`Redactor` that also masks client secrets and the tokens fetched so far."""
+    """A :class:`Redactor` that also masks client secrets and the tokens fetched so far.
 
-    __slots__ = ("_clients",)
+    The redactor of the secrets known now is rebuilt only when a token is
+    issued, and swapped in as one reference, so concurrent runs never see a
+    stale one.
+    """
+
+    __slots__ = ("_clients", "_live", "_plain")
 
     def __init__(self, secrets: Iterable[str], clients: Iterable[ClientCredentials]) -> None:
-        plain = [s for s in secrets if not isinstance(s, ClientCredentials)]
-        super().__init__(plain)
+        self._plain = tuple(s for s in secrets if not isinstance(s, ClientCredentials))
+        super().__init__(self._plain)
         self._clients = tuple(clients)
+        self._live: tuple[tuple[str, ...], Redactor] = ((), self)
 
-    def text(self, value: str) -> str:
-        value = super().text(value)
-        if self._clients:
-            extra = Redactor(s for client in self._clients for s in client.secrets())
-            value = extra.text(value)
-        return value
+    def _current(self) -> Redactor:
+        if not self._clients:
+            return self
+        known = tuple(s for client in self._clients for s in client.secrets())
+        live = self._live
+        if live[0] != known:
+            live = (known, Redactor([*self._plain, *known]))
+            self._live = live
+        return live[1]

@@ -1,0 +1,77 @@
+"""What results hold instead of credentials: masked copies made where results are made.
+
+A run's own state (what later steps, actions and nested workflows read with
+``$request``, ``$steps...outputs`` and ``$outputs``) keeps the real values;
+only what a :class:`~arazzo_engine.results.StepResult` or
+:class:`~arazzo_engine.results.RunResult` holds is masked, with the engine's
+redactor, so no result carries a credential value: not its repr, not its JSON,
+not its pickle.  The program that asked already has its credentials.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from arazzo_engine.http.headers import Headers
+from arazzo_engine.http.response import HttpResponse
+from arazzo_engine.redaction import CREDENTIAL_HEADERS, MASK, Redactor
+
+if TYPE_CHECKING:
+    from arazzo_engine.http.transport import HttpRequest
+
+__all__ = ["masked_request", "masked_response"]
+
+
+def masked_request(request: HttpRequest, redactor: Redactor) -> HttpRequest:
+    """A copy of ``request`` to keep in a result.
+
+    ``Authorization``, ``Cookie``, ``Proxy-Authorization`` and the headers a
+    security scheme filled are masked whole; credential values are masked in
+    the URL, the other headers, the body (bytes masked as bytes, so a binary
+    body keeps its other bytes) and the values it was built from.  The copy
+    has no cookie store: the run's cookies stay with the run.
+    """
+    whole = CREDENTIAL_HEADERS | {name.lower() for name in request.credential_headers}
+    if not redactor and not any(name.lower() in whole for name in request.headers):
+        # Nothing to mask; the run's cookie store stays with the run, not the result.
+        return request if request.cookies is None else dataclasses.replace(request, cookies=None)
+    headers = {
+        name: MASK if name.lower() in whole else redactor.text(value)
+        for name, value in request.headers.items()
+    }
+    return dataclasses.replace(
+        request,
+        url=redactor.text(request.url),
+        headers=headers,
+        body=redactor.data(request.body) if request.body else request.body,
+        body_value=redactor.value(request.body_value),
+        path_values=redactor.value(request.path_values),
+        query_values=redactor.value(request.query_values),
+        cookies=None,
+    )
+
+
+def masked_response(response: HttpResponse | None, redactor: Redactor) -> HttpResponse | None:
+    """``response``, or a masked copy of it when its URL, headers or body hold a credential.
+
+    An API that echoes the key it was sent (in the body, a header, the URL it
+    answered from) gets the key masked in the copy; the copy decodes its body
+    again when read.  An open stream stays the live response, for the program
+    to read its events (which are the server's): its URL and headers are
+    masked in place.
+    """
+    if response is None or not redactor:
+        return response
+    url = redactor.text(response.url)
+    original = list(response.headers.items())
+    headers = [(name, redactor.text(value)) for name, value in original]
+    if response.is_stream:
+        if url != response.url or headers != original:
+            response.url, response.headers = url, Headers(headers)
+        return response
+    content = response.content
+    masked_content = redactor.data(content)
+    if masked_content is content and url == response.url and headers == original:
+        return response
+    return HttpResponse(response.status_code, headers, content=masked_content, url=url)
