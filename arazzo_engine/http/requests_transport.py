@@ -189,8 +189,8 @@ class RequestsTransport:
             raise TransportError(f"no response within {timeout:g} s") from None
         except requests.ConnectionError as error:
             raise TransportError(connection_failure(error)) from None
-        except requests.exceptions.InvalidHeader:
-            raise TransportError(bad_headers(headers)) from None
+        except requests.exceptions.InvalidHeader as error:
+            raise TransportError(bad_headers(headers, error)) from None
         except (
             requests.exceptions.InvalidURL,
             requests.exceptions.MissingSchema,
