@@ -116,6 +116,13 @@ class RawServer:
 def response(
     status_line: bytes, headers: Iterable[tuple[bytes, bytes]], body: bytes = b""
 ) -> bytes:
-    """One response's bytes: the status line, each header as given, a blank line, the body."""
+    """One response's bytes: the status line, each header as given, a blank line, the body.
+
+    ``Connection: close`` is added unless given: the server closes after each reply,
+    and a client told so opens a new connection for its next request.
+    """
+    headers = list(headers)
+    if not any(name.lower() == b"connection" for name, _ in headers):
+        headers.append((b"Connection", b"close"))
     lines = [status_line, *(name + b": " + value for name, value in headers)]
     return b"\r\n".join(lines) + b"\r\n\r\n" + body

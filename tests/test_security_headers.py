@@ -253,3 +253,14 @@ def test_a_token_response_with_an_odd_expires_in_gives_a_token_all_the_same(
     assert second.succeeded, second.error
     sent = [r.header("Authorization") for r in http_server.requests if r.path == "/oauth"]
     assert sent == ["Bearer tok-1", "Bearer tok-1"]
+
+
+def test_a_redirect_whose_location_is_not_utf8_is_named_as_such(tmp_path: Path) -> None:
+    """requests decodes Location as UTF-8; its failure once read as a bad request header."""
+    raw = response(b"HTTP/1.1 302 Found", [(b"Location", b"/caf\xe9"), (b"Content-Length", b"0")])
+    with one_reply(raw) as server:
+        result, _ = run_against(tmp_path, server.url)
+    assert result.error == (
+        f"step 'call' of workflow 'flow': GET {server.url}/thing: the response's Location "
+        "header is not UTF-8 text, so its redirect cannot be read"
+    )

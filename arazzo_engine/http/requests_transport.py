@@ -199,6 +199,10 @@ class RequestsTransport:
             raise TransportError(
                 f"the URL {public_url(url)} cannot be requested: {short(error)}"
             ) from None
+        except UnicodeDecodeError:  # requests decodes a 3xx's Location, followed or not
+            raise TransportError(
+                "the response's Location header is not UTF-8 text, so its redirect cannot be read"
+            ) from None
         except UnicodeError:
             raise TransportError(bad_headers(headers)) from None
         except (
