@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from arazzo_engine.errors import SidecarError
+from arazzo_engine.reports.printable import printable, printable_lines
 from arazzo_engine.reports.render import explain_failure
 from arazzo_engine.reports.trace import RunTrace
 from arazzo_engine.results import RunResult
@@ -100,13 +101,16 @@ def _case(entry: Any, where: str, default_id: str | None) -> Case:
 
 
 def check_result(result: RunResult, trace: RunTrace, case: Case) -> list[str]:
-    """Why the result does not meet the case's expectations ([] when it does)."""
+    """Why the result does not meet the case's expectations ([] when it does).
+
+    The lines are printable: what a server sent shows its control characters escaped.
+    """
     if case.expect == "failure":
         if result.succeeded:
             return [f"workflow '{result.workflow_id}' succeeded, but the case expects a failure"]
         return []
     if not result.succeeded:
-        return explain_failure(trace) or [result.error or "the workflow failed"]
+        return explain_failure(trace) or [printable_lines(result.error or "the workflow failed")]
     if case.outputs is not None:
         wrong = {
             name: (expected, result.outputs.get(name))
@@ -116,7 +120,7 @@ def check_result(result: RunResult, trace: RunTrace, case: Case) -> list[str]:
         if wrong:
             lines = [f"workflow '{result.workflow_id}' succeeded with unexpected outputs:"]
             for name, (expected, got) in wrong.items():
-                lines.append(f"  {name}: expected {_json(expected)}, got {_json(got)}")
+                lines.append(printable(f"  {name}: expected {_json(expected)}, got {_json(got)}"))
             return lines
     return []
 

@@ -12,7 +12,8 @@ caller can catch one class and know nothing else escapes by design::
     ├── InputValidationError     inputs break the workflow's `inputs` schema
     ├── EvaluationError          an expression cannot be evaluated at run time
     ├── RequestBuildError        a step's HTTP request cannot be built
-    ├── StreamError              an event stream ends or breaks mid-event
+    ├── StreamError              an event stream ends or breaks mid-event, or an
+    │                            unfinished line or event outgrows its limit
     ├── CriterionCompileError    a criterion cannot be compiled (.field says which field)
     ├── CriterionSyntaxError     a jsonpath or xpath condition (or its version) does not
     │                            parse (also a ValueError)
@@ -185,7 +186,8 @@ class RequestBuildError(ArazzoError):
 
 
 class StreamError(ArazzoError):
-    """An event stream broke or ended in the middle of an event."""
+    """An event stream broke or ended in the middle of an event, or its unfinished
+    line or event grew past the limit (the response's ``max_body_bytes``)."""
 
 
 class CriterionCompileError(ArazzoError):

@@ -53,6 +53,7 @@ from arazzo_engine.cases import Case, check_result, read_cases, sidecar_path
 from arazzo_engine.engine import Engine
 from arazzo_engine.errors import ArazzoError, SidecarError
 from arazzo_engine.redaction import Redactor
+from arazzo_engine.reports.printable import printable_lines
 from arazzo_engine.reports.trace import RunTrace, explain_failure
 from arazzo_engine.results import RunResult
 
@@ -273,10 +274,10 @@ class ArazzoFile(pytest.File):
 
 
 class ArazzoFailure(Exception):
-    """An Arazzo item failed; ``lines`` explain it."""
+    """An Arazzo item failed; ``lines`` explain it (printed with control characters escaped)."""
 
     def __init__(self, lines: list[str]) -> None:
-        super().__init__("\n".join(lines))
+        super().__init__(printable_lines("\n".join(lines)))
         self.lines = lines
 
 
@@ -393,7 +394,7 @@ class ArazzoFixture:
         lines = check_result(result, self.trace(result), Case(outputs=outputs))
         if lines:
             redactor = Redactor(self.settings.secrets())
-            pytest.fail(redactor.text("\n".join(lines)), pytrace=False)
+            pytest.fail(printable_lines(redactor.text("\n".join(lines))), pytrace=False)
 
     def close(self) -> None:
         for result in self._results:

@@ -7,6 +7,8 @@ terminal a spinner shows the step in flight; piped, the output is plain lines
 never when ``NO_COLOR`` is set to anything (https://no-color.org) or
 ``TERM=dumb``.  ``verbose`` adds each request and response (credentials
 masked), ``trace`` every expression, criterion and action with its values.
+Whatever a server or a document wrote is printed through
+:mod:`~arazzo_engine.reports.printable`: its control characters show as escapes.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from arazzo_engine.events import (
     WorkflowStarted,
 )
 from arazzo_engine.redaction import Redactor
+from arazzo_engine.reports.printable import printable, printable_lines
 from arazzo_engine.reports.render import (
     action_line,
     criterion_lines,
@@ -170,7 +173,7 @@ class LiveView:
         if isinstance(event, WorkflowStarted):
             self._depth = event.depth
             if event.depth > 0:
-                label = f"workflow {event.workflow_id}"
+                label = printable(f"workflow {event.workflow_id}")
                 self._write(["  " * event.depth + self._style(label, "dim")])
             return
         indent = "  " * self._depth
@@ -178,7 +181,7 @@ class LiveView:
         if isinstance(event, WorkflowFinished):
             self._depth = max(event.depth - 1, 0)
         elif isinstance(event, StepStarted):
-            label = f"{event.workflow_id}/{event.step_id}  {event.target}"
+            label = printable(f"{event.workflow_id}/{event.step_id}  {event.target}")
             with self._lock:
                 self._in_flight.append(_InFlight(label, time.perf_counter()))
                 self._start_spinner()
@@ -208,12 +211,10 @@ class LiveView:
         mark = self._style("ok  ", "ok") if event.succeeded else self._style("FAIL", "fail")
         status = event.status_code if event.status_code is not None else "---"
         timing = self._style(f"{event.elapsed * 1000:.0f} ms", "dim")
-        lines = [
-            f"{indent}{mark} {event.workflow_id}/{event.step_id}  {status}  "
-            f"attempt {event.attempt}  {timing}"
-        ]
+        where = printable(f"{event.workflow_id}/{event.step_id}")
+        lines = [f"{indent}{mark} {where}  {status}  attempt {event.attempt}  {timing}"]
         if event.error:
-            lines.append(f"{indent}     {event.error}")
+            lines.append(f"{indent}     {printable_lines(event.error)}")
         return lines
 
     def _stream_event(self, event: StreamEvent, indent: str) -> None:
@@ -221,10 +222,10 @@ class LiveView:
         key = (event.run, event.workflow_id, event.step_id)
         if key not in self._streams_shown:
             self._streams_shown.add(key)
-            lines.append(f"events from {event.step_id}:")
+            lines.append(printable(f"events from {event.step_id}:"))
         at = self._style(f"+{event.elapsed:7.3f}s", "dim")
-        name = self._style(event.event.event, "event")
-        lines.append(f"  {at}  {name}: {event.event.data}")
+        name = self._style(printable(event.event.event), "event")
+        lines.append(f"  {at}  {name}: {printable(event.event.data)}")
         self._write(lines)
 
     def _trace_event(self, event: Event, detail: str) -> None:

@@ -6,6 +6,8 @@ an unknown workflow, inputs that break the schema, or an unreadable file.
 ``run`` shows the run live (:mod:`arazzo_engine.cli.live`) and writes its reports
 (:mod:`arazzo_engine.reports.trace`), both built on the run's events.  With
 ``--json`` stdout holds only the result object; the live view goes to stderr.
+Text a server or a document wrote (messages, findings, ids) is printed through
+:mod:`arazzo_engine.reports.printable`; JSON escapes it (``ensure_ascii``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from arazzo_engine.errors import ArazzoError, ArazzoValidationError, DocumentErr
 from arazzo_engine.events import fan_out
 from arazzo_engine.load.local_files import MAX_DOCUMENT_BYTES, read_local_file
 from arazzo_engine.redaction import Redactor
+from arazzo_engine.reports.printable import escape_json_text, printable, printable_lines
 from arazzo_engine.reports.trace import RunTrace, junit_xml
 from arazzo_engine.results import RunResult
 from arazzo_engine.sources.openapi.servers import parse_server_variables
@@ -154,10 +157,12 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     errors = sum(1 for d in found if d.severity == "error")
     warnings = len(found) - errors
     if args.format != "text":
-        print(render(found, args.format), file=out)
+        text = render(found, args.format)
+        safe = escape_json_text(text) if args.format == "json" else printable_lines(text)
+        print(safe, file=out)
     else:
         if found:
-            print(render(found, "text"), file=err)
+            print(printable_lines(render(found, "text")), file=err)
         counts = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
         if errors:
             print(f"{args.path}: invalid ({counts})", file=err)
@@ -170,13 +175,13 @@ def _cmd_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     engine = _load(args)
     for workflow in engine.document.workflows:
         summary = f"  {workflow.summary}" if workflow.summary else ""
-        print(f"{workflow.workflow_id}{summary}", file=out)
+        print(printable(f"{workflow.workflow_id}{summary}"), file=out)
         properties = (workflow.inputs or {}).get("properties", {})
         required = set((workflow.inputs or {}).get("required", []))
         for name, schema in properties.items():
             kind = schema.get("type", "any") if isinstance(schema, Mapping) else "any"
             flag = " (required)" if name in required else ""
-            print(f"    --input {name}=<{kind}>{flag}", file=out)
+            print(printable(f"    --input {name}=<{kind}>{flag}"), file=out)
     return EXIT_OK
 
 
@@ -207,7 +212,8 @@ def _write_reports(
         if kind == "junit":
             text = junit_xml(trace, name=name)
         else:
-            text = json.dumps(trace.to_json(), indent=2, ensure_ascii=False) + "\n"
+            text = escape_json_text(json.dumps(trace.to_json(), indent=2, ensure_ascii=False))
+            text += "\n"
         try:
             path.write_text(redactor.text(text), encoding="utf-8")
         except OSError as error:
@@ -221,7 +227,7 @@ def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if workflow_id is None:
         if len(engine.workflow_ids) != 1:
             choices = ", ".join(engine.workflow_ids)
-            print(f"error: several workflows; choose one with -w: {choices}", file=err)
+            print(printable(f"error: several workflows; choose one with -w: {choices}"), file=err)
             return EXIT_USAGE
         workflow_id = engine.workflow_ids[0]
     inputs = _inputs(args, engine, workflow_id)
@@ -242,17 +248,19 @@ def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     _follow_streams(result)
                 except StreamError as error:
                     live.close()
-                    print(f"error: {redactor.text(str(error))}", file=err)
+                    print(f"error: {printable_lines(redactor.text(str(error)))}", file=err)
                     return EXIT_FAILED
             live.close()
             for step in result.steps:
                 for finding in step.validation:
-                    print(f"validation: step '{step.step_id}': {finding}", file=err)
+                    line = f"validation: step '{step.step_id}': {finding}"
+                    print(printable_lines(redactor.text(line)), file=err)
             if result.outputs:
                 text = json.dumps(result.outputs, default=_json_default)
                 print(f"outputs: {redactor.text(text)}", file=out)
             if not result.succeeded:
-                print(f"error: {redactor.text(result.error or 'the workflow failed')}", file=err)
+                said = redactor.text(result.error or "the workflow failed")
+                print(f"error: {printable_lines(said)}", file=err)
                 return EXIT_FAILED
         return EXIT_OK
     finally:
@@ -381,10 +389,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         code: int = args.handler(args, out, err)
         return code
     except ArazzoValidationError as error:
-        print(redactor.text(str(error)), file=err)
+        print(printable_lines(redactor.text(str(error))), file=err)
         return EXIT_USAGE
     except (ArazzoError, UsageError) as error:
-        print(f"error: {redactor.text(str(error))}", file=err)
+        print(f"error: {printable_lines(redactor.text(str(error)))}", file=err)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=err)

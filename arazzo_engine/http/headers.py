@@ -1,10 +1,39 @@
-"""Response headers: a read-only mapping whose lookups ignore case."""
+"""Response headers: a read-only mapping whose lookups ignore case, and reading their numbers."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 
-__all__ = ["Headers", "header_values"]
+__all__ = ["MAX_LENGTH_DIGITS", "Headers", "content_length", "header_values"]
+
+MAX_LENGTH_DIGITS = 18
+"""The most digits a Content-Length may have (just under an exabyte); more is invalid."""
+
+_LENGTH = re.compile(f"[0-9]{{1,{MAX_LENGTH_DIGITS}}}")
+"""ASCII digits only: ``str.isdigit`` is True for '²', which ``int`` refuses, and
+``int`` reads '٣' as 3; neither is a Content-Length (RFC 9110 8.6)."""
+
+
+def content_length(value: str | None) -> int | None:
+    """The byte count a ``Content-Length`` value declares; None without one.
+
+    A list of one repeated count (``"5, 5"``, from duplicated headers) is that
+    count.  Anything else raises ``ValueError`` with a sentence saying why: the
+    response's framing is invalid and RFC 9112 6.3 has the client discard it.
+    """
+    if value is None:
+        return None
+    counts = {part.strip() for part in value.split(",")}
+    if len(counts) == 1:
+        (count,) = counts
+        if _LENGTH.fullmatch(count):
+            return int(count)
+    shown = value if len(value) <= 40 else value[:40] + "..."
+    raise ValueError(
+        f"its Content-Length {shown!r} is not a byte count (one number of at most "
+        f"{MAX_LENGTH_DIGITS} ASCII digits)"
+    )
 
 
 class Headers(Mapping[str, str]):

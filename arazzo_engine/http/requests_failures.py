@@ -66,8 +66,16 @@ def connection_failure(error: BaseException) -> str:
     return f"the connection failed: {short(chain[-1])}"
 
 
-def bad_headers(headers: Mapping[str, str]) -> str:
-    """Which headers cannot be sent, by name only (values may be secrets)."""
+def bad_headers(headers: Mapping[str, str], error: BaseException | None = None) -> str:
+    """Which headers cannot be sent, by name only (values may be secrets).
+
+    requests raises the same ``InvalidHeader`` for a response header urllib3
+    refuses (Content-Length values that differ): ``error`` tells them apart.
+    """
+    if error is not None:
+        refused = [e for e in _chain(error) if isinstance(e, urllib3.exceptions.InvalidHeader)]
+        if refused:
+            return f"the response was discarded: {short(refused[0])}"
     bad = []
     for name, value in headers.items():
         text = str(value)

@@ -212,8 +212,8 @@ class RequestsTransport:
             raise TransportError(f"no response within {timeout:g} s") from None
         except requests.ConnectionError as error:
             raise TransportError(connection_failure(error)) from None
-        except requests.exceptions.InvalidHeader:
-            raise TransportError(bad_headers(headers)) from None
+        except requests.exceptions.InvalidHeader as error:
+            raise TransportError(bad_headers(headers, error)) from None
         except (
             requests.exceptions.InvalidURL,
             requests.exceptions.MissingSchema,
@@ -221,6 +221,10 @@ class RequestsTransport:
         ) as error:
             raise TransportError(
                 f"the URL {public_url(url)} cannot be requested: {short(error)}"
+            ) from None
+        except UnicodeDecodeError:  # requests decodes a 3xx's Location, followed or not
+            raise TransportError(
+                "the response's Location header is not UTF-8 text, so its redirect cannot be read"
             ) from None
         except UnicodeError:
             raise TransportError(bad_headers(headers)) from None

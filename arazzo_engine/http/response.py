@@ -214,17 +214,17 @@ class HttpResponse:
         return self._events_iter
 
     def _iterate_events(self) -> Iterator[ServerSentEvent]:
-        decoder = SseDecoder()
+        limit = self._max_body_bytes
+        decoder = SseDecoder() if limit is None else SseDecoder(max_event_bytes=limit)
         where = public_url(self.url)
         chunks = self._chunks
-        if chunks is None:
-            # Already read (not a stream, drained, or closed): parse what was received.
-            yield from decoder.feed(self._content or b"")
-            self._end_events(decoder, where)
-            return
         try:
-            for chunk in chunks:
-                yield from decoder.feed(chunk)
+            if chunks is None:
+                # Already read (not a stream, drained, or closed): parse what was received.
+                yield from decoder.feed(self._content or b"")
+            else:
+                for chunk in chunks:
+                    yield from decoder.feed(chunk)
         except BodyError as error:
             place = (
                 "in the middle of an event (the partial event was discarded)"
@@ -233,6 +233,11 @@ class HttpResponse:
             )
             raise StreamError(
                 f"the event stream from {where} broke {place}: {error.reason}"
+            ) from None
+        except StreamError as error:  # the decoder's limit
+            limit_name = "max_body_bytes" if limit is not None else "MAX_EVENT_BYTES"
+            raise StreamError(
+                f"the event stream from {where} was closed: {error} (the limit is {limit_name})"
             ) from None
         finally:
             self.close()

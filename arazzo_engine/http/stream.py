@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Protocol
 
 from arazzo_engine.errors import BodyError, TransportError
+from arazzo_engine.http.headers import content_length
 
 __all__ = ["ByteStream", "ChunkStream", "read_capped"]
 
@@ -107,14 +108,18 @@ def read_capped(
     """A whole non-streaming body, within the transport's bounds; TransportError if not.
 
     ``declared_length`` (the Content-Length header) larger than the cap refuses
-    the body before reading; ``deadline`` (``time.monotonic()``) bounds the whole
+    the body before reading, and one that is not a byte count refuses the
+    response (its framing cannot be trusted); ``deadline`` (``time.monotonic()``) bounds the whole
     read, ``limit`` being the seconds it stands for in the message.  The caller
     closes the stream.
     """
-    declared = (declared_length or "").strip()
-    if declared.isdigit() and int(declared) > max_body_bytes:
+    try:
+        declared = content_length(declared_length)
+    except ValueError as error:
+        raise TransportError(f"HTTP {status}: the response was discarded: {error}") from None
+    if declared is not None and declared > max_body_bytes:
         raise TransportError(
-            f"HTTP {status}: the response body ({int(declared)} bytes by its "
+            f"HTTP {status}: the response body ({declared} bytes by its "
             f"Content-Length) exceeds max_body_bytes ({max_body_bytes}); it was not read"
         )
     parts: list[bytes] = []

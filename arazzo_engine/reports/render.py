@@ -1,7 +1,11 @@
 """Runs as text: request and response lines, criteria with their values, failure explanations.
 
 Shared by the command line's live view (``-v``, ``--trace``), the JUnit report
-and the pytest plugin.  Everything rendered comes from events, already redacted.
+and the pytest plugin.  Everything rendered comes from events, already redacted,
+and every line is :func:`~arazzo_engine.reports.printable.printable`: a control
+character a server sent (in a URL, a header, a body, a value, a message) shows
+as an escape instead of acting on the terminal.  Bodies and error messages keep
+their line breaks as separate lines; every other field is one line.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from arazzo_engine.events import (
     ResponseReceived,
     Term,
 )
+from arazzo_engine.reports.printable import printable
 
 if TYPE_CHECKING:
     from arazzo_engine.reports.trace import RunTrace, StepRecord
@@ -56,8 +61,8 @@ def _fallback(value: Any) -> Any:
 
 def request_lines(event: RequestSent, body_limit: int = MAX_EXPLAINED_BODY) -> list[str]:
     """``> POST url``, its headers, and its body (curl's ``-v`` style)."""
-    lines = [f"> {event.method} {event.url}"]
-    lines += [f"> {name}: {value}" for name, value in event.headers]
+    lines = [printable(f"> {event.method} {event.url}")]
+    lines += [printable(f"> {name}: {value}") for name, value in event.headers]
     lines += _body_lines("> ", event.body, event.body_size, event.body_truncated, body_limit)
     return lines
 
@@ -66,8 +71,8 @@ def response_lines(event: ResponseReceived, body_limit: int = MAX_EXPLAINED_BODY
     """``< 200 application/json (12 ms)``, its headers, and its body."""
     kind = event.content_type or "no content type"
     stream = ", open stream" if event.is_stream else ""
-    lines = [f"< {event.status_code} {kind} ({event.elapsed * 1000:.0f} ms{stream})"]
-    lines += [f"< {name}: {value}" for name, value in event.headers]
+    lines = [printable(f"< {event.status_code} {kind} ({event.elapsed * 1000:.0f} ms{stream})")]
+    lines += [printable(f"< {name}: {value}") for name, value in event.headers]
     if not event.is_stream:
         lines += _body_lines("< ", event.body, event.body_size, event.body_truncated, body_limit)
     return lines
@@ -80,7 +85,7 @@ def _body_lines(prefix: str, body: str | None, size: int, cut: bool, limit: int)
     if body is None:
         return [prefix, f"{prefix}[{size} bytes, not text]"]
     shown = body[:limit]
-    lines = [prefix, *(prefix + line for line in shown.splitlines())]
+    lines = [prefix, *(prefix + printable(line) for line in shown.splitlines())]
     if cut or len(shown) < len(body):
         lines.append(f"{prefix}... ({size} bytes in all)")
     return lines
@@ -90,26 +95,31 @@ def criterion_lines(event: CriterionEvaluated) -> list[str]:
     """``? successCriteria `$statusCode == 200`: passed`` and one line per comparison."""
     verdict = "passed" if event.passed else "FAILED"
     kind = "" if event.kind in ("simple", "default") else f" ({event.kind})"
-    lines = [f"? {event.where} `{event.condition}`{kind}: {verdict}"]
+    lines = [printable(f"? {event.where} `{event.condition}`{kind}: {verdict}")]
     for term in event.terms:
         lines.append("    " + term_text(term))
     if event.problem:
-        lines.append(f"    {event.problem}")
+        lines += _message_lines("    ", event.problem)
     return lines
+
+
+def _message_lines(indent: str, message: str) -> list[str]:
+    """A message that may run over several lines (an error), each line printable."""
+    return [indent + printable(line) for line in message.split("\n")]
 
 
 def term_text(term: Term) -> str:
     """``$statusCode == 200  ->  401 == 200: false``."""
     outcome = "true" if term.result else "false"
     if term.op is None:
-        return f"{term.left} = {short_json(term.left_value)}"
+        return printable(f"{term.left} = {short_json(term.left_value)}")
     left, right = short_json(term.left_value), short_json(term.right_value)
-    return f"{term.text}  ->  {left} {term.op} {right}: {outcome}"
+    return printable(f"{term.text}  ->  {left} {term.op} {right}: {outcome}")
 
 
 def expression_line(event: ExpressionEvaluated) -> str:
     """``= parameter model_owner (path): $inputs.modelOwner -> "fal-ai"``."""
-    return f"= {event.field}: {event.expression} -> {short_json(event.value)}"
+    return printable(f"= {event.field}: {event.expression} -> {short_json(event.value)}")
 
 
 def action_line(event: ActionTaken) -> str:
@@ -120,7 +130,7 @@ def action_line(event: ActionTaken) -> str:
     elif event.target_workflow:
         target = f" workflow {event.target_workflow}"
     wait = f" after {event.delay:g} s" if event.delay else ""
-    return f"-> {event.where} action '{event.name}': {event.type}{target}{wait}"
+    return printable(f"-> {event.where} action '{event.name}': {event.type}{target}{wait}")
 
 
 def explain_failure(trace: RunTrace) -> list[str]:
@@ -128,7 +138,7 @@ def explain_failure(trace: RunTrace) -> list[str]:
     top = trace.top
     lines: list[str] = []
     if top is not None and top.finished is not None and top.finished.error:
-        lines.append(f"workflow '{top.workflow_id}' failed: {top.finished.error}")
+        lines += _message_lines("", f"workflow '{top.workflow_id}' failed: {top.finished.error}")
     step = trace.failing_step()
     if step is None:
         return lines
@@ -144,9 +154,9 @@ def explain_step(step: StepRecord, said: str | None = None) -> list[str]:
     """
     done = step.finished
     status = "passed" if done is not None and done.succeeded else "failed"
-    lines = [f"step {step.workflow_id}/{step.step_id} (attempt {step.attempt}) {status}"]
+    lines = [printable(f"step {step.workflow_id}/{step.step_id} (attempt {step.attempt}) {status}")]
     if done is not None and done.error and done.error != said:
-        lines.append(f"  {done.error}")
+        lines += _message_lines("  ", done.error)
     lines.append("request:")
     if step.request is not None:
         lines += ["  " + line for line in request_lines(step.request)]

@@ -51,6 +51,7 @@ from arazzo_engine.events import (
     WorkflowStarted,
 )
 from arazzo_engine.expressions.trace import Term
+from arazzo_engine.reports.printable import printable_lines
 from arazzo_engine.reports.render import explain_failure, explain_step
 
 __all__ = [
@@ -366,7 +367,8 @@ _XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff
 
 
 def _xml(text: str) -> str:
-    return _XML_INVALID.sub("\ufffd", text)
+    """Text XML can hold, shown as a terminal may show it: control characters escaped."""
+    return _XML_INVALID.sub("\ufffd", printable_lines(text))
 
 
 @dataclass

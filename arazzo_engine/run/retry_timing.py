@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import email.utils
+import re
 import time
 
 from arazzo_engine.load.plan import ActionPlan
@@ -13,6 +14,10 @@ __all__ = ["MAX_RETRY_WAIT", "retry_after_seconds", "retry_delay"]
 
 MAX_RETRY_WAIT = 300.0
 """The longest a retry waits, whatever ``Retry-After`` or ``retryAfter`` ask (seconds)."""
+
+_DELTA_SECONDS = re.compile(r"[0-9]+")
+"""RFC 9110 delay-seconds: ASCII digits only (``str.isdigit`` also takes '²', which
+``float`` refuses, and '٣', which it reads as 3)."""
 
 
 def retry_delay(action: ActionPlan, context: StepContext) -> float:
@@ -27,14 +32,20 @@ def retry_delay(action: ActionPlan, context: StepContext) -> float:
 
 
 def retry_after_seconds(header: str) -> float | None:
-    """``Retry-After`` as seconds: delta-seconds or an HTTP date (None when neither)."""
+    """``Retry-After`` as seconds: delta-seconds or an HTTP date.
+
+    None when it is neither: RFC 9110 has an invalid value ignored, so the
+    retry waits its own ``retryAfter``.
+    """
     text = header.strip()
-    if text.isdigit():
+    if _DELTA_SECONDS.fullmatch(text):
         return float(text)
+    if not text.isascii():
+        return None
     try:
         when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+        if when.tzinfo is None:  # "-0000": a date in UTC with no known local offset
+            when = when.replace(tzinfo=datetime.timezone.utc)
+        return max(when.timestamp() - time.time(), 0.0)
+    except (TypeError, ValueError, IndexError, OverflowError):  # a year, second or zone too large
         return None
-    if when.tzinfo is None:  # "-0000": a date in UTC with no known local offset
-        when = when.replace(tzinfo=datetime.timezone.utc)
-    return max(when.timestamp() - time.time(), 0.0)

@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 from arazzo_engine.errors import DocumentError, StreamError, TransportError
+from arazzo_engine.http.headers import content_length
 from arazzo_engine.http.transport import HttpRequest, Transport
 from arazzo_engine.load.reader import RawDocument, read_data, read_document
 
@@ -42,8 +43,13 @@ def fetch(url: str, transport: Transport) -> bytes:
             raise DocumentError(f"{url} redirected to a non-HTTP location")
         if response.status_code != 200:
             raise DocumentError(f"fetching {url} answered HTTP {response.status_code}")
-        declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > MAX_REMOTE_BYTES:
+        try:
+            declared = content_length(response.headers.get("Content-Length"))
+        except ValueError as error:
+            raise DocumentError(
+                f"fetching {url} failed: the response was discarded: {error}"
+            ) from None
+        if declared is not None and declared > MAX_REMOTE_BYTES:
             raise DocumentError(
                 f"{url} is {declared} bytes; remote descriptions are limited to "
                 f"{MAX_REMOTE_BYTES} bytes"

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -238,10 +239,11 @@ class ClientCredentials(str):
         lifetime = LIFETIME_WITHOUT_EXPIRY
         expires = data.get("expires_in")
         try:
-            if expires is not None and float(expires) > 0:
-                lifetime = float(expires)
-        except (TypeError, ValueError):
-            pass
+            seconds = float(expires) if expires is not None else math.nan
+        except (TypeError, ValueError, OverflowError):  # '²', [], or an int past any float
+            seconds = math.nan
+        if math.isfinite(seconds) and seconds > 0:
+            lifetime = seconds
         return str(data["access_token"]), lifetime
 
 
