@@ -20,8 +20,9 @@ from typing import Any, TextIO
 
 from arazzo_engine.cli.live import LiveView
 from arazzo_engine.engine import Engine
-from arazzo_engine.errors import ArazzoError, ArazzoValidationError, StreamError
+from arazzo_engine.errors import ArazzoError, ArazzoValidationError, LimitError, StreamError
 from arazzo_engine.events import fan_out
+from arazzo_engine.limits import int_digits_limit, load_json
 from arazzo_engine.redaction import Redactor
 from arazzo_engine.reports.trace import RunTrace, junit_xml
 from arazzo_engine.results import RunResult
@@ -62,7 +63,7 @@ def _coerce(name: str, text: str, schema: Mapping[str, Any] | None) -> Any:
     kind = declared.get("type") if isinstance(declared, Mapping) else None
     try:
         if kind == "integer":
-            return int(text)
+            return _integer(text)
         if kind == "number":
             return float(text)
         if kind == "boolean":
@@ -71,10 +72,25 @@ def _coerce(name: str, text: str, schema: Mapping[str, Any] | None) -> Any:
                 raise ValueError("expected true or false")
             return lowered == "true"
         if kind in ("object", "array"):
-            return json.loads(text)
+            return load_json(text)
+    except LimitError as error:
+        raise UsageError(f"--input {name}: the value {error}") from None
     except ValueError as error:
-        raise UsageError(f"--input {name}: {text!r} is not a valid {kind}: {error}") from None
+        raise UsageError(f"--input {name}: {_short(text)} is not a valid {kind}: {error}") from None
     return text
+
+
+def _integer(text: str) -> int:
+    """``int(text)``; more digits than Python converts is a LimitError, not its ValueError."""
+    digits = int_digits_limit()
+    if digits and len(text.strip().lstrip("+-").replace("_", "")) > digits:
+        raise LimitError(f"is an integer of more than {digits} digits")
+    return int(text)
+
+
+def _short(text: str) -> str:
+    """``repr(text)``, cut: a value given on the command line may be long."""
+    return repr(text) if len(text) <= 60 else repr(text[:57]) + "..."
 
 
 def _inputs(args: argparse.Namespace, engine: Engine, workflow_id: str) -> dict[str, Any]:
@@ -82,7 +98,9 @@ def _inputs(args: argparse.Namespace, engine: Engine, workflow_id: str) -> dict[
     if args.inputs_file:
         try:
             with open(args.inputs_file, encoding="utf-8") as handle:
-                loaded = json.load(handle)
+                loaded = load_json(handle.read())
+        except LimitError as error:
+            raise UsageError(f"--inputs-file {args.inputs_file}: the file {error}") from None
         except (OSError, ValueError) as error:
             raise UsageError(f"--inputs-file {args.inputs_file}: {error}") from None
         if not isinstance(loaded, dict):
@@ -94,7 +112,9 @@ def _inputs(args: argparse.Namespace, engine: Engine, workflow_id: str) -> dict[
         if ":=" in item.split("=", 1)[0] + "=":
             name, _, text = item.partition(":=")
             try:
-                inputs[name] = json.loads(text)
+                inputs[name] = load_json(text)
+            except LimitError as error:
+                raise UsageError(f"--input {name}:= the value {error}") from None
             except ValueError as error:
                 raise UsageError(f"--input {name}:= expects JSON: {error}") from None
             continue
