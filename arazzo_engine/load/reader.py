@@ -172,7 +172,7 @@ def _yaml_errors(file: str) -> Iterator[None]:
 
 def _too_deep(file: str) -> DocumentError:
     return DocumentError(
-        f"the document is nested too deeply (more than {MAX_DEPTH} levels)", Location(file)
+        f"the document is nested more than {MAX_DEPTH} levels deep", Location(file)
     )
 
 
