@@ -19,6 +19,8 @@ caller can catch one class and know nothing else escapes by design::
     │                            parse (also a ValueError)
     ├── BodyDecodeError          a response body does not parse as its content type
     │                            (also a ValueError)
+    ├── LimitError               a value read nests too deeply or holds too long an
+    │                            integer (also a ValueError; limits.py)
     ├── SidecarError             a pytest inputs sidecar file is malformed
     ├── PointerError             a JSON pointer is malformed or points at nothing
     ├── RefError                 a $ref is remote, unreadable, dangling or a cycle
@@ -54,6 +56,7 @@ __all__ = [
     "EvaluationError",
     "ExpressionSyntaxError",
     "InputValidationError",
+    "LimitError",
     "Location",
     "PointerError",
     "RefError",
@@ -249,6 +252,24 @@ class BodyDecodeError(ArazzoError, ValueError):
 
     Also a :class:`ValueError`, as decoding errors were before they joined this tree.
     """
+
+
+class LimitError(ArazzoError, ValueError):
+    """A value read from outside is nested too deeply or holds too long an integer.
+
+    ``reason`` completes a sentence about the value ("is nested more than 256
+    levels deep"); ``line`` and ``column`` (1-based, 0 when unknown) place it in
+    the text read.  Readers turn it into their own error, naming what they read
+    (:mod:`arazzo_engine.limits` holds the limits).  Also a :class:`ValueError`,
+    like every other reason JSON text does not load.
+    """
+
+    def __init__(self, reason: str, *, line: int = 0, column: int = 0) -> None:
+        where = f" (line {line}, column {column})" if line else ""
+        super().__init__(reason + where)
+        self.reason = reason
+        self.line = line
+        self.column = column
 
 
 class SidecarError(ArazzoError):

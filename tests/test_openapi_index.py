@@ -17,7 +17,7 @@ import yaml
 
 from arazzo_engine import ArazzoValidationError, Engine
 from arazzo_engine.errors import DocumentError
-from arazzo_engine.load.reader import read_data, read_document
+from arazzo_engine.load.reader import MAX_DEPTH, read_data, read_document
 from arazzo_engine.load.refs import Located, RefError, RefResolver
 from arazzo_engine.sources.openapi.call import OpenAPICall
 from arazzo_engine.sources.openapi.index import (
@@ -376,5 +376,5 @@ def test_read_data_reads_json_straight(tmp_path: Path) -> None:
         read_data(path)
     assert caught.value.location is not None and caught.value.location.line == 1
     path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
-    with pytest.raises(DocumentError, match="nested too deeply"):
+    with pytest.raises(DocumentError, match=f"nested more than {MAX_DEPTH} levels deep"):
         read_data(path)

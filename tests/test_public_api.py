@@ -127,6 +127,7 @@ DOCUMENTED: dict[str, set[str]] = {
         "EvaluationError",
         "ExpressionSyntaxError",
         "InputValidationError",
+        "LimitError",
         "Location",
         "PointerError",
         "RefError",

@@ -22,8 +22,15 @@ from typing import Any, TextIO
 
 from arazzo_engine.cli.live import LiveView
 from arazzo_engine.engine import Engine
-from arazzo_engine.errors import ArazzoError, ArazzoValidationError, DocumentError, StreamError
+from arazzo_engine.errors import (
+    ArazzoError,
+    ArazzoValidationError,
+    DocumentError,
+    LimitError,
+    StreamError,
+)
 from arazzo_engine.events import fan_out
+from arazzo_engine.limits import int_digits_limit, load_json
 from arazzo_engine.load.local_files import MAX_DOCUMENT_BYTES, read_local_file
 from arazzo_engine.redaction import Redactor
 from arazzo_engine.reports.printable import escape_json_text, printable, printable_lines
@@ -66,7 +73,7 @@ def _coerce(name: str, text: str, schema: Mapping[str, Any] | None) -> Any:
     kind = declared.get("type") if isinstance(declared, Mapping) else None
     try:
         if kind == "integer":
-            return int(text)
+            return _integer(text)
         if kind == "number":
             return float(text)
         if kind == "boolean":
@@ -75,10 +82,25 @@ def _coerce(name: str, text: str, schema: Mapping[str, Any] | None) -> Any:
                 raise ValueError("expected true or false")
             return lowered == "true"
         if kind in ("object", "array"):
-            return json.loads(text)
+            return load_json(text)
+    except LimitError as error:
+        raise UsageError(f"--input {name}: the value {error}") from None
     except ValueError as error:
-        raise UsageError(f"--input {name}: {text!r} is not a valid {kind}: {error}") from None
+        raise UsageError(f"--input {name}: {_short(text)} is not a valid {kind}: {error}") from None
     return text
+
+
+def _integer(text: str) -> int:
+    """``int(text)``; more digits than Python converts is a LimitError, not its ValueError."""
+    digits = int_digits_limit()
+    if digits and len(text.strip().lstrip("+-").replace("_", "")) > digits:
+        raise LimitError(f"is an integer of more than {digits} digits")
+    return int(text)
+
+
+def _short(text: str) -> str:
+    """``repr(text)``, cut: a value given on the command line may be long."""
+    return repr(text) if len(text) <= 60 else repr(text[:57]) + "..."
 
 
 def _inputs(args: argparse.Namespace, engine: Engine, workflow_id: str) -> dict[str, Any]:
@@ -86,9 +108,11 @@ def _inputs(args: argparse.Namespace, engine: Engine, workflow_id: str) -> dict[
     if args.inputs_file:
         try:
             raw = read_local_file(args.inputs_file, limit=MAX_DOCUMENT_BYTES, what="inputs file")
-            loaded = json.loads(raw.decode("utf-8-sig"))
+            loaded = load_json(raw.decode("utf-8-sig"))
         except DocumentError as error:
             raise UsageError(f"--inputs-file: {error}") from None
+        except LimitError as error:
+            raise UsageError(f"--inputs-file {args.inputs_file}: the file {error}") from None
         except json.JSONDecodeError as error:
             # The parser's words and place only: the file may be a secret, never quoted.
             raise UsageError(
@@ -109,7 +133,9 @@ def _inputs(args: argparse.Namespace, engine: Engine, workflow_id: str) -> dict[
         if ":=" in item.split("=", 1)[0] + "=":
             name, _, text = item.partition(":=")
             try:
-                inputs[name] = json.loads(text)
+                inputs[name] = load_json(text)
+            except LimitError as error:
+                raise UsageError(f"--input {name}:= the value {error}") from None
             except ValueError as error:
                 raise UsageError(f"--input {name}:= expects JSON: {error}") from None
             continue

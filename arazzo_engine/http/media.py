@@ -8,11 +8,11 @@ OpenAPI checks; nothing here touches the wire.
 from __future__ import annotations
 
 import codecs
-import json
 import re
 from typing import Any
 
-from arazzo_engine.errors import BodyDecodeError
+from arazzo_engine.errors import BodyDecodeError, LimitError
+from arazzo_engine.limits import load_json
 
 __all__ = [
     "STREAMING_MEDIA_TYPES",
@@ -110,7 +110,9 @@ def decode_body(content: bytes, media: str, charset: str | None) -> Any:
     """JSON -> Python value, XML and text -> str, anything else -> bytes.
 
     JSON without a charset is read as RFC 8259 says (UTF-8, or UTF-16/32 told
-    by its first bytes); text without one by its byte-order mark, XML's
+    by its first bytes), within :mod:`arazzo_engine.limits` (nested at most
+    ``MAX_DEPTH`` levels, integers of at most 4300 digits: BodyDecodeError
+    beyond); text without one by its byte-order mark, XML's
     ``encoding`` declaration, else UTF-8.  Text bytes that do not decode are
     replaced (``body_problem`` reports them when a charset was declared).
     """
@@ -119,15 +121,13 @@ def decode_body(content: bytes, media: str, charset: str | None) -> Any:
             return None
         try:
             if charset:
-                return json.loads(content.decode(_codec(charset)).lstrip("\ufeff"))
-            return json.loads(content)
+                return load_json(content.decode(_codec(charset)).lstrip("\ufeff"))
+            return load_json(content)
+        except LimitError as error:
+            raise BodyDecodeError(f"the response body ({media}) {error}") from None
         except (UnicodeDecodeError, ValueError) as error:
             raise BodyDecodeError(
                 f"the response body is not valid JSON although its content type is {media}: {error}"
-            ) from None
-        except RecursionError:
-            raise BodyDecodeError(
-                f"the response body ({media}) is nested too deeply to decode"
             ) from None
     if is_text_media_type(media):
         text = content.decode(text_codec(content, media, charset), errors="replace")

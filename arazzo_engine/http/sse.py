@@ -24,12 +24,12 @@ line or an event gets a :class:`StreamError`, not the process's memory.
 
 from __future__ import annotations
 
-import json as _json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from arazzo_engine.errors import StreamError
+from arazzo_engine.errors import LimitError, StreamError
+from arazzo_engine.limits import load_json
 
 __all__ = ["MAX_EVENT_BYTES", "ServerSentEvent", "SseDecoder", "iter_events"]
 
@@ -64,9 +64,15 @@ class ServerSentEvent:
     retry: int | None = None
 
     def json(self) -> Any:
-        """Parse ``data`` as JSON; raise :class:`StreamError` if it is not JSON."""
+        """Parse ``data`` as JSON; raise :class:`StreamError` if it is not JSON.
+
+        The limits of :mod:`arazzo_engine.limits` hold: data nested too deeply or
+        holding too long an integer is a StreamError naming the limit.
+        """
         try:
-            return _json.loads(self.data)
+            return load_json(self.data)
+        except LimitError as exc:
+            raise StreamError(f"data of event {self.event!r} {exc}") from None
         except ValueError as exc:
             raise StreamError(
                 f"data of event {self.event!r} is not valid JSON ({exc}): {self.data[:80]!r}"

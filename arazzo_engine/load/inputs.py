@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from arazzo_engine.errors import InputValidationError
+from arazzo_engine.limits import MAX_DEPTH, too_deep
 from arazzo_engine.load.refs import DOCUMENT_URI, Located, RefError, RefResolver
 from arazzo_engine.model import ArazzoDocument
 
@@ -77,7 +78,13 @@ class InputsChecker:
         When ``inputs`` is mutable the omitted inputs' defaults are written into it
         (nested objects are replaced by filled copies, never edited in place), so
         the workflow runs with them; the completed inputs are what is validated.
+        Inputs nested more than :data:`~arazzo_engine.limits.MAX_DEPTH` levels are
+        refused first: every later walk of them (validation, events, reports) recurses.
         """
+        if too_deep(dict(inputs), MAX_DEPTH):
+            raise InputValidationError(
+                workflow_id, [f"inputs: nested more than {MAX_DEPTH} levels deep"]
+            )
         if isinstance(inputs, MutableMapping):
             inputs.update(self.with_defaults(workflow_id, inputs))
         validator = self._validators.get(workflow_id)

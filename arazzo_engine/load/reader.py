@@ -18,14 +18,21 @@ boolean, ``0x1F`` an integer), with these differences:
 * a duplicate key is an error naming both lines;
 * merge keys (``<<``) work as in PyYAML: explicit keys win, then earlier sources.
 
-Aliases are expanded.  To stop "billion laughs" documents, the expanded node count
-is bounded by :data:`MAX_NODES` (checked on the alias graph before anything is
-built) and nesting by :data:`MAX_DEPTH` (which also catches recursive aliases).
-An alias's position is that of the node it refers to.
+Aliases are expanded.  To stop "billion laughs" documents, the expanded size is
+bounded on the alias graph before anything is built: :data:`MAX_NODES` nodes and
+:data:`MAX_EXPANDED_CHARS` characters of scalars (aliases share their value, but
+whatever walks the data later pays for every use).  Nesting is bounded by
+:data:`MAX_DEPTH` (which also catches recursive aliases).  An alias's position is
+that of the node it refers to.
 
-JSON files (``.json``) are parsed by :func:`json.loads` (duplicate keys rejected);
-their positions come from composing the same text as YAML, and are empty when the
-text is not also valid YAML.  Every problem raises :class:`DocumentError`.
+Integers are held to Python's ``int`` conversion limit (4300 digits by default,
+:func:`arazzo_engine.limits.int_digits_limit`): a longer one, whatever its base,
+is a located error rather than a value no later step could print.
+
+JSON files (``.json``) are parsed by :func:`arazzo_engine.limits.load_json`
+(duplicate keys rejected); their positions come from composing the same text as
+YAML, and are empty when the text is not also valid YAML.  Every problem raises
+:class:`DocumentError`.
 """
 
 from __future__ import annotations
@@ -43,16 +50,27 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from arazzo_engine.errors import DocumentError, Location
+from arazzo_engine.errors import DocumentError, LimitError, Location
+from arazzo_engine.limits import MAX_DEPTH, int_digits_limit, load_json, too_long_int
 from arazzo_engine.load.local_files import MAX_DOCUMENT_BYTES, read_local_file
 from arazzo_engine.load.pointers import escape
 
-__all__ = ["MAX_DEPTH", "MAX_NODES", "RawDocument", "read_data", "read_document"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_EXPANDED_CHARS",
+    "MAX_NODES",
+    "RawDocument",
+    "read_data",
+    "read_document",
+]
 
 MAX_NODES = 2_000_000
 """Most nodes a document may expand to (aliases counted once per use)."""
-MAX_DEPTH = 500
-"""Deepest nesting of mappings and sequences accepted."""
+MAX_EXPANDED_CHARS = 64 * 1024 * 1024
+"""Most characters of scalars (keys and values) a document may expand to through
+aliases, each alias counted once per use: 64 MiB, more than any real document
+holds, and what every walk of the loaded data (expressions found in payloads,
+checks, copies, dumps) then reads in well under a second."""
 
 _Loader: type[yaml.SafeLoader] | type[yaml.CSafeLoader]
 try:
@@ -62,6 +80,8 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
 
 _TAG = "tag:yaml.org,2002:"
 _STR, _MAP, _SEQ, _MERGE = _TAG + "str", _TAG + "map", _TAG + "seq", _TAG + "merge"
+_INT = _TAG + "int"
+_SAFE = SafeConstructor()
 _NUMBER_TAGS = frozenset((_TAG + "int", _TAG + "float"))
 
 Position = tuple[int, int]
@@ -158,21 +178,23 @@ def _yaml_errors(file: str) -> Iterator[None]:
 
 def _too_deep(file: str) -> DocumentError:
     return DocumentError(
-        f"the document is nested too deeply (more than {MAX_DEPTH} levels)", Location(file)
+        f"the document is nested more than {MAX_DEPTH} levels deep", Location(file)
     )
 
 
 @contextmanager
 def _json_errors(file: str) -> Iterator[None]:
-    """Turn the json module's errors (and runaway nesting) into located DocumentErrors."""
+    """Turn the json module's errors (and the limits' ones) into located DocumentErrors."""
     try:
         yield
     except json.JSONDecodeError as error:
         raise DocumentError(
             f"invalid JSON: {error.msg}", Location(file, line=error.lineno, column=error.colno)
         ) from None
-    except RecursionError:
-        raise _too_deep(file) from None
+    except LimitError as error:
+        raise DocumentError(
+            f"the document {error.reason}", Location(file, line=error.line, column=error.column)
+        ) from None
 
 
 def _compose(text: str, file: str) -> Node | None:
@@ -213,7 +235,7 @@ def _load_json(text: str, file: str) -> tuple[Any, dict[str, Position]]:
     data: Any = None
     try:
         with _json_errors(file):
-            data = json.loads(text, object_pairs_hook=_json_object)
+            data = load_json(text, object_pairs_hook=_json_object)
     except _DuplicateJsonKey as error:
         duplicate = error.key
     positions: dict[str, Position] = {}
@@ -226,21 +248,7 @@ def _load_json(text: str, file: str) -> tuple[Any, dict[str, Position]]:
         _, positions = _Converter(file, text, build=False).run(root)
     if duplicate is not None:
         raise DocumentError(f"duplicate key '{duplicate}'", Location(file))
-    if root is None:  # the walk above checked the depth otherwise
-        _check_depth(data, file)
     return data, positions
-
-
-def _check_depth(data: Any, file: str) -> None:
-    stack: list[tuple[Any, int]] = [(data, 0)]
-    while stack:
-        value, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise _too_deep(file)
-        if isinstance(value, dict):
-            stack.extend((v, depth + 1) for v in value.values())
-        elif isinstance(value, list):
-            stack.extend((v, depth + 1) for v in value)
 
 
 def _tag_name(tag: str) -> str:
@@ -295,7 +303,7 @@ class _Converter:
 
     def run(self, root: Node) -> tuple[Any, dict[str, Position]]:
         if self.build and "*" in self.text:  # aliases are possible: bound their expansion
-            self.expanded_size(root, 0, {})
+            _Expansion(self).measure(root)
         data = self.convert(root, "", 0)
         return data, self.positions
 
@@ -315,30 +323,6 @@ class _Converter:
     def too_deep(self, node: Node) -> DocumentError:
         alias = " (or an alias refers to itself)" if self.build and "*" in self.text else ""
         return self.fail(f"the document is nested more than {MAX_DEPTH} levels deep{alias}", node)
-
-    def expanded_size(self, node: Node, depth: int, sizes: dict[int, int]) -> int:
-        if depth > MAX_DEPTH:
-            raise self.too_deep(node)
-        known = sizes.get(id(node))
-        if known is not None:
-            return known
-        total = 1
-        if isinstance(node, SequenceNode):
-            for item in node.value:
-                total += self.expanded_size(item, depth + 1, sizes)
-        elif isinstance(node, MappingNode):
-            for key, value in node.value:
-                total += self.expanded_size(value, depth + 1, sizes)
-                if not isinstance(key, ScalarNode):
-                    total += self.expanded_size(key, depth + 1, sizes)
-        if total > MAX_NODES:
-            raise self.fail(
-                f"the document expands to more than {MAX_NODES:,} nodes through aliases "
-                "(an alias bomb?)",
-                node,
-            )
-        sizes[id(node)] = total
-        return total
 
     def convert(self, node: Node, pointer: str, depth: int) -> Any:
         if isinstance(node, ScalarNode):
@@ -376,10 +360,15 @@ class _Converter:
         construct = self.scalars.get(tag)
         if construct is None:
             raise self.unsupported(node)
+        if tag == _INT:
+            value, problem = _bounded_int(node)
+            if problem is not None:
+                raise self.fail(problem, node)
+            return value
         try:
             return construct(node)
         except (ValueError, KeyError, yaml.YAMLError):
-            raise self.fail(f"this value is not a valid {_tag_name(tag)}", node) from None
+            raise self.fail(_not_valid(node), node) from None
 
     def key(self, node: Node) -> str:
         if isinstance(node, ScalarNode):
@@ -428,6 +417,99 @@ class _Converter:
                         yield key, key_node, value_node
 
 
+def _not_valid(node: ScalarNode) -> str:
+    """Says what the tag expected, never quoting the text (the file may be a secret)."""
+    return f"this value is not a valid {_tag_name(node.tag)}"
+
+
+def _bounded_int(node: ScalarNode) -> tuple[Any, str | None]:
+    """An int scalar's value, or why it is refused: not an integer, or too long.
+
+    Sexagesimal integers (YAML 1.1's ``1:30:00``) are refused past the digits
+    limit by their length before they are computed, which would take quadratic
+    time; the other forms are computed and then measured (Python refuses long
+    decimal text itself, in linear time).
+    """
+    limit = int_digits_limit()
+    text = node.value
+    long = (
+        f"the document holds an integer of more than {limit} digits; "
+        f"integers are read up to {limit} digits"
+    )
+    if limit and ":" in text and len(text) > limit:
+        return None, long
+    try:
+        value = SafeConstructor.construct_yaml_int(_SAFE, node)
+    except ValueError as error:
+        if "integer string conversion" in str(error):
+            return None, long
+        return None, _not_valid(node)
+    if too_long_int(value):
+        return None, long
+    return value, None
+
+
+class _Expansion:
+    """The size a node graph expands to through its aliases, bounded before it is built.
+
+    Each node is measured once (a node reached again is an alias of it), so the
+    walk costs the size of the text, not of the expansion.  Past a bound, the
+    error points at the anchor whose uses weigh the most.
+    """
+
+    def __init__(self, converter: _Converter) -> None:
+        self.converter = converter
+        self.sizes: dict[int, tuple[int, int]] = {}
+        """id(node) -> (nodes, scalar characters) it expands to."""
+        self.heaviest: Node | None = None
+        """The anchored node with the most characters reached again through an alias."""
+
+    def measure(self, node: Node, depth: int = 0) -> tuple[int, int]:
+        if depth > MAX_DEPTH:
+            raise self.converter.too_deep(node)
+        known = self.sizes.get(id(node))
+        if known is not None:
+            heaviest = self.heaviest
+            if heaviest is None or self.sizes[id(heaviest)][1] < known[1]:
+                self.heaviest = node
+            return known
+        nodes, chars = 1, 0
+        if isinstance(node, ScalarNode):
+            chars = len(node.value)
+        elif isinstance(node, SequenceNode):
+            for item in node.value:
+                more_nodes, more_chars = self.measure(item, depth + 1)
+                nodes, chars = nodes + more_nodes, chars + more_chars
+        else:
+            for key, value in node.value:
+                more_nodes, more_chars = self.measure(value, depth + 1)
+                nodes, chars = nodes + more_nodes, chars + more_chars
+                if isinstance(key, ScalarNode):  # a key is not counted as a node
+                    chars += len(key.value)
+                else:
+                    more_nodes, more_chars = self.measure(key, depth + 1)
+                    nodes, chars = nodes + more_nodes, chars + more_chars
+        if nodes > MAX_NODES:
+            raise self.too_large(node, f"more than {MAX_NODES:,} nodes")
+        if chars > MAX_EXPANDED_CHARS:
+            raise self.too_large(node, f"more than {MAX_EXPANDED_CHARS:,} characters")
+        self.sizes[id(node)] = (nodes, chars)
+        return nodes, chars
+
+    def too_large(self, node: Node, what: str) -> DocumentError:
+        """The error at the heaviest anchor, naming the value it blew up."""
+        mark = node.start_mark
+        place = f"the value at line {mark.line + 1}, column {mark.column + 1}"
+        anchor = self.heaviest
+        if anchor is None:
+            return self.converter.fail(f"{place} expands to {what} through aliases", node)
+        return self.converter.fail(
+            f"{place} expands to {what} through aliases (an alias bomb?): the value "
+            "anchored here is used again and again",
+            anchor,
+        )
+
+
 # -- reading without positions (large OpenAPI descriptions) -------------------------
 
 
@@ -459,7 +541,7 @@ def read_data(path: str | os.PathLike[str]) -> RawDocument:
 
 def _load_json_fast(text: str, file: str) -> Any:
     with _json_errors(file):
-        return json.loads(text)
+        return load_json(text)
 
 
 _AMPERSAND = re.compile(r"&[^\s\[\]\{\},]")
@@ -526,6 +608,20 @@ class _FastLoader(_Loader):  # type: ignore[misc, valid-type]
                 f"this value is not a valid {_tag_name(node.tag)}", node
             ) from None
 
+    def construct_bounded_int(self, node: ScalarNode) -> Any:
+        """An integer as PyYAML reads it, refused past the digits limit (any base)."""
+        value, problem = _bounded_int(node)
+        if problem is not None:
+            raise _FastConstructionError(problem, node)
+        return value
+
+    def construct_checked_float(self, node: ScalarNode) -> Any:
+        """A float as PyYAML reads it; text that is no float is a located error."""
+        try:
+            return SafeConstructor.construct_yaml_float(self, node)
+        except ValueError:
+            raise _FastConstructionError(_not_valid(node), node) from None
+
     def construct_unsupported(self, node: Node) -> Any:
         raise _FastConstructionError(
             f"unsupported YAML tag {_tag_name(node.tag)}: only JSON-like values (null, "
@@ -535,6 +631,8 @@ class _FastLoader(_Loader):  # type: ignore[misc, valid-type]
 
 
 _FastLoader.add_constructor(_TAG + "timestamp", SafeConstructor.construct_scalar)
+_FastLoader.add_constructor(_TAG + "int", _FastLoader.construct_bounded_int)
+_FastLoader.add_constructor(_TAG + "float", _FastLoader.construct_checked_float)
 for _tag in ("binary", "set", "omap", "pairs"):
     _FastLoader.add_constructor(_TAG + _tag, _FastLoader.construct_unsupported)
 _FastLoader.add_constructor(None, _FastLoader.construct_unsupported)
@@ -564,7 +662,7 @@ def _load_yaml_fast(text: str, file: str) -> Any:
             if root is None:
                 raise DocumentError("the document is empty; expected a mapping", Location(file))
             if _may_define_anchor(text):  # aliases are possible: bound their expansion
-                _Converter(file, text, build=True).expanded_size(root, 0, {})
+                _Expansion(_Converter(file, text, build=True)).measure(root)
             return loader.construct_document(root)
     except _FastConstructionError as error:
         mark = error.node.start_mark

@@ -13,12 +13,12 @@ message payload next).
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Sequence
 from typing import Any
 from xml.etree import ElementTree
 
-from arazzo_engine.errors import RequestBuildError
+from arazzo_engine.errors import LimitError, RequestBuildError
+from arazzo_engine.limits import MAX_DEPTH, load_json, too_deep
 from arazzo_engine.load.pointers import PointerError, array_index, follow, split
 
 __all__ = ["apply_replacements"]
@@ -39,17 +39,22 @@ def apply_replacements(body: Any, replacements: Sequence[tuple[str, Any]]) -> An
 
     A string body holding JSON text is parsed and the edited value returned, so
     the request encodes it once by its media type (JSON text stays JSON text,
-    not a JSON string holding it).
+    not a JSON string holding it).  The edited body nests at most
+    :data:`~arazzo_engine.limits.MAX_DEPTH` levels (a value put inside can
+    nest it deeper): RequestBuildError beyond.
     """
     if isinstance(body, str) and body.lstrip().startswith("<"):
         return _apply_xml(body, replacements)
     if isinstance(body, str):
         try:
-            body = json.loads(body)
+            body = load_json(body)
+        except LimitError as error:
+            raise RequestBuildError(f"the JSON payload to edit {error}") from None
         except ValueError:
             raise RequestBuildError(
                 "payload replacements need a JSON payload; this payload is text that is not JSON"
             ) from None
+    _check_depth(body, "the payload")
     body = copy.deepcopy(body)
     for target, value in replacements:
         tokens = _tokens(target)
@@ -70,7 +75,16 @@ def apply_replacements(body: Any, replacements: Sequence[tuple[str, Any]]) -> An
             parent[index] = value
         else:
             raise RequestBuildError(f"payload replacement target '{target}' does not exist")
+    _check_depth(body, "the request body, its replacements applied,")
     return body
+
+
+def _check_depth(body: Any, what: str) -> None:
+    if too_deep(body, MAX_DEPTH):
+        raise RequestBuildError(
+            f"{what} nests more than {MAX_DEPTH} levels deep; "
+            "the engine builds values nested up to that depth"
+        )
 
 
 def _apply_xml(text: str, replacements: Sequence[tuple[str, Any]]) -> str:

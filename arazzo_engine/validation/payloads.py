@@ -15,9 +15,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from arazzo_engine.errors import ExpressionSyntaxError
+from arazzo_engine.errors import ExpressionSyntaxError, LimitError
 from arazzo_engine.expressions import parse_expression
 from arazzo_engine.expressions.ast import InputRef
+from arazzo_engine.limits import load_json
 from arazzo_engine.model import ArazzoDocument
 from arazzo_engine.validation.common import Findings, input_property
 from arazzo_engine.validation.symbols import Symbols
@@ -55,6 +56,17 @@ def json_kind(schema: Any) -> str | None:
     return None
 
 
+def _json_problem(text: str) -> tuple[str, int, int] | None:
+    """Why JSON text does not load (within the limits), and where; None when it does."""
+    try:
+        load_json(text)
+    except LimitError as error:
+        return error.reason, error.line, error.column
+    except json.JSONDecodeError as error:
+        return f"does not parse: {error.msg}", error.lineno, error.colno
+    return None
+
+
 def check_payloads(findings: Findings, document: ArazzoDocument, symbols: Symbols) -> None:
     for workflow in document.workflows:
         own = symbols.workflows.get(workflow.pointer)
@@ -66,15 +78,15 @@ def check_payloads(findings: Findings, document: ArazzoDocument, symbols: Symbol
             if not is_json_text(text, body.content_type):
                 continue
             pointer = f"{body.pointer}/payload"
-            try:
-                json.loads(PLACEHOLDER.sub("0", text))
-            except json.JSONDecodeError as error:
+            problem = _json_problem(PLACEHOLDER.sub("0", text))
+            if problem is not None:
+                reason, line, column = problem
                 message = (
-                    f"the payload of step '{step.step_id}' is JSON text but does not parse: "
-                    f"{error.msg} at line {error.lineno}, column {error.colno} of the payload "
+                    f"the payload of step '{step.step_id}' is JSON text but {reason} "
+                    f"at line {line}, column {column} of the payload "
                     "(each {$...} placeholder read as a value)"
                 )
-                place = _in_block(findings, pointer, text, error.lineno, error.colno)
+                place = _in_block(findings, pointer, text, line, column) if line else None
                 if place is None:
                     findings.error("payload-json", message, pointer)
                 else:

@@ -26,8 +26,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from arazzo_engine.errors import RequestBuildError
-from arazzo_engine.expressions import evaluate
+from arazzo_engine.expressions import ValueNode, evaluate
+from arazzo_engine.expressions.ast import ArrayValue, ObjectValue
 from arazzo_engine.http.transport import HttpRequest, TransportError
+from arazzo_engine.limits import MAX_DEPTH, too_deep
 from arazzo_engine.sources.call import (
     CallContext,
     CallFailed,
@@ -47,6 +49,23 @@ if TYPE_CHECKING:
 __all__ = ["EvaluatedRequest", "OpenAPICall"]
 
 logger = logging.getLogger("arazzo_engine")
+
+
+def _within_depth(node: ValueNode, value: Any, parameter: str | None) -> Any:
+    """``value``, refused when the list or object written around expressions nests too deep.
+
+    Values read (bodies, inputs, documents) are held to ``MAX_DEPTH`` where they
+    enter; a document's list or object with an expression inside can nest one
+    of them deeper, and a request body can be read back and nested again, so a
+    value built that way is measured too.  Other values are not walked.
+    """
+    if type(node) in (ObjectValue, ArrayValue) and too_deep(value, MAX_DEPTH):
+        what = f"parameter '{parameter}'" if parameter is not None else "the request body"
+        raise RequestBuildError(
+            f"{what} nests more than {MAX_DEPTH} levels deep once its expressions are "
+            "filled in; the engine builds values nested up to that depth"
+        )
+    return value
 
 
 @dataclass(frozen=True)
@@ -118,7 +137,7 @@ class OpenAPICall:
         """
         step, operation = self.request, self.operation
         parameters = [
-            (p.name, p.location, evaluate(p.value, context))
+            (p.name, p.location, _within_depth(p.value, evaluate(p.value, context), p.name))
             for p in step.parameters
             if p.location is not None
         ]
@@ -127,6 +146,8 @@ class OpenAPICall:
             body = apply_replacements(
                 body, [(target, evaluate(value, context)) for target, value in step.replacements]
             )
+        elif step.body is not None:
+            body = _within_depth(step.body, body, None)
         base_url = self.base_url
         if base_url is None:
             raise RequestBuildError(

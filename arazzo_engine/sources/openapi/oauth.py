@@ -24,7 +24,6 @@ in messages (:class:`LiveRedactor`); errors quote the token endpoint's
 from __future__ import annotations
 
 import base64
-import json
 import math
 import threading
 import time
@@ -36,6 +35,7 @@ from urllib.parse import quote_plus, urlencode, urljoin
 from arazzo_engine.errors import ConfigurationError, RequestBuildError, StreamError, TransportError
 from arazzo_engine.http.response import public_url
 from arazzo_engine.http.transport import HttpRequest, Transport
+from arazzo_engine.limits import load_json
 from arazzo_engine.redaction import Redactor
 from arazzo_engine.sources.openapi.shapes import SecurityScheme
 
@@ -279,8 +279,8 @@ def _exchange(
         response.close()
     content = b"".join(parts)
     try:
-        return response.status_code, json.loads(content) if content.strip() else None
-    except ValueError:
+        return response.status_code, load_json(content) if content.strip() else None
+    except ValueError:  # not JSON, or beyond the limits (a LimitError): no token in it
         return response.status_code, None
 
 

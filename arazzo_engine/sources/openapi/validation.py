@@ -20,15 +20,15 @@ rejects valid answers of real APIs (Stripe's), see ``bench/bench_validation.py``
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from arazzo_engine.errors import ConfigurationError
+from arazzo_engine.errors import ConfigurationError, LimitError
 from arazzo_engine.http.media import is_json_media_type, media_type
 from arazzo_engine.http.response import HttpResponse
 from arazzo_engine.http.transport import HttpRequest
+from arazzo_engine.limits import load_json
 from arazzo_engine.load.pointers import join
 from arazzo_engine.load.refs import absolute_refs
 from arazzo_engine.sources.openapi.shapes import Operation, OperationDetail, ParameterSpec, SchemaAt
@@ -218,7 +218,9 @@ class OperationValidation:
         value = request.body_value
         if isinstance(value, str) and is_json_media_type(media):
             try:
-                value = json.loads(value)
+                value = load_json(value)
+            except LimitError as error:
+                return [f"the request body {error}"]
             except ValueError:
                 return [f"the request body is not valid JSON, as {media} requires"]
         if isinstance(value, (bytes, str)) and not is_json_media_type(media):
