@@ -20,16 +20,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from time import monotonic
-from typing import Final
 
 from arazzo_engine.errors import EvaluationLimitError
 
 __all__ = ["EVALUATION_SECONDS", "checkpoint", "exceeded", "remaining", "time_budget"]
 
-EVALUATION_SECONDS: Final = 1.0
+EVALUATION_SECONDS = 1.0
 """The longest one evaluation may take: a JSONPath or XPath criterion's condition
 on one context, an XPath condition's constant parts computed while it is parsed,
-one payload replacement target, one inputs or OpenAPI schema check."""
+one payload replacement target, one inputs or OpenAPI schema check.  Read when
+each evaluation starts, so a program may set it (process-wide)."""
 
 
 class _Budget:
@@ -48,8 +48,9 @@ _CURRENT: ContextVar[_Budget | None] = ContextVar("arazzo_engine_time_budget", d
 
 
 @contextmanager
-def time_budget(what: str, seconds: float = EVALUATION_SECONDS) -> Iterator[None]:
-    """Run the body within ``seconds``; ``what`` names it in the error (``the XPath condition``).
+def time_budget(what: str, seconds: float | None = None) -> Iterator[None]:
+    """Run the body within ``seconds`` (``EVALUATION_SECONDS`` by default); ``what``
+    names it in the error (``the XPath condition``).
 
     Nested budgets share the outermost one.  Raises EvaluationLimitError on
     leaving when the budget was exceeded, even if the body swallowed the error.
@@ -57,7 +58,7 @@ def time_budget(what: str, seconds: float = EVALUATION_SECONDS) -> Iterator[None
     if _CURRENT.get() is not None:
         yield
         return
-    budget = _Budget(what, seconds)
+    budget = _Budget(what, EVALUATION_SECONDS if seconds is None else seconds)
     token = _CURRENT.set(budget)
     try:
         yield

@@ -42,8 +42,9 @@ __all__ = [
     "expansion",
 ]
 
-MATCH_SECONDS: Final = 0.25
-"""The longest one match (a search, a full match, a substitution, a split) may run."""
+MATCH_SECONDS = 0.25
+"""The longest one match (a search, a full match, a substitution, a split) may run.
+Read at each match, so a program may set it (process-wide)."""
 MAX_PATTERN_LENGTH: Final = 10_000
 """The longest pattern compiled, in characters."""
 MAX_PATTERN_EXPANSION: Final = 100_000
