@@ -376,7 +376,7 @@ def test_a_redirect_to_a_run_of_question_marks_is_logged_in_linear_time(
     tmp_path: Path, http_server: RecordingServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     # urllib3's DEBUG lines go through the engine's query-value mask.
-    target = "/landed?" + "?" * 40_000 + "key=s3cret"
+    target = "/landed?" + "?" * 40_000 + "&key=s3cret"
     http_server.route("GET", "/doc", Reply(302, headers={"Location": target}))
     http_server.route("GET", "/landed", Reply(200, {}))
     path = write_flow(tmp_path, {"operationId": "getDoc"})
