@@ -17,6 +17,10 @@ caller can catch one class and know nothing else escapes by design::
     ├── CriterionCompileError    a criterion cannot be compiled (.field says which field)
     ├── CriterionSyntaxError     a jsonpath or xpath condition (or its version) does not
     │                            parse (also a ValueError)
+    ├── PatternError             a regular expression from a document, a description or a
+    │                            response does not compile or is too large (also a ValueError)
+    ├── EvaluationLimitError     a pattern, JSONPath or XPath evaluation went over its time or
+    │                            size limit (never a ValueError: nothing may read it as false)
     ├── BodyDecodeError          a response body does not parse as its content type
     │                            (also a ValueError)
     ├── LimitError               a value read nests too deeply or holds too long an
@@ -54,10 +58,12 @@ __all__ = [
     "Diagnostic",
     "DocumentError",
     "EvaluationError",
+    "EvaluationLimitError",
     "ExpressionSyntaxError",
     "InputValidationError",
     "LimitError",
     "Location",
+    "PatternError",
     "PointerError",
     "RefError",
     "RequestBuildError",
@@ -223,6 +229,33 @@ class CriterionSyntaxError(ArazzoError, ValueError):
         self.column = column
         where = f" at column {column}" if column is not None else ""
         super().__init__(f"the {language} condition {condition!r} is not valid: {reason}{where}")
+
+
+class PatternError(ArazzoError, ValueError):
+    """A regular expression cannot be used: it does not compile, or it is longer or
+    expands to more than the engine compiles (:mod:`arazzo_engine.patterns`).
+
+    ``reason`` completes "the regular expression ..." (``does not compile: ...``);
+    ``str()`` quotes the pattern (its first 60 characters).  Also a
+    :class:`ValueError`, like the ``re.error`` it stands for.
+    """
+
+    def __init__(self, pattern: str, reason: str) -> None:
+        self.pattern = pattern
+        self.reason = reason
+        shown = pattern if len(pattern) <= 60 else pattern[:60] + "..."
+        super().__init__(f"the regular expression {shown!r} {reason}")
+
+
+class EvaluationLimitError(ArazzoError):
+    """Evaluating a pattern, a JSONPath or an XPath expression went over a limit.
+
+    A time limit (a match longer than ``MATCH_SECONDS``, an evaluation longer
+    than ``EVALUATION_SECONDS``) or a size limit (an XPath range longer than
+    ``MAX_XPATH_RANGE``); the message names the limit and what went over it.
+    Deliberately not a :class:`ValueError`: the JSONPath and XPath libraries
+    read some ValueErrors as "false", and a check cut short must never pass.
+    """
 
 
 class TransportError(ArazzoError):

@@ -15,38 +15,158 @@ and parse-error texts, so pyproject.toml holds both libraries to the ranges
 jsonpath-ng 1.17.0 tested; docs/dependencies.md): run it before widening them.
 The module is imported on the first ``jsonpath`` criterion compiled, never at
 ``import arazzo_engine``.
+
+Bounds.  Every compiled query is made to call
+:func:`~arazzo_engine.patterns.checkpoint` as it goes, so an evaluation stops
+when its time budget is spent: each segment of an RFC 9535 query (its class
+swapped for a subclass that checks each node it yields) and each filter test
+(``is_truthy``); each node of a Goessner query (same swap, on ``find``).
+Regular expressions run on :func:`~arazzo_engine.patterns.compile_pattern`:
+RFC 9535 ``match()``/``search()`` (the I-Regexp read as Python syntax, ``.``
+matching any character but a line end, as python-jsonpath does), Goessner
+``=~`` and ``sub()``.  A Goessner ``*`` does not build a string or an array
+longer than ``MAX_REPEATED_LENGTH``.
 """
 
 from __future__ import annotations
 
+import operator
 import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import lru_cache
 from typing import Any, Final
 
 from jsonpath import JSONPath, JSONPathEnvironment, JSONPathError, function_extensions
 from jsonpath.match import NodeList
-from jsonpath.segments import JSONPathChildSegment
+from jsonpath.segments import JSONPathChildSegment, JSONPathSegment
 from jsonpath.selectors import Filter as RfcFilter
 from jsonpath_ng.exceptions import JSONPathError as GoessnerError
+from jsonpath_ng.ext.arithmetic import Operation
+from jsonpath_ng.ext.filter import Expression
 from jsonpath_ng.ext.filter import Filter as GoessnerFilter
 from jsonpath_ng.ext.parser import parse as goessner_parse
+from jsonpath_ng.ext.string import Sub
 from jsonpath_ng.jsonpath import Child, DatumInContext, Root
+from jsonpath_ng.jsonpath import JSONPath as GoessnerNode
 
 from arazzo_engine.criteria._jsonpath_comparison import Nodes, QueryError
+from arazzo_engine.errors import PatternError
+from arazzo_engine.patterns import Pattern, checkpoint, compile_pattern
+from arazzo_engine.patterns.budget import exceeded
 
-__all__ = ["compile_goessner", "compile_rfc9535"]
+__all__ = ["MAX_REPEATED_LENGTH", "compile_goessner", "compile_rfc9535"]
+
+MAX_REPEATED_LENGTH: Final = 10_000_000
+"""The longest string or array a Goessner ``*`` (``$.name * 3``) may build."""
 
 # ------------------------------------------------------------------ RFC 9535
 
 
+@lru_cache(maxsize=1024)
+def _iregexp(pattern: str) -> Pattern | None:
+    """An RFC 9485 I-Regexp compiled as Python syntax; None when it does not compile.
+
+    ``.`` outside a class matches any character but ``\n`` and ``\r``.
+    """
+    parts: list[str] = []
+    escaped = in_class = False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[":
+            in_class = True
+        elif char == "]":
+            in_class = False
+        elif char == "." and not in_class:
+            parts.append("[^\\n\\r]")
+            continue
+        parts.append(char)
+    try:
+        return compile_pattern("".join(parts)).shown_as(pattern)
+    except PatternError:  # RFC 9535: a pattern that is not valid matches nothing
+        return None
+
+
+class _RegexFunction(function_extensions.FilterFunction):
+    """``match()`` (the whole value) or ``search()`` (a part of it), with bounded patterns."""
+
+    arg_types = [function_extensions.ExpressionType.VALUE] * 2
+    return_type = function_extensions.ExpressionType.LOGICAL
+
+    def __init__(self, whole: bool) -> None:
+        self.whole = whole
+
+    def __call__(self, value: object, pattern: object) -> bool:
+        if not isinstance(value, str) or not isinstance(pattern, str):
+            return False
+        compiled = _iregexp(pattern)
+        if compiled is None:
+            return False
+        return compiled.fullmatch(value) if self.whole else compiled.search(value)
+
+
 class _RfcEnvironment(JSONPathEnvironment):
-    """Strict RFC 9535 with thread-safe regex caches for ``match`` / ``search``."""
+    """Strict RFC 9535; bounded ``match`` / ``search``; a time check per filter test."""
 
     def setup_function_extensions(self) -> None:
         super().setup_function_extensions()
-        self.function_extensions["match"] = function_extensions.Match(thread_safe=True)
-        self.function_extensions["search"] = function_extensions.Search(thread_safe=True)
+        self.function_extensions["match"] = _RegexFunction(whole=True)
+        self.function_extensions["search"] = _RegexFunction(whole=False)
+
+    def is_truthy(self, obj: object) -> bool:
+        checkpoint()
+        return bool(super().is_truthy(obj))
+
+
+_CHECKED_SEGMENTS: dict[type[Any], type[Any]] = {}
+
+
+def _checked_segment(cls: type[Any]) -> type[Any]:
+    """A subclass of a segment class that checks the time budget for each node it yields."""
+    found = _CHECKED_SEGMENTS.get(cls)
+    if found is None:
+
+        def resolve(self: Any, nodes: Iterable[Any]) -> Iterator[Any]:
+            for node in cls.resolve(self, nodes):
+                checkpoint()
+                yield node
+
+        found = type(cls.__name__, (cls,), {"__slots__": (), "resolve": resolve})
+        _CHECKED_SEGMENTS[cls] = found
+    return found
+
+
+def _bound_rfc(path: JSONPath, seen: set[int]) -> None:
+    """Make every segment of ``path``, and of the queries in its filters, check the budget."""
+    for segment in path.segments:
+        if id(segment) in seen:
+            continue
+        seen.add(id(segment))
+        if isinstance(segment, JSONPathSegment) and type(segment) not in _CHECKED_SEGMENTS.values():
+            segment.__class__ = _checked_segment(type(segment))
+        for selector in segment.selectors:
+            expression = getattr(selector, "expression", None)
+            if expression is not None:
+                _bound_rfc_expression(expression, seen)
+            query = getattr(selector, "query", None)
+            if isinstance(query, JSONPath):
+                _bound_rfc(query, seen)
+
+
+def _bound_rfc_expression(expression: Any, seen: set[int]) -> None:
+    stack = [expression]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        path = getattr(node, "path", None)
+        if isinstance(path, JSONPath):
+            _bound_rfc(path, seen)
+        stack.extend(node.children())
 
 
 class _ElementCount(function_extensions.Count):
@@ -79,6 +199,7 @@ def _rfc_path(env: JSONPathEnvironment, text: str) -> JSONPath:
         raise QueryError(str(error).splitlines()[0], offset) from None
     if not isinstance(path, JSONPath):  # unions / intersections: not RFC 9535
         raise QueryError("this is not a single RFC 9535 query", None)
+    _bound_rfc(path, set())
     return path
 
 
@@ -147,9 +268,101 @@ def _parse_goessner(text: str) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         try:
-            return goessner_parse(text)
+            path = goessner_parse(text)
         except (GoessnerError, ValueError, TypeError) as error:
             raise _goessner_error(error) from None
+    _bound_goessner(path)
+    return path
+
+
+_CHECKED_NODES: dict[tuple[type[Any], Callable[..., Any] | None], type[Any]] = {}
+
+
+def _checked_node(cls: type[Any], find: Callable[..., Any] | None = None) -> type[Any]:
+    """A subclass of a Goessner node class whose ``find`` checks the budget before and after.
+
+    ``find`` replaces the class's own (for ``=~`` and ``sub()``).
+    """
+    key = (cls, find)
+    found = _CHECKED_NODES.get(key)
+    if found is None:
+        inner = find or cls.find
+
+        def checked_find(self: Any, datum: Any) -> Any:
+            checkpoint()
+            result = inner(self, datum)
+            checkpoint()
+            return result
+
+        found = type(cls.__name__, (cls,), {"find": checked_find})
+        _CHECKED_NODES[key] = found
+    return found
+
+
+def _regex_find(self: Any, datum: Any) -> list[DatumInContext]:
+    """``=~`` on a literal pattern: the values found that are strings the pattern is in."""
+    pattern: Pattern = self.bounded_pattern
+    found = self.target.find(DatumInContext.wrap(datum))
+    return [
+        match for match in found if isinstance(match.value, str) and pattern.search(match.value)
+    ]
+
+
+def _sub_find(self: Any, datum: Any) -> list[DatumInContext]:
+    """``sub(/pattern/, replacement)``: the replaced text, when the pattern replaced something."""
+    pattern: Pattern = self.bounded_pattern
+    wrapped = DatumInContext.wrap(datum)
+    value = pattern.sub(self.repl, wrapped.value)
+    return [] if value == wrapped.value else [DatumInContext.wrap(value)]
+
+
+def _bounded_times(left: Any, right: Any) -> Any:
+    """``*``, refusing to repeat a string or an array past ``MAX_REPEATED_LENGTH``."""
+    for repeated, count in ((left, right), (right, left)):
+        if isinstance(repeated, (str, list)) and isinstance(count, int):
+            length = len(repeated) * count
+            if length > MAX_REPEATED_LENGTH:
+                raise exceeded(
+                    f"the JSONPath '*' would build a value {length} long; "
+                    f"the limit is {MAX_REPEATED_LENGTH}"
+                )
+    return operator.mul(left, right)
+
+
+def _compiled_or_error(source: str) -> Pattern:
+    try:
+        return compile_pattern(source)
+    except PatternError as error:
+        raise QueryError(str(error), None) from None
+
+
+def _bound_goessner(path: Any) -> None:
+    """Make every node of a parsed Goessner query check the budget; bound its patterns."""
+    seen: set[int] = set()
+    stack = [path]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen or not isinstance(node, GoessnerNode):
+            continue
+        seen.add(id(node))
+        cls = type(node)
+        if cls in _CHECKED_NODES.values():
+            continue
+        find = None
+        if isinstance(node, Expression) and node.op == "=~" and isinstance(node.value, str):
+            setattr(node, "bounded_pattern", _compiled_or_error(node.value))  # noqa: B010
+            find = _regex_find
+        elif isinstance(node, Sub):
+            setattr(node, "bounded_pattern", _compiled_or_error(node.expr))  # noqa: B010
+            find = _sub_find
+        elif isinstance(node, Operation) and node.op is operator.mul:
+            node.op = _bounded_times
+        node.__class__ = _checked_node(cls, find)
+        for value in vars(node).values():
+            if isinstance(value, GoessnerNode):
+                stack.append(value)
+            elif isinstance(value, (list, tuple)):
+                stack.extend(item for item in value if isinstance(item, GoessnerNode))
 
 
 def compile_goessner(text: str) -> Nodes:

@@ -99,6 +99,10 @@ when the condition cannot be evaluated; the criterion then fails with that reaso
 Bounds
 ------
 A condition longer than ``MAX_QUERY_LENGTH`` characters is refused at load.
+An evaluation runs within ``EVALUATION_SECONDS`` and each regular expression
+(``match()``, ``search()``, ``=~``, ``sub()``) within ``MATCH_SECONDS``
+(:mod:`arazzo_engine.patterns`); going over fails the criterion with the
+reason.  A Goessner pattern that does not compile is a syntax error at load.
 """
 
 from __future__ import annotations
@@ -116,8 +120,9 @@ from arazzo_engine.criteria._jsonpath_comparison import (
     judge_tree,
 )
 from arazzo_engine.criteria.kind import ContextKind, ExpressionVersion, Verdict, check_length
-from arazzo_engine.errors import CriterionSyntaxError
+from arazzo_engine.errors import CriterionSyntaxError, EvaluationLimitError
 from arazzo_engine.model import Criterion
+from arazzo_engine.patterns import time_budget
 
 __all__ = [
     "GOESSNER",
@@ -192,12 +197,16 @@ class JsonPathCondition:
         self._judge = lambda value: judge_tree(tree, value)
 
     def test(self, value: Any) -> bool:
-        """Whether the condition holds on ``value``; :class:`ValueError` when it cannot tell."""
+        """Whether the condition holds on ``value``; :class:`ValueError` when it cannot tell.
+
+        EvaluationLimitError when the evaluation goes over a limit.
+        """
         if isinstance(value, (bytes, bytearray, memoryview)):
             raise ValueError("the context is binary data, not a JSON value")
         try:
-            return self._judge(value)
-        except EvaluationError:
+            with time_budget("the JSONPath condition"):
+                return self._judge(value)
+        except (EvaluationError, EvaluationLimitError):
             raise
         except Exception as error:
             reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
@@ -224,4 +233,7 @@ class JsonPathKind(ContextKind[JsonPathCondition]):
         return _cached_condition(criterion.condition, criterion.version)
 
     def judge_value(self, condition: JsonPathCondition, value: Any) -> Verdict:
-        return condition.test(value), None
+        try:
+            return condition.test(value), None
+        except EvaluationLimitError as error:
+            return False, str(error)

@@ -5,43 +5,30 @@
 text for objects and arrays, ``true``/``false``/``null``, numbers as Python
 writes them, bytes decoded as UTF-8.
 
-Patterns come from documents that may be hostile.  With the ``google-re2``
-package installed they run on RE2 (linear time); otherwise on Python's ``re``
-with bounds: patterns up to ``MAX_REGEX_PATTERN`` characters and subjects up
-to ``MAX_REGEX_SUBJECT`` characters (a longer subject fails the criterion with
-that reason).
+Patterns come from documents that may be hostile.  They are Python ``re``
+syntax, compiled once at load and matched with a time bound
+(:mod:`arazzo_engine.patterns`): patterns up to ``MAX_REGEX_PATTERN``
+characters, subjects up to ``MAX_REGEX_SUBJECT`` characters (a longer subject
+fails the criterion with that reason), and a search that takes longer than
+``MATCH_SECONDS`` fails the criterion with that reason.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from typing import Any, Protocol
+from typing import Any
 
 from arazzo_engine.criteria.kind import ContextKind, Verdict, check_length
-from arazzo_engine.errors import CriterionCompileError
+from arazzo_engine.errors import CriterionCompileError, EvaluationLimitError, PatternError
 from arazzo_engine.model import Criterion
+from arazzo_engine.patterns import Pattern, compile_pattern
 
-__all__ = ["MAX_REGEX_PATTERN", "MAX_REGEX_SUBJECT", "REGEX_ENGINE", "RegexKind", "stringify"]
+__all__ = ["MAX_REGEX_PATTERN", "MAX_REGEX_SUBJECT", "RegexKind", "stringify"]
 
 MAX_REGEX_PATTERN = 2_000
 """The longest regular expression compiled."""
 MAX_REGEX_SUBJECT = 1_000_000
 """The longest text a regular expression is searched in."""
-
-try:  # RE2 guarantees linear-time matching when available.
-    import re2 as _regex_engine  # type: ignore[import-not-found, unused-ignore]
-
-    REGEX_ENGINE = "re2"
-except ImportError:  # pragma: no cover - depends on the environment
-    _regex_engine = re
-    REGEX_ENGINE = "re"
-
-
-class Pattern(Protocol):
-    """A compiled regular expression, from ``re`` or ``re2``."""
-
-    def search(self, subject: str) -> object | None: ...
 
 
 class RegexKind(ContextKind[Pattern]):
@@ -52,12 +39,11 @@ class RegexKind(ContextKind[Pattern]):
     def compile_condition(self, criterion: Criterion) -> Pattern:
         check_length(criterion.condition, MAX_REGEX_PATTERN, "the regular expression")
         try:
-            pattern: Pattern = _regex_engine.compile(criterion.condition)
-        except Exception as error:  # re.error, or re2's own error type
+            return compile_pattern(criterion.condition)
+        except PatternError as error:
             raise CriterionCompileError(
-                "condition", f"the regular expression does not compile: {error}"
+                "condition", f"the regular expression {error.reason}"
             ) from None
-        return pattern
 
     def judge_value(self, condition: Pattern, value: Any) -> Verdict:
         subject = stringify(value)
@@ -66,7 +52,10 @@ class RegexKind(ContextKind[Pattern]):
                 f"the regex subject is {len(subject)} characters long; the limit is "
                 f"{MAX_REGEX_SUBJECT}"
             )
-        return condition.search(subject) is not None, None
+        try:
+            return condition.search(subject), None
+        except EvaluationLimitError as error:
+            return False, str(error)
 
 
 def stringify(value: Any) -> str:

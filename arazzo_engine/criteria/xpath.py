@@ -60,7 +60,12 @@ Bounds
 A condition longer than ``MAX_QUERY_LENGTH`` characters is refused at load; a
 context (text or bytes) longer than ``MAX_XML_CONTEXT`` fails the criterion
 without being parsed.  Response bodies are capped by ``max_body_bytes`` before
-that.
+that.  Parsing the condition (elementpath computes its constant parts then)
+and each evaluation run within ``EVALUATION_SECONDS``; a range expression
+holds at most ``MAX_XPATH_RANGE`` integers; ``matches()``, ``replace()`` and
+``tokenize()`` match with a time bound and ``analyze-string()`` is refused
+(:mod:`arazzo_engine.criteria._xpath_bounds`).  Going over a limit at load is a
+``criterion`` error; at run time it fails the criterion with the reason.
 """
 
 from __future__ import annotations
@@ -73,7 +78,7 @@ from xml.etree import ElementTree
 from xml.parsers import expat
 
 from arazzo_engine.criteria.kind import ContextKind, ExpressionVersion, Verdict, check_length
-from arazzo_engine.errors import CriterionSyntaxError
+from arazzo_engine.errors import CriterionSyntaxError, EvaluationLimitError
 from arazzo_engine.model import Criterion
 
 if TYPE_CHECKING:
@@ -87,6 +92,7 @@ __all__ = [
     "XPathCondition",
     "XPathKind",
     "parse_xml",
+    "select_xml",
 ]
 
 VERSIONS: Final = (
@@ -197,6 +203,22 @@ def parse_xml(value: Any) -> tuple[ElementTree.ElementTree, dict[str, str], str 
     return ElementTree.ElementTree(root), prefixes, root_default[0] if root_default else None
 
 
+def select_xml(root: ElementTree.Element, path: str, namespaces: dict[str, str]) -> Any:
+    """What the XPath 2.0 ``path`` selects under ``root``, within the same bounds as criteria.
+
+    For payload replacement targets.  Raises ValueError for a path that does not
+    parse or evaluate, EvaluationLimitError when it goes over a limit.
+    """
+    from arazzo_engine.criteria import _xpath_engine as engine
+
+    try:
+        return engine.select(root, path, namespaces)
+    except EvaluationLimitError:
+        raise
+    except Exception as error:  # elementpath raises its own error types
+        raise ValueError(str(error)) from None
+
+
 class XPathCondition:
     """An ``xpath`` criterion's condition, parsed once (see the module docstring)."""
 
@@ -269,7 +291,10 @@ class XPathCondition:
         return token
 
     def test(self, value: Any) -> bool:
-        """The effective boolean value of the condition on the XML ``value``."""
+        """The effective boolean value of the condition on the XML ``value``.
+
+        ValueError when it has none; EvaluationLimitError when it goes over a limit.
+        """
         from arazzo_engine.criteria import _xpath_engine as engine
 
         document, prefixes, default = parse_xml(value)
@@ -298,4 +323,7 @@ class XPathKind(ContextKind[XPathCondition]):
     def judge_value(self, condition: XPathCondition, value: Any) -> Verdict:
         if isinstance(value, (str, bytes)) and len(value) > MAX_XML_CONTEXT:
             return False, f"the XML context is {len(value)} long; the limit is {MAX_XML_CONTEXT}"
-        return condition.test(value), None
+        try:
+            return condition.test(value), None
+        except EvaluationLimitError as error:
+            return False, str(error)

@@ -332,7 +332,8 @@ class _RefuseEveryCookie(DefaultCookiePolicy):
         return False
 
 
-_QUERY_VALUE = re.compile(r"([?&][^=&#\s\"']*=)[^&#\s\"']+")
+# '?' cannot be in a key: otherwise a run of '?' is rescanned from each one (quadratic time).
+_QUERY_VALUE = re.compile(r"([?&][^=&#?\s\"']*=)[^&#\s\"']+")
 _URLLIB3_URL_LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry")
 _filter_lock = threading.Lock()
 

@@ -4,6 +4,12 @@ Validators are built once per workflow at load.  ``$ref`` s resolve against the
 whole Arazzo document, so ``#/components/inputs/...`` works.  Inputs left out
 take the ``default`` their schema gives them (top-level properties, and the
 properties of nested objects and array items that are given or defaulted).
+
+Patterns in the schema (``pattern``, ``patternProperties``) are matched in
+bounded time (:mod:`arazzo_engine.patterns`): a check that takes longer than
+``EVALUATION_SECONDS``, a pattern that takes longer than ``MATCH_SECONDS`` on a
+value, or a pattern that does not compile rejects the inputs with an
+:class:`~arazzo_engine.errors.InputValidationError` that says so.
 """
 
 from __future__ import annotations
@@ -15,13 +21,17 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from arazzo_engine.errors import InputValidationError
+from arazzo_engine.errors import EvaluationLimitError, InputValidationError, PatternError
 from arazzo_engine.limits import MAX_DEPTH, too_deep
 from arazzo_engine.load.refs import DOCUMENT_URI, Located, RefError, RefResolver
 from arazzo_engine.model import ArazzoDocument
+from arazzo_engine.patterns import time_budget
+from arazzo_engine.patterns.json_schema import bounded_validator
 
 __all__ = ["InputsChecker"]
 
+_VALIDATOR = bounded_validator(Draft202012Validator)
+"""JSON Schema 2020-12, its pattern keywords on bounded patterns."""
 _MAX_SCHEMA_DEPTH = 32
 """Deepest nesting of schemas (properties, items, allOf, $ref) read for defaults."""
 
@@ -42,7 +52,7 @@ class InputsChecker:
 
     def __init__(self, document: ArazzoDocument, raw: Mapping[str, Any], prefix: str = "") -> None:
         refs = RefResolver(DOCUMENT_URI, dict(raw), json_schema=True, read_files=False)
-        self._validators: dict[str, Draft202012Validator] = {}
+        self._validators: dict[str, Any] = {}
         self._schemas: dict[str, tuple[Located, RefResolver]] = {}
         """Per workflow key, its inputs schema and the resolver of its document."""
         for index, workflow in enumerate(document.workflows):
@@ -50,7 +60,7 @@ class InputsChecker:
                 continue
             pointer = f"/workflows/{index}/inputs"
             key = prefix + workflow.workflow_id
-            self._validators[key] = Draft202012Validator(
+            self._validators[key] = _VALIDATOR(
                 {"$ref": f"{DOCUMENT_URI}#{pointer}"}, registry=refs.registry
             )
             self._schemas[key] = (Located(workflow.inputs, DOCUMENT_URI, pointer), refs)
@@ -90,7 +100,12 @@ class InputsChecker:
         validator = self._validators.get(workflow_id)
         if validator is None:
             return
-        errors = sorted(validator.iter_errors(dict(inputs)), key=lambda e: list(e.absolute_path))
+        try:
+            with time_budget("checking the inputs against their schema"):
+                found = list(validator.iter_errors(dict(inputs)))
+        except (EvaluationLimitError, PatternError) as error:
+            raise InputValidationError(workflow_id, [f"inputs: {error}"]) from None
+        errors = sorted(found, key=lambda e: list(e.absolute_path))
         if not errors:
             return
         first = best_match(errors)

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 from xml.etree import ElementTree
 
-from arazzo_engine.errors import LimitError, RequestBuildError
+from arazzo_engine.errors import EvaluationLimitError, LimitError, RequestBuildError
 from arazzo_engine.limits import MAX_DEPTH, load_json, too_deep
 from arazzo_engine.load.pointers import PointerError, array_index, follow, split
 
@@ -88,10 +88,12 @@ def _check_depth(body: Any, what: str) -> None:
 
 
 def _apply_xml(text: str, replacements: Sequence[tuple[str, Any]]) -> str:
-    """XPath-targeted edits of XML text; the edited document comes back as text."""
-    import elementpath
+    """XPath-targeted edits of XML text; the edited document comes back as text.
 
-    from arazzo_engine.criteria.xpath import parse_xml
+    Targets are evaluated within the bounds of XPath criteria (a time budget, a
+    cap on ranges, bounded regular expressions).
+    """
+    from arazzo_engine.criteria.xpath import parse_xml, select_xml
     from arazzo_engine.expressions.evaluate import to_text
 
     try:
@@ -104,8 +106,12 @@ def _apply_xml(text: str, replacements: Sequence[tuple[str, Any]]) -> str:
     for target, value in replacements:
         path, _, attribute = target.rpartition("/@") if "/@" in target else (target, "", "")
         try:
-            selected = elementpath.select(root, path, namespaces=namespaces)
-        except Exception as error:  # elementpath raises its own error types
+            selected = select_xml(root, path, namespaces)
+        except EvaluationLimitError as error:
+            raise RequestBuildError(
+                f"payload replacement target '{target}' cannot be evaluated: {error}"
+            ) from None
+        except ValueError as error:
             raise RequestBuildError(
                 f"payload replacement target '{target}' is not a valid XPath: {error}"
             ) from None

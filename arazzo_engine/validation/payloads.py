@@ -25,8 +25,10 @@ from arazzo_engine.validation.symbols import Symbols
 
 __all__ = ["check_payloads"]
 
-PLACEHOLDER = re.compile(r"\{\$[^}]*\}")
-QUOTED = re.compile(r"\"\{(\$[^}]*)\}\"")
+# No '{' inside a placeholder: otherwise a run of '{$' is rescanned from each one
+# (quadratic time on a hostile payload).
+PLACEHOLDER = re.compile(r"\{\$[^{}]*\}")
+QUOTED = re.compile(r"\"\{(\$[^{}]*)\}\"")
 STRUCTURED = ("object", "array")
 
 

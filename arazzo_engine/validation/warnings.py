@@ -35,7 +35,9 @@ from arazzo_engine.validation.references import ReferenceChecker
 __all__ = ["check_warnings"]
 
 COMPARISON = re.compile(r"==|!=|<=|>=|<|>")
-QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+# The closing quote is optional so that a string left open never makes the
+# search rescan the rest of the condition from every quote (quadratic time).
+QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'?|\"(?:[^\"\\]|\\.)*\"?")
 NULL_TEST = re.compile(
     r"@(?P<member>(?:\.[A-Za-z_][\w-]*|\[\s*'[^']*'\s*\]|\[\s*\"[^\"]*\"\s*\])+)\s*!=\s*null\b"
 )

@@ -14,7 +14,10 @@ life: JSON Schema 2020-12 (``OAS31Validator``) for OpenAPI 3.1, and for OpenAPI
 (or ``x-nullable``) lets ``null`` through the whole Schema Object, as OpenAPI
 3.0.0-3.0.2 read it and as Stripe's ``nullable`` + ``anyOf`` relies on.  Refs
 resolve through the description's own documents (``referencing``), so
-recursive schemas work.  openapi-core is not used: it costs 1-3 ms a call and
+recursive schemas work.  Patterns (``pattern``, ``patternProperties``) are
+matched in bounded time (:mod:`arazzo_engine.patterns`); a check that runs out
+of time, or a pattern that does not compile, is a finding that says so, never
+a pass.  openapi-core is not used: it costs 1-3 ms a call and
 rejects valid answers of real APIs (Stripe's), see ``bench/bench_validation.py``.
 """
 
@@ -31,6 +34,8 @@ from arazzo_engine.http.transport import HttpRequest
 from arazzo_engine.limits import load_json
 from arazzo_engine.load.pointers import join
 from arazzo_engine.load.refs import absolute_refs
+from arazzo_engine.patterns import time_budget
+from arazzo_engine.patterns.json_schema import bounded_validator
 from arazzo_engine.sources.openapi.shapes import Operation, OperationDetail, ParameterSpec, SchemaAt
 
 __all__ = ["MODES", "OperationValidation", "check_mode"]
@@ -107,9 +112,11 @@ def validator_class(dialect: str, direction: str) -> Any:
         )
 
         if dialect == "oas31":
-            found = OAS31Validator
+            found = bounded_validator(OAS31Validator)
         else:
-            base = OAS30ReadValidator if direction == "read" else OAS30WriteValidator
+            base = bounded_validator(
+                OAS30ReadValidator if direction == "read" else OAS30WriteValidator
+            )
             wrapped = {
                 name: _nullable_type(check) if name == "type" else _nullable(check)
                 for name, check in base.VALIDATORS.items()
@@ -232,9 +239,9 @@ class OperationValidation:
     ) -> list[str]:
         try:
             validator = self._validator(detail, at, direction)
-            errors = sorted(
-                validator.iter_errors(value), key=lambda e: [str(p) for p in e.absolute_path]
-            )
+            with time_budget(f"checking the {label}"):
+                found = list(validator.iter_errors(value))
+            errors = sorted(found, key=lambda e: [str(p) for p in e.absolute_path])
         except RecursionError:
             return [f"{label}: too deeply nested to check"]
         except Exception as error:  # an unusable schema must not crash the run
