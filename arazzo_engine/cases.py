@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from arazzo_engine.errors import SidecarError
+from arazzo_engine.errors import DocumentError, SidecarError
+from arazzo_engine.load.reader import read_document
 from arazzo_engine.reports.printable import printable, printable_lines
 from arazzo_engine.reports.render import explain_failure
 from arazzo_engine.reports.trace import RunTrace
@@ -49,11 +48,10 @@ def sidecar_path(document: Path) -> Path | None:
 def read_cases(path: Path, workflow_ids: list[str]) -> dict[str, list[Case]]:
     """The cases of a sidecar file, by workflow id (see the module doc for the format)."""
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise SidecarError(f"{path}: {error}") from None
-    if loaded is None:
-        return {}
+        # The document reader's bounds: a regular file, size, depth, digits, aliases.
+        loaded: Any = read_document(path).data
+    except DocumentError as error:
+        raise SidecarError(f"inputs sidecar {error}; expected a mapping of workflow ids") from None
     if not isinstance(loaded, dict):
         raise SidecarError(f"{path}: expected a mapping of workflow ids")
     unknown = sorted(str(k) for k in loaded if k not in workflow_ids)

@@ -99,7 +99,7 @@ ALLOWED: dict[str, set[str]] = {
         "sources/openapi",
     },
     "reports": {"events", "expressions", "results"},
-    "cases": {"reports", "results"},
+    "cases": {"load/reader", "reports", "results"},
     "cli": {
         "engine",
         "events",

@@ -9,6 +9,7 @@ Deep nesting has its own file, ``test_security_depth.py``.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -18,6 +19,8 @@ import pytest
 import yaml
 
 from arazzo_engine import ArazzoValidationError, DocumentError, Engine, ServerSentEvent, StreamError
+from arazzo_engine.cases import read_cases
+from arazzo_engine.errors import SidecarError
 from arazzo_engine.load.reader import MAX_EXPANDED_CHARS
 from tests.cli_run import arazzo
 from tests.http_server import RecordingServer, Reply
@@ -324,3 +327,24 @@ def test_a_huge_integer_given_with_input_exits_2(
     assert_clean_cli_failure(done, expected)
     assert HUGE not in done.stderr
     assert http_server.requests == []
+
+
+def test_a_sidecar_with_a_huge_integer_is_a_sidecar_error_naming_the_file(
+    tmp_path: Path,
+) -> None:
+    sidecar = tmp_path / "flow.inputs.yaml"
+    sidecar.write_text("flow:\n  inputs:\n    n: " + "9" * 5000 + "\n", encoding="utf-8")
+    with pytest.raises(SidecarError) as caught:
+        read_cases(sidecar, ["flow"])
+    message = str(caught.value)
+    assert f"{sidecar}:3:" in message and f"more than {DIGITS} digits" in message
+    assert "9" * 50 not in message
+
+
+def test_a_sidecar_that_is_a_fifo_is_refused_at_once(tmp_path: Path) -> None:
+    sidecar = tmp_path / "flow.inputs.yaml"
+    os.mkfifo(sidecar)
+    started = time.perf_counter()
+    with pytest.raises(SidecarError, match="regular file"):
+        read_cases(sidecar, ["flow"])
+    assert time.perf_counter() - started < 2.0
