@@ -9,8 +9,6 @@ requests to another host, a header value never adds a header.
 from __future__ import annotations
 
 import json
-import socket
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,8 +16,7 @@ from typing import Any
 import pytest
 
 from arazzo_engine import ConfigurationError, Engine, HttpResponse, MockTransport, RunResult
-
-HEAD_LIMIT = 65536
+from tests.raw_server import RawServer
 
 OK = (
     b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
@@ -27,8 +24,8 @@ OK = (
 )
 
 
-class RawHeadServer:
-    """127.0.0.1, one thread: keeps each request's head exactly as its bytes arrived.
+class RawHeadServer(RawServer):
+    """Keeps each request's head exactly as its bytes arrived (``heads``, ``lines``).
 
     ``answer(head)`` gives the whole response (default: 200 and ``{}``); every
     connection is closed after one exchange, and answers say ``Connection: close``
@@ -36,62 +33,17 @@ class RawHeadServer:
     """
 
     def __init__(self, answer: Callable[[bytes], bytes] | None = None) -> None:
-        self.heads: list[bytes] = []
-        self.answer = answer or (lambda head: OK)
-        self._socket = socket.create_server(("127.0.0.1", 0))
-        self._socket.settimeout(0.05)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
+        respond = answer or (lambda head: OK)
+        super().__init__(lambda head: [respond(head)])
 
     @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._socket.getsockname()[1]}"
+    def heads(self) -> list[bytes]:
+        return self.requests
 
     @property
     def lines(self) -> list[bytes]:
         """The request lines, without CRLF."""
         return [head.split(b"\r\n", 1)[0] for head in self.heads]
-
-    def __enter__(self) -> RawHeadServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self._socket.close()
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                connection, _ = self._socket.accept()
-            except TimeoutError:
-                continue
-            with connection:
-                connection.settimeout(5)
-                head = self._read_head(connection)
-                if head is None:
-                    continue
-                self.heads.append(head)
-                connection.sendall(self.answer(head))
-
-    @staticmethod
-    def _read_head(connection: socket.socket) -> bytes | None:
-        data = b""
-        while b"\r\n\r\n" not in data and len(data) < HEAD_LIMIT:
-            chunk = connection.recv(4096)
-            if not chunk:
-                return None
-            data += chunk
-        head, _, rest = data.partition(b"\r\n\r\n")
-        length = 0
-        for line in head.split(b"\r\n")[1:]:
-            name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
-                length = int(value.strip())
-        while len(rest) < length:
-            rest += connection.recv(4096)
-        return head
 
 
 @pytest.fixture
