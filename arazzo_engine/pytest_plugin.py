@@ -223,6 +223,8 @@ def is_arazzo_document(path: Path) -> bool:
     name = path.name
     if path.suffix not in DOCUMENT_SUFFIXES or ".inputs." in name:
         return False
+    if not path.is_file():  # a FIFO or a device named *.yaml would block or never end
+        return False
     try:
         with path.open(encoding="utf-8", errors="replace") as handle:
             head = handle.read(8192)

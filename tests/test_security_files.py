@@ -24,6 +24,7 @@ from arazzo_engine import Engine, RunResult
 from arazzo_engine.errors import ConfigurationError
 from arazzo_engine.expressions import FileReference, evaluate, parse_payload, parse_value
 from arazzo_engine.expressions.ast import Constant, FileValue, InputRef
+from arazzo_engine.pytest_plugin import is_arazzo_document
 from arazzo_engine.sources.openapi.request_builder import MAX_FILE_BYTES
 from tests.cli_run import arazzo
 from tests.expression_context import DictContext
@@ -475,3 +476,14 @@ def test_a_remote_document_may_send_bytes(http_server: RecordingServer, tmp_path
     result = remote_call(http_server, tmp_path, "bytesFromResponse")
     assert result.succeeded, result.error
     assert part_bodies(http_server.requests[1]) == {"picture": png}
+
+
+def test_the_pytest_plugin_never_opens_a_fifo_named_like_a_document(tmp_path: Path) -> None:
+    fifo = tmp_path / "flow.arazzo.yaml"
+    os.mkfifo(fifo)
+    answers: list[bool] = []
+    # A daemon thread, so that a regression (an open that waits for a writer) fails, not hangs.
+    peek = threading.Thread(target=lambda: answers.append(is_arazzo_document(fifo)), daemon=True)
+    peek.start()
+    peek.join(timeout=2.0)
+    assert answers == [False]
