@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, unquote_plus
 import pytest
 
 from arazzo_engine import ConfigurationError, Engine
+from arazzo_engine.sources.openapi.oauth import REMEMBERED_TOKENS, ClientCredentials
 from tests.http_server import Received, RecordingServer, Reply
 
 SECURITY = Path(__file__).parent / "workflows" / "fidelity" / "security.arazzo.yaml"
@@ -223,6 +224,27 @@ def test_client_credentials_token_is_renewed_when_it_expires(server: RecordingSe
     time.sleep(1.0)  # renewed a tenth of its lifetime early: after 0.9 s
     assert engine.run("oauth").succeeded
     assert authorization(server) == ["Bearer tok-1", "Bearer tok-1", "Bearer tok-2"]
+
+
+def test_a_long_lived_client_masks_a_bounded_number_of_renewed_tokens(
+    server: RecordingServer,
+) -> None:
+    tokens = TokenEndpoint(expires_in=1)
+    server.route("POST", "/oauth/token", tokens)
+    client = ClientCredentials("app 1", "s3cret!")
+    now = [0.0]
+    client.clock = lambda: now[0]
+    engine = Engine.load(SECURITY, servers={"secure": server.url}, credentials={"OAuth": client})
+    runs = REMEMBERED_TOKENS + 6
+    for _ in range(runs):
+        assert engine.run("oauth").succeeded
+        now[0] += 2.0  # past the token's lifetime: the next run renews it
+    assert len(tokens.issued) == runs
+    remembered = client.secrets()[2:]
+    assert remembered == [f"tok-{n}" for n in range(7, runs + 1)]
+    # The token in use is masked, whatever was forgotten.
+    result = engine.run("oauth")
+    assert f"tok-{runs + 1}" not in repr(result) and f"tok-{runs + 1}" in client.secrets()
 
 
 def test_client_secret_post_and_explicit_scopes(server: RecordingServer) -> None:

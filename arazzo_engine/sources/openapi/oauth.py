@@ -53,6 +53,11 @@ LIFETIME_WITHOUT_EXPIRY = 300.0
 EARLY_RENEWAL_CAP = 30.0
 """A token is renewed a tenth of its lifetime early, at most this many seconds."""
 
+REMEMBERED_TOKENS = 64
+"""Renewed tokens a client keeps masking (besides those in use): a long-lived engine
+renews for ever, and the mask grows with what it remembers; the oldest renewed
+ones go first."""
+
 MAX_TOKEN_RESPONSE_BYTES = 1024 * 1024
 
 _FIELDS = frozenset({"client_id", "client_secret", "scopes", "token_url", "auth_method"})
@@ -94,7 +99,7 @@ class ClientCredentials(str):
     _tokens: dict[tuple[str, tuple[str, ...]], _Token]
     _fetching: dict[tuple[str, tuple[str, ...]], threading.Lock]
     _endpoints: dict[str, str]
-    _issued: set[str]
+    _issued: dict[str, None]
     fetches: int
     """Token requests sent so far (tests and diagnostics)."""
 
@@ -118,7 +123,7 @@ class ClientCredentials(str):
         self._tokens = {}
         self._fetching = {}
         self._endpoints = {}
-        self._issued = set()
+        self._issued = {}
         self.fetches = 0
         return self
 
@@ -129,10 +134,20 @@ class ClientCredentials(str):
         raise TypeError("ClientCredentials cannot be pickled")
 
     def secrets(self) -> list[str]:
-        """The client secret, the id and secret as Basic sends them, and every token
-        fetched so far (for redaction)."""
+        """The client secret, the id and secret as Basic sends them, and the tokens
+        fetched last (at most :data:`REMEMBERED_TOKENS`, oldest first), for redaction."""
         with self._lock:
-            return [self._secret, self._basic_pair(), *sorted(self._issued)]
+            return [self._secret, self._basic_pair(), *self._issued]
+
+    def _forget_renewed_tokens(self) -> None:
+        """Keep at most REMEMBERED_TOKENS issued tokens, the oldest renewed ones dropped
+        first; a token still in use is always kept.  Called with the lock held."""
+        excess = len(self._issued) - REMEMBERED_TOKENS
+        if excess <= 0:
+            return
+        in_use = {token.value for token in self._tokens.values()}
+        for value in [v for v in self._issued if v not in in_use][:excess]:
+            del self._issued[value]
 
     def _basic_pair(self) -> str:
         """``id:secret`` as RFC 6749 2.3.1 has them sent in HTTP Basic (form-encoded first)."""
@@ -159,8 +174,9 @@ class ClientCredentials(str):
             value, lifetime = self._fetch(scheme.name, url, key[1], context)
             early = min(lifetime / 10, EARLY_RENEWAL_CAP)
             with self._lock:
-                self._issued.add(value)
+                self._issued[value] = None
                 self._tokens[key] = _Token(value, self.clock() + lifetime - early)
+                self._forget_renewed_tokens()
             return value
 
     def _token_endpoint(self, scheme: SecurityScheme, context: TokenContext) -> str:
