@@ -308,7 +308,7 @@ def test_a_remote_source_is_refused_by_default(folder: Path) -> None:
         assert server.requests == []
     message = str(caught.value)
     assert "source description 'api' is remote" in message
-    assert "remote loading is off; pass allow_remote=True" in message
+    assert "remote loading is off; allow it with Engine.load(..., allow_remote=True)" in message
 
 
 @pytest.mark.parametrize(

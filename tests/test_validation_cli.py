@@ -100,9 +100,7 @@ def test_warnings_are_printed_for_a_valid_document() -> None:
     assert done.returncode == 0
     assert done.stderr.startswith(f"{doc('unused-output')}:21:7: warning: output 'tag'")
     assert "[unused-output]" in done.stderr
-    assert (
-        done.stdout.strip() == f"{doc('unused-output')}: valid (1 workflows, 0 errors, 1 warning)"
-    )
+    assert done.stdout.strip() == f"{doc('unused-output')}: valid (1 workflow, 0 errors, 1 warning)"
 
 
 def test_strict_makes_warnings_errors() -> None:
@@ -154,3 +152,11 @@ def test_an_unknown_format_is_refused() -> None:
     done = validate(doc("valid"), "--format", "xml")
     assert done.returncode == 2
     assert "invalid choice" in done.stderr
+
+
+def test_help_is_plain_text_and_says_what_each_command_does_with_a_server() -> None:
+    top = arazzo("--help")
+    assert top.returncode == 0 and "``" not in top.stdout
+    checked = arazzo("validate", "--help")
+    assert "no request is sent" in " ".join(checked.stdout.split())
+    assert "send a source's requests" in " ".join(arazzo("run", "--help").stdout.split())

@@ -158,6 +158,7 @@ def _load(args: argparse.Namespace) -> Engine:
         path_allow_reserved=getattr(args, "path_allow_reserved", None) or (),
         file_folders=getattr(args, "allow_files", None) or (),
         validate=getattr(args, "validate", "off"),
+        allow_remote=getattr(args, "allow_remote", False),
     )
 
 
@@ -193,7 +194,8 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if errors:
             print(f"{args.path}: invalid ({counts})", file=err)
         else:
-            print(f"{args.path}: valid ({workflows} workflows, {counts})", file=out)
+            plural = "s" * (workflows != 1)
+            print(f"{args.path}: valid ({workflows} workflow{plural}, {counts})", file=out)
     return EXIT_USAGE if errors else EXIT_OK
 
 
@@ -302,11 +304,13 @@ def _json_default(value: Any) -> Any:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="arazzo", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="arazzo", description=__doc__.splitlines()[0].replace("``", "")
+    )
     parser.add_argument("--version", action="version", version=f"arazzo {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    def common(sub: argparse.ArgumentParser) -> None:
+    def common(sub: argparse.ArgumentParser, server_help: str) -> None:
         sub.add_argument("path", help="the Arazzo document (.yaml, .yml or .json)")
         sub.add_argument(
             "--source",
@@ -318,11 +322,16 @@ def _parser() -> argparse.ArgumentParser:
             "--server",
             action="append",
             metavar="SOURCE=URL",
-            help="send a source's requests to URL",
+            help=server_help,
+        )
+        sub.add_argument(
+            "--allow-remote",
+            action="store_true",
+            help="fetch source descriptions named by http(s) URLs (off by default)",
         )
 
     validate = commands.add_parser("validate", help="check a document; exit 0 valid, 2 invalid")
-    common(validate)
+    common(validate, "take URL as a source's server (checked; no request is sent)")
     validate.add_argument(
         "--format",
         choices=FORMATS,
@@ -334,10 +343,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     validate.set_defaults(handler=_cmd_validate)
     listing = commands.add_parser("list", help="workflow ids with summaries and inputs")
-    common(listing)
+    common(listing, "take URL as a source's server (no request is sent)")
     listing.set_defaults(handler=_cmd_list)
     run = commands.add_parser("run", help="run a workflow")
-    common(run)
+    common(run, "send a source's requests to URL")
     run.add_argument("-w", "--workflow", help="the workflow id (optional when there is one)")
     run.add_argument(
         "--input",

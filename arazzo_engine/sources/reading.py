@@ -107,7 +107,8 @@ def load_source(
             "error",
             "source-scheme",
             f"source description '{name}' has url {location!r}: the scheme '{scheme}' is not "
-            f"supported (only relative or absolute paths, and http(s) with allow_remote=True); "
+            f"supported (only relative or absolute paths, and http(s) with allow_remote=True "
+            "or --allow-remote); "
             f"{hint}",
             where,
         )
@@ -117,7 +118,8 @@ def load_source(
                 "error",
                 "source-remote",
                 f"source description '{name}' is remote ({location}) and remote loading is "
-                f"off; pass allow_remote=True, or {hint}",
+                f"off; allow it with Engine.load(..., allow_remote=True) or arazzo --allow-remote, "
+                f"or {hint}",
                 where,
             )
         try:
