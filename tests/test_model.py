@@ -604,18 +604,27 @@ def test_rule_goto_target(tmp_path: Path, action: str, kind: str) -> None:
     assert step.on_success == () and step.on_failure == ()  # an action without target is left out
 
 
+def test_retry_fields_on_a_success_action_are_unknown_fields(tmp_path: Path) -> None:
+    diagnostic, _ = action_step(tmp_path, "onSuccess: [{name: a, type: end, retryAfter: 2}]")
+    assert where(diagnostic) == ("unknown-field", "/workflows/0/steps/0/onSuccess/0/retryAfter", 9)
+    assert diagnostic.severity == "error"
+
+
 @pytest.mark.parametrize(
     ("action", "field"),
     [
         ("onFailure: [{name: a, type: end, retryLimit: 2}]", "onFailure/0/retryLimit"),
         ("onFailure: [{name: a, type: goto, stepId: s, retryAfter: 2}]", "onFailure/0/retryAfter"),
-        ("onSuccess: [{name: a, type: end, retryAfter: 2}]", "onSuccess/0/retryAfter"),
+        ("onFailure: [{name: a, type: end, workflowId: w}]", "onFailure/0/workflowId"),
         ("onSuccess: [{name: a, type: end, stepId: s}]", "onSuccess/0/stepId"),
     ],
 )
 def test_rule_action_fields(tmp_path: Path, action: str, field: str) -> None:
+    """Fields the official schema allows on any action but only goto/retry read: a
+    warning, the field ignored (not an error that stops the document)."""
     diagnostic, step = action_step(tmp_path, action)
     assert where(diagnostic) == ("action-fields", f"/workflows/0/steps/0/{field}", 9)
+    assert diagnostic.severity == "warning"
     (built,) = step.on_success or step.on_failure
     assert (
         getattr(built, "retry_limit", None) is None and getattr(built, "retry_after", None) is None

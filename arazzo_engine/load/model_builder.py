@@ -505,16 +505,10 @@ class _Builder:
 
     def success_action(self, data: Raw, pointer: str) -> SuccessAction | None:
         kind = "Success Action"
-        extensions = self.fields(data, pointer, kind, also=RETRY_FIELDS)
+        # retryAfter/retryLimit are no fields of a success action (the schema refuses
+        # them): unknown fields, reported by ``fields``.
+        extensions = self.fields(data, pointer, kind)
         common = self.action(data, pointer, kind, ("end", "goto"))
-        for key in RETRY_FIELDS:
-            if key in data:
-                self.report(
-                    "action-fields",
-                    f"'{key}' only applies to failure actions of type 'retry', not to "
-                    f"{article(kind)}",
-                    child(pointer, key),
-                )
         if common is None:
             return None
         name, action_type, workflow_id, step_id, criteria = common
@@ -561,8 +555,9 @@ class _Builder:
                     self.report(
                         "action-fields",
                         f"'{key}' only applies to failure actions of type 'retry', not "
-                        f"'{action_type}'",
+                        f"'{action_type}': it is ignored",
                         child(pointer, key),
+                        "warning",
                     )
             retry_after = retry_limit = None
         return FailureAction(
@@ -609,8 +604,9 @@ class _Builder:
             for key in given:
                 self.report(
                     "action-fields",
-                    f"'{key}' only applies to 'goto' and 'retry' actions, not 'end'",
+                    f"'{key}' only applies to 'goto' and 'retry' actions, not 'end': it is ignored",
                     child(pointer, key),
+                    "warning",
                 )
             workflow_id = step_id = None
         return name, action_type, workflow_id, step_id, criteria

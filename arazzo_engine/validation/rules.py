@@ -31,7 +31,7 @@ key-pattern|error|model_builder|an outputs or components key breaks ^[a-zA-Z0-9.
 step-target|error|model_builder|not exactly one of operationId/operationPath/workflowId
 criterion-context|error|model_builder|a criterion with 'type' but no 'context'
 goto-target|error|model_builder|a goto without exactly one target, a retry with two
-action-fields|error|model_builder|retryAfter/retryLimit off a retry, a target on an end
+action-fields|warning|model_builder|retry fields off a retry, a target on an end (ignored)
 source-unreadable|error|sources.reading|a source description cannot be read
 source-remote|error|sources.reading|a remote source while remote loading is off
 source-type|error|sources.reading|a source is not the type declared, or neither type
