@@ -220,6 +220,22 @@ def test_xpath_regex_functions_fail_in_bounded_time(
     assert f"the regular expression {EVIL!r} {TOO_LONG} on a 28-character text" in error
 
 
+def test_a_long_run_of_digits_in_a_replacement_is_text_not_a_huge_group_number(
+    tmp_path: Path, http_server: RecordingServer
+) -> None:
+    replacement = "$" + "1" * 5000  # '$1' and then 4,999 digits of text
+    http_server.route(
+        "GET",
+        "/doc",
+        Reply(200, f"<r><a>a</a><b>{replacement}</b></r>", content_type="application/xml"),
+    )
+    condition = "replace(/r/a, '(a)', /r/b) = concat('a', substring(/r/b, 3))"
+    path = write_flow(tmp_path, criterion_step(condition, "xpath"))
+    with within():
+        result = Engine.load(path, servers={"api": http_server.url}).run("flow")
+    assert result.succeeded, result.error
+
+
 def test_a_range_from_the_response_is_capped(tmp_path: Path, http_server: RecordingServer) -> None:
     error = run_criterion(tmp_path, http_server, "count(1 to xs:integer(/r/n)) > 0", "xpath", XML)
     assert "the XPath range 1 to 5000000 holds 5000000 integers; the limit is 1000000" in error

@@ -159,7 +159,10 @@ def _template(token: Any, replacement: str, groups: int) -> str:
             digits = replacement[i + 1 : j]
             if not digits:
                 raise token.error("FORX0004", f"Invalid replacement string {replacement!r}")
-            used = len(digits)  # the longest prefix naming a group; the rest is text
+            # The longest prefix naming a group; the rest is text.  A group number has no
+            # more digits than the group count, so a long run (from a response) is never
+            # read as one huge integer.
+            used = min(len(digits), len(str(groups)))
             while used > 1 and int(digits[:used]) > groups:
                 used -= 1
             if int(digits[:used]) <= groups:
