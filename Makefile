@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit docs bench clean
+.PHONY: demo test lint typecheck unit docs bench conformance clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,13 @@ test: lint typecheck unit docs
 # the ratio to its baseline measured in the same run.
 bench: $(BENCH_STAMP)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+# The conformance scoreboard reads the shared corpora (../shared by default), which a
+# fresh clone lacks, so it stays out of `make test`; `make conformance SHARED=DIR`.
+SHARED ?= ../shared
+
+conformance: $(STAMP)
+	$(BIN)/python -m tests.conformance --shared $(SHARED) --markdown docs/conformance.md
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -16,7 +16,8 @@ evaluate        ``evaluate(parse_value(input))``: ``result``
 condition_eval  ``evaluate_condition(parse_condition(input))``: ``result``
 ==============  =======================================================================
 
-A case's ``context`` names one of the file's contexts or is one itself.  A context maps ``steps.<id>`` to that step's outputs, ``workflows.<id>`` to
+A case's ``context`` names one of the file's contexts or is one itself.  A
+context maps ``steps.<id>`` to that step's outputs, ``workflows.<id>`` to
 ``inputs``/``outputs``, ``request``/``response`` to ``headers``/``body``
 (``query``/``path`` too for a request).
 """

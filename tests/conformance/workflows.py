@@ -15,8 +15,9 @@ matches gets a 404.
 
 What a run's ``expect`` may check, all against the engine's result and the
 requests the transport saw during that run: ``succeeded``, ``outputs``
-(equal), ``outputs_contain`` (these keys equal; a text value is a fragment of the output), ``step_outputs`` (per step,
-its last execution's outputs hold these values), ``error_contains``
+(equal), ``outputs_contain`` (these keys equal; a text value is a fragment
+of the output), ``step_outputs`` (per step, its last execution's outputs hold
+these values), ``error_contains``
 (fragments of ``result.error``, any case), ``steps`` (the executed step ids,
 in order), ``steps_run`` / ``steps_not_run``, ``executions`` (per step),
 ``requests`` (``METHOD /path`` in order), ``request_count``,
@@ -235,7 +236,9 @@ def check_request(request: HttpRequest, check: Mapping[str, Any]) -> list[str]:
             problems.append(f"request {n}: query {got}, expected {want}")
     for name, value in (check.get("headers") or {}).items():
         if _header(request, name) != _normalise(value):
-            problems.append(f"request {n}: header {name}={_header(request, name)!r}, expected {value!r}")
+            problems.append(
+                f"request {n}: header {name}={_header(request, name)!r}, expected {value!r}"
+            )
     for name, prefix in (check.get("headers_startwith") or {}).items():
         if not (_header(request, name) or "").startswith(str(prefix)):
             problems.append(f"request {n}: header {name} does not start with {prefix!r}")
@@ -245,7 +248,9 @@ def check_request(request: HttpRequest, check: Mapping[str, Any]) -> list[str]:
     if "content_type" in check:
         got_type = (_header(request, "Content-Type") or "").split(";")[0].strip()
         if got_type != check["content_type"]:
-            problems.append(f"request {n}: content type {got_type!r}, expected {check['content_type']!r}")
+            problems.append(
+                f"request {n}: content type {got_type!r}, expected {check['content_type']!r}"
+            )
     if "json" in check:
         try:
             body = json.loads(_body_text(request))
@@ -253,7 +258,8 @@ def check_request(request: HttpRequest, check: Mapping[str, Any]) -> list[str]:
             problems.append(f"request {n}: body is not JSON: {_body_text(request)[:80]!r}")
         else:
             if not same_json(body, check["json"]):
-                problems.append(f"request {n}: body {json.dumps(body)[:120]}, expected {json.dumps(check['json'])[:120]}")
+                want_body = json.dumps(check["json"])[:120]
+                problems.append(f"request {n}: body {json.dumps(body)[:120]}, expected {want_body}")
     if "form" in check:
         got_form = _single(_query_values(_body_text(request)))
         want_form = {k: _normalise(v) for k, v in check["form"].items()}
@@ -297,7 +303,9 @@ def check_run(
             continue
         for name, value in values.items():
             if not same_json(got.get(name), value):
-                problems.append(f"step {step_id} output {name}={got.get(name)!r}, expected {value!r}")
+                problems.append(
+                    f"step {step_id} output {name}={got.get(name)!r}, expected {value!r}"
+                )
     for fragment in expect.get("error_contains") or []:
         if str(fragment).lower() not in (result.error or "").lower():
             problems.append(f"error {result.error!r} lacks {fragment!r}")
@@ -353,9 +361,7 @@ def run_case(case: Mapping[str, Any], corpus: Path) -> list[str]:
         transport = MockTransport(ScriptedServer(_routes(case, corpus)))
         options = dict(case.get("load_options") or {})
         try:
-            engine = Engine.load(
-                document, servers=_servers(case), transport=transport, **options
-            )
+            engine = Engine.load(document, servers=_servers(case), transport=transport, **options)
         except ArazzoError as error:
             wanted = (case.get("load_error") or {}).get("contains")
             if wanted is None:
