@@ -202,6 +202,26 @@ wrong: it counts like any other case.
 """
 
 
+def _disputed_section(board: Scoreboard) -> list[str]:
+    disputed = [o for o in board.outcomes if o.disputed]
+    if not disputed:
+        return []
+    out = [
+        "## Disputed cases",
+        "",
+        "Each case's `dispute` field in the corpus gives the reason.  Class in brackets; "
+        "a case marked * is one the engine does what the peer expects anyway.",
+        "",
+    ]
+    by_origin: dict[tuple[str, str], list[str]] = {}
+    for o in disputed:
+        mark = "*" if o.passed else ""
+        by_origin.setdefault((o.corpus, o.origin), []).append(f"`{o.case_id}` ({o.dispute}){mark}")
+    for (corpus, origin), ids in by_origin.items():
+        out.append(f"- {corpus}, {origin} ({len(ids)}): {', '.join(ids)}")
+    return [*out, ""]
+
+
 def render_markdown(board: Scoreboard) -> str:
     """docs/conformance.md: the latest table, the method, and every failure explained."""
     out = ["# Conformance", "", "How the engine fares on other people's test data.", ""]
@@ -234,4 +254,5 @@ def render_markdown(board: Scoreboard) -> str:
         out += [f"### Not yet explained ({len(unexplained)})", ""]
         out += [f"- `{o.case_id}` ({o.origin}): {o.reason}" for o in unexplained]
         out.append("")
+    out += _disputed_section(board)
     return "\n".join(out).rstrip() + "\n"
