@@ -233,3 +233,27 @@ def test_a_missing_corpus_is_reported_not_run(
     (shared / "conformance" / "peer-expressions").rmdir()
     assert main(["--shared", str(shared), "--corpus", "peer-expressions"]) == 0
     assert "peer-expressions: absent from the shared directory" in capsys.readouterr().out
+
+
+def test_a_document_over_its_time_limit_is_a_timeout_and_the_run_goes_on(tmp_path: Path) -> None:
+    # Each document holds 300 workflows (a load of a few hundred milliseconds) and
+    # the limit is zero: each worker is killed and a fresh one takes the next document.
+    folder = tmp_path / "shared" / "conformance" / "real-world"
+    head, steps = ARAZZO.split("workflows:\n")
+    big = (
+        head
+        + "workflows:\n"
+        + "".join(steps.replace("workflowId: ping", f"workflowId: ping{i}") for i in range(300))
+    )
+    rows = ["local_path\trepo\tpath_in_repo\tcommit\tkind"]
+    for name in ("one", "two"):
+        _write(folder / "docs" / "r" / f"{name}.arazzo.yaml", big)
+        rows.append(f"docs/r/{name}.arazzo.yaml\texample/slow\t{name}\tabc\tarazzo")
+    _write(folder / "docs" / "r" / "ping.openapi.yaml", OPENAPI)
+    _write(folder / "MANIFEST.tsv", "\n".join(rows) + "\n")
+    board = run(tmp_path / "shared", ["real-world"], timeout=0.0)
+    summary = board.real_world
+    assert summary is not None
+    assert (summary.accepted, summary.rejected) == (0, 0)
+    assert summary.timeouts == ["r/one.arazzo.yaml", "r/two.arazzo.yaml"]
+    assert summary.per_origin["example/slow"]["timeout"] == 2
