@@ -257,3 +257,12 @@ def test_a_document_over_its_time_limit_is_a_timeout_and_the_run_goes_on(tmp_pat
     assert (summary.accepted, summary.rejected) == (0, 0)
     assert summary.timeouts == ["r/one.arazzo.yaml", "r/two.arazzo.yaml"]
     assert summary.per_origin["example/slow"]["timeout"] == 2
+
+
+def test_an_expectation_the_runner_cannot_check_fails_the_case(tmp_path: Path) -> None:
+    from tests.conformance import expressions, workflows
+
+    case = {"id": "x", "mode": "expression", "input": "$url", "expect": {"valid": True, "ast": 1}}
+    assert "does not check ['ast']" in expressions.check_case(case, {})
+    problems = workflows.run_case({"id": "y", "files": {}, "verdict": "ok"}, tmp_path)
+    assert problems == ["case: the runner does not check 'verdict'"]

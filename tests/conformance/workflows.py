@@ -216,9 +216,51 @@ def _normalise(value: Any) -> Any:
     return value if isinstance(value, str) else str(value)
 
 
+REQUEST_CHECKS = frozenset(
+    {
+        "index",
+        "method",
+        "path",
+        "raw_path_contains",
+        "raw_query",
+        "query",
+        "headers",
+        "headers_startwith",
+        "headers_absent",
+        "content_type",
+        "json",
+        "form",
+        "body_contains",
+    }
+)
+RUN_CHECKS = frozenset(
+    {
+        "succeeded",
+        "outputs",
+        "outputs_contain",
+        "step_outputs",
+        "error_contains",
+        "steps",
+        "steps_run",
+        "steps_not_run",
+        "executions",
+        "requests",
+        "request_count",
+        "request_checks",
+        "min_elapsed",
+        "max_elapsed",
+    }
+)
+"""Every expectation the runner checks; a case asking for another one fails, saying so."""
+
+
+def _unknown(keys: Mapping[str, Any], known: frozenset[str], where: str) -> list[str]:
+    return [f"{where}: the runner does not check {key!r}" for key in sorted(set(keys) - known)]
+
+
 def check_request(request: HttpRequest, check: Mapping[str, Any]) -> list[str]:
     """What differs between one request sent and the case's ``request_checks`` entry."""
-    problems: list[str] = []
+    problems = _unknown(check, REQUEST_CHECKS, f"request check {check.get('index')}")
     parts = urlsplit(request.url)
     n = check.get("index")
     if "method" in check and request.method.upper() != str(check["method"]).upper():
@@ -282,7 +324,7 @@ def check_run(
     result: RunResult, requests: Sequence[HttpRequest], expect: Mapping[str, Any], elapsed: float
 ) -> list[str]:
     """What differs between one run and its ``expect``."""
-    problems: list[str] = []
+    problems = _unknown(expect, RUN_CHECKS, "expect")
     error = f" ({result.error})" if result.error else ""
     if "succeeded" in expect and result.succeeded is not expect["succeeded"]:
         problems.append(f"succeeded={result.succeeded}{error}, expected {expect['succeeded']}")
@@ -352,8 +394,31 @@ def load_failure(error: ArazzoError) -> str:
     return f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
 
 
+CASE_FIELDS = frozenset(
+    {
+        "id",
+        "origin",
+        "adaptations",
+        "peer_asserts",
+        "dispute",
+        "finding",
+        "files",
+        "document",
+        "servers",
+        "routes",
+        "route_sets",
+        "load_options",
+        "load_error",
+        "runs",
+    }
+)
+
+
 def run_case(case: Mapping[str, Any], corpus: Path) -> list[str]:
     """Every way the engine's behaviour differs from what the case expects (empty: passed)."""
+    unknown = _unknown(case, CASE_FIELDS, "case")
+    if unknown:
+        return unknown
     with tempfile.TemporaryDirectory(prefix="arazzo-peer-") as tmp:
         folder = Path(tmp)
         texts = _write_files(case, corpus, folder)
