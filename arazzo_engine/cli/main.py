@@ -146,7 +146,7 @@ def _inputs(args: argparse.Namespace, engine: Engine, workflow_id: str) -> dict[
     return inputs
 
 
-def _load(args: argparse.Namespace) -> Engine:
+def _load(args: argparse.Namespace, *, strict: bool = True) -> Engine:
     return Engine.load(
         args.path,
         servers=_pairs(getattr(args, "server", None), "--server"),
@@ -159,6 +159,7 @@ def _load(args: argparse.Namespace) -> Engine:
         file_folders=getattr(args, "allow_files", None) or (),
         validate=getattr(args, "validate", "off"),
         allow_remote=getattr(args, "allow_remote", False),
+        strict=strict,
     )
 
 
@@ -200,17 +201,66 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    engine = _load(args)
+    """Every workflow, those an error reaches marked blocked; the errors after, then exit 2."""
+    engine = _load(args, strict=False)
     for workflow in engine.document.workflows:
         summary = f"  {workflow.summary}" if workflow.summary else ""
-        print(printable(f"{workflow.workflow_id}{summary}"), file=out)
+        blocking = len(engine.blocked_by(workflow.workflow_id))
+        mark = f"  (blocked: {_count(blocking, 'error')})" if blocking else ""
+        print(printable(f"{workflow.workflow_id}{summary}{mark}"), file=out)
         properties = (workflow.inputs or {}).get("properties", {})
         required = set((workflow.inputs or {}).get("required", []))
         for name, schema in properties.items():
             kind = schema.get("type", "any") if isinstance(schema, Mapping) else "any"
             flag = " (required)" if name in required else ""
             print(printable(f"    --input {name}=<{kind}>{flag}"), file=out)
-    return EXIT_OK
+    errors = [d for d in engine.findings if d.severity == "error"]
+    if not errors:
+        return EXIT_OK
+    print(printable_lines(render(errors, "text")), file=err)
+    blocked = len(engine.workflow_ids) - len(engine.runnable)
+    print(
+        printable(
+            f"{args.path}: {_count(len(errors), 'error')} block "
+            f"{blocked} of {_count(len(engine.workflow_ids), 'workflow')}"
+            " (arazzo validate lists every finding)"
+        ),
+        file=err,
+    )
+    return EXIT_USAGE
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
+
+
+def _chosen(args: argparse.Namespace, engine: Engine, err: TextIO) -> str | None:
+    """The workflow to run: ``-w``, or the only one; None (said on ``err``) when unclear.
+
+    One an error reaches raises its ArazzoValidationError; the document's other
+    errors are printed on ``err`` as a warning and the workflow runs.
+    """
+    workflow_id: str | None = args.workflow
+    if workflow_id is None:
+        if len(engine.workflow_ids) != 1:
+            choices = ", ".join(engine.workflow_ids)
+            print(printable(f"error: several workflows; choose one with -w: {choices}"), file=err)
+            return None
+        workflow_id = engine.workflow_ids[0]
+    blocking = engine.blocked_by(workflow_id)
+    if blocking:
+        raise ArazzoValidationError(blocking, workflow_id=workflow_id, runnable=engine.runnable)
+    others = [d for d in engine.findings if d.severity == "error"]
+    if others and workflow_id in engine.workflow_ids:
+        print(
+            printable(
+                f"warning: {args.path} has {_count(len(others), 'error')} that workflow "
+                f"'{workflow_id}' does not reach; running it anyway:"
+            ),
+            file=err,
+        )
+        print(printable_lines(render(others, "text")), file=err)
+    return workflow_id
 
 
 def _follow_streams(result: RunResult) -> None:
@@ -250,14 +300,10 @@ def _write_reports(
 
 def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     reports = _reports(args.report)
-    engine = _load(args)
-    workflow_id = args.workflow
+    engine = _load(args, strict=False)
+    workflow_id = _chosen(args, engine, err)
     if workflow_id is None:
-        if len(engine.workflow_ids) != 1:
-            choices = ", ".join(engine.workflow_ids)
-            print(printable(f"error: several workflows; choose one with -w: {choices}"), file=err)
-            return EXIT_USAGE
-        workflow_id = engine.workflow_ids[0]
+        return EXIT_USAGE
     inputs = _inputs(args, engine, workflow_id)
     redactor = Redactor(_pairs(args.auth, "--auth").values())
     live = LiveView.for_stream(

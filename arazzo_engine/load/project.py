@@ -3,7 +3,10 @@
 Each Arazzo document (the entry one and every ``type: arazzo`` source) keeps its
 own components and sources; its workflows get run-wide keys (the entry
 document's are their plain ids) so one interpreter can run them all.  Every
-problem found anywhere is collected; the caller raises them together.
+problem found anywhere is collected; the caller raises them together, or, when
+``tolerant``, keeps going past a document's structural errors and compiles what
+compiles, so :mod:`arazzo_engine.load.scope` can tell which workflows the
+errors block.
 
 Each source description is read, then opened by its kind
 (:mod:`arazzo_engine.sources.kinds`): the loader only sorts what a kind gives
@@ -29,6 +32,7 @@ from arazzo_engine.load.plan import (
     dependency_cycles,
 )
 from arazzo_engine.load.reader import RawDocument, read_document
+from arazzo_engine.load.scope import DocumentRecord, SourceLink
 from arazzo_engine.model import ArazzoDocument
 from arazzo_engine.sources.base import ExternalDocument, LoadedSource, OperationSource
 from arazzo_engine.sources.kinds import KINDS
@@ -49,6 +53,10 @@ class LoadedProject:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     source_names: set[str] = field(default_factory=set)
     scheme_names: set[str] = field(default_factory=set)
+    documents: list[DocumentRecord] = field(default_factory=list)
+    """Every Arazzo document built (its prefix tells the entry one: '')."""
+    links: list[SourceLink] = field(default_factory=list)
+    """Which Arazzo source description names which file."""
 
     @property
     def has_errors(self) -> bool:
@@ -60,7 +68,8 @@ class ProjectLoader:
 
     ``servers`` and ``sources`` overrides apply by source description name in
     every document.  Remote sources (``allow_remote``) are fetched with
-    ``transport`` (the engine's), else a default one.
+    ``transport`` (the engine's), else a default one.  ``tolerant`` builds and
+    plans a document despite its structural errors (``strict=False``).
     """
 
     def __init__(
@@ -71,8 +80,10 @@ class ProjectLoader:
         allow_remote: bool,
         server_variables: Mapping[str, Mapping[str, str]] | None = None,
         transport: Transport | None = None,
+        tolerant: bool = False,
     ) -> None:
         self.servers = servers
+        self.tolerant = tolerant
         self.server_variables = server_variables or {}
         self.source_paths = source_paths
         self.allow_remote = allow_remote
@@ -99,7 +110,9 @@ class ProjectLoader:
         project.diagnostics.extend(diagnostics)
         if document is not None:
             project.diagnostics.extend(check_document(document, raw))
-        if document is None or any(d.severity == "error" for d in diagnostics):
+        if document is None:
+            return None
+        if not self.tolerant and any(d.severity == "error" for d in diagnostics):
             return None
         self._prefixes[raw.identity] = prefix
         self._workflow_ids[raw.identity] = frozenset(w.workflow_id for w in document.workflows)
@@ -148,6 +161,7 @@ class ProjectLoader:
             for rule, problem in source.problems() if source is not None else ():
                 where = raw.locate(sd.pointer)
                 project.diagnostics.append(Diagnostic("error", rule, problem, where))
+        project.documents.append(DocumentRecord(raw, document, prefix, operations, externals))
         checker = InputsChecker(document, raw.data, prefix)
         if project.inputs is None:
             project.inputs = checker
@@ -160,6 +174,7 @@ class ProjectLoader:
     ) -> ExternalDocument | None:
         """Load an Arazzo source description once (cycles between documents are fine)."""
         path = found.document.identity
+        self.project.links.append(SourceLink(found.document.file, referring.file, pointer))
         if path == referring.identity:
             self.project.diagnostics.append(
                 Diagnostic(
