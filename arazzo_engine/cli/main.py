@@ -221,7 +221,7 @@ def _cmd_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     blocked = len(engine.workflow_ids) - len(engine.runnable)
     print(
         printable(
-            f"{args.path}: {_count(len(errors), 'error')} block "
+            f"{args.path}: {_count(len(errors), 'error')} block{'s' * (len(errors) == 1)} "
             f"{blocked} of {_count(len(engine.workflow_ids), 'workflow')}"
             " (arazzo validate lists every finding)"
         ),
