@@ -234,3 +234,11 @@ def test_what_cannot_be_edited_is_a_named_error(text: str, target: str, message:
 def test_a_character_xml_cannot_hold_is_refused() -> None:
     with pytest.raises(RequestBuildError, match="U\\+0001, which XML cannot hold"):
         apply_replacements("<a/>", [("/a", "x\x01")])
+
+
+def test_line_endings_and_layout_inside_tags_are_kept() -> None:
+    text = '<?xml version="1.0"?>\r\n<a\r\n  x="1"\r\n>\r\n  <b>é\r\n</b>\r\n  <c/>\r\n</a>\r\n'
+    edited = _edit(text, ("/a/b", "z"), ("/a/c/@k", "v"), ("/a/@x", "2"))
+    assert edited == (
+        '<?xml version="1.0"?>\r\n<a\r\n  x="2"\r\n>\r\n  <b>z</b>\r\n  <c k="v"/>\r\n</a>\r\n'
+    )
