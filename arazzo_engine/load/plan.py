@@ -14,7 +14,7 @@ knowing what protocol it speaks.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from arazzo_engine.criteria import CompiledCriterion, CriterionCompileError, compile_criterion
@@ -123,6 +123,9 @@ class DocumentScope:
     file_folder: str | None = None
     """Where the paths of this document's ``$file`` markers resolve: its folder; None
     for a remote document, whose markers may carry bytes only."""
+    components: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    """The document's ``components`` as written (plain JSON data): what a
+    ``$components.<kind>.<name>`` expression evaluates to, never a model object."""
 
 
 class _Compiler:

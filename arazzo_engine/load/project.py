@@ -20,6 +20,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 from arazzo_engine.errors import Diagnostic
 from arazzo_engine.http.transport import Transport
@@ -149,6 +150,7 @@ class ProjectLoader:
                 }
             ),
             file_folder=None if raw.url is not None else str(raw.path.parent),
+            components=_components_as_written(raw.data),
         )
         plans, plan_diagnostics = compile_document(scope, operations, raw.locate, externals)
         project.diagnostics.extend(
@@ -217,3 +219,9 @@ class _Opening:
 
     def load_workflows(self, source: LoadedSource) -> ExternalDocument | None:
         return self.loader.external(source, self.referring, self.pointer, self.stack)
+
+
+def _components_as_written(data: Any) -> Mapping[str, Any]:
+    """The document's ``components`` object as plain data ({} when it has none)."""
+    components = data.get("components") if isinstance(data, dict) else None
+    return components if isinstance(components, dict) else {}
