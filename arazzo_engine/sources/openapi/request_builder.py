@@ -24,6 +24,7 @@ from arazzo_engine.http.media import is_json_media_type, is_text_media_type, is_
 from arazzo_engine.http.multipart import Part, encode_multipart
 from arazzo_engine.http.transport import HttpRequest
 from arazzo_engine.load.local_files import read_local_file
+from arazzo_engine.sources.openapi.path_query import literal_query
 from arazzo_engine.sources.openapi.security import AppliedCredentials
 from arazzo_engine.sources.openapi.serialize import (
     content_text,
@@ -374,6 +375,7 @@ def build_request(
     for key, spec in declared.items():
         if key not in given and spec.has_default and spec.default is not None:
             place(spec, spec.name, spec.location, spec.default)
+    query[:0] = literal_query(operation.query_template, query_values)
 
     def fill(match: re.Match[str]) -> str:
         name = match.group(1)

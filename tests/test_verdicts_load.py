@@ -1,0 +1,175 @@
+"""Load-time verdicts: what a load accepts, warns about, and how such documents then run.
+
+Each test writes its own small Arazzo and OpenAPI documents into a temporary
+folder; runs go to a real server on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from arazzo_engine import Engine
+from arazzo_engine.errors import ArazzoValidationError, Diagnostic
+from tests.http_server import RecordingServer
+
+# ---------------------------------------------------------------- helpers
+
+
+def _write(folder: Path, name: str, data: dict[str, Any]) -> Path:
+    path = folder / name
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def _openapi(paths: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "servers": [{"url": "http://127.0.0.1:9"}],
+        "paths": paths,
+    }
+
+
+def _arazzo(
+    workflows: list[dict[str, Any]], sources: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
+    return {
+        "arazzo": "1.0.1",
+        "info": {"title": "t", "version": "1"},
+        "sourceDescriptions": sources
+        or [{"name": "api", "url": "api.openapi.json", "type": "openapi"}],
+        "workflows": workflows,
+    }
+
+
+def _found(engine: Engine, rule: str) -> list[Diagnostic]:
+    return [d for d in engine.warnings if d.rule == rule]
+
+
+def _query_param(name: str, *, required: bool = True) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": required, "schema": {"type": "string"}}
+
+
+def _path_param(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+_OK = {"200": {"description": "ok"}}
+
+
+# ------------------------------------------------- a query part in a paths key
+
+_S3_LIKE = _openapi(
+    {
+        "/{Bucket}/{Key+}?uploads": {
+            "post": {
+                "operationId": "CreateUpload",
+                "parameters": [_path_param("Bucket"), _path_param("Key+")],
+                "responses": _OK,
+            }
+        },
+        "/{Bucket}/{Key+}?uploadId={uploadId}": {
+            "post": {
+                "operationId": "CompleteUpload",
+                "parameters": [
+                    _path_param("Bucket"),
+                    _path_param("Key+"),
+                    _query_param("uploadId"),
+                ],
+                "responses": _OK,
+            }
+        },
+        "/{Bucket}?list-type=2": {
+            "get": {
+                "operationId": "ListV2",
+                "parameters": [
+                    _path_param("Bucket"),
+                    _query_param("list-type", required=False),
+                    _query_param("prefix", required=False),
+                ],
+                "responses": _OK,
+            }
+        },
+    }
+)
+
+
+def _s3_flow(folder: Path, list_type: str | None = None) -> Path:
+    _write(folder, "api.openapi.json", _S3_LIKE)
+    bucket = {"name": "Bucket", "in": "path", "value": "pics"}
+    key = {"name": "Key+", "in": "path", "value": "cat.png"}
+    listing: list[dict[str, Any]] = [bucket, {"name": "prefix", "in": "query", "value": "c"}]
+    if list_type is not None:
+        listing.append({"name": "list-type", "in": "query", "value": list_type})
+    steps = [
+        {"stepId": "start", "operationId": "CreateUpload", "parameters": [bucket, key]},
+        {
+            "stepId": "finish",
+            "operationId": "CompleteUpload",
+            "parameters": [bucket, key, {"name": "uploadId", "in": "query", "value": "u 1"}],
+        },
+        {"stepId": "list", "operationId": "ListV2", "parameters": listing},
+    ]
+    for step in steps:
+        step["successCriteria"] = [{"condition": "$statusCode == 200"}]
+    return _write(folder, "flow.arazzo.json", _arazzo([{"workflowId": "s3", "steps": steps}]))
+
+
+def test_a_query_parameter_named_in_the_paths_key_is_not_a_path_parameter(
+    tmp_path: Path,
+) -> None:
+    engine = Engine.load(_s3_flow(tmp_path))
+    assert not [d for d in engine.warnings if d.rule in ("path-parameter", "undeclared-parameter")]
+
+
+def test_the_path_template_ends_at_the_question_mark(tmp_path: Path) -> None:
+    (folder := tmp_path / "f").mkdir()
+    _write(folder, "api.openapi.json", _S3_LIKE)
+    document = _arazzo(
+        [
+            {
+                "workflowId": "w",
+                "steps": [
+                    {
+                        "stepId": "finish",
+                        "operationId": "CompleteUpload",
+                        "parameters": [{"name": "Bucket", "in": "path", "value": "b"}],
+                        "successCriteria": [{"condition": "$statusCode == 200"}],
+                    }
+                ],
+            }
+        ]
+    )
+    with pytest.raises(ArazzoValidationError) as raised:
+        Engine.load(_write(folder, "flow.arazzo.json", document))
+    messages = [d.message for d in raised.value.errors if d.rule == "path-parameter"]
+    assert len(messages) == 1, messages
+    assert "parameter 'Key+'" in messages[0]
+    assert "POST /{Bucket}/{Key+}?uploadId={uploadId}" in messages[0]
+
+
+def test_requests_send_the_literal_query_of_the_key_and_the_declared_parameters(
+    tmp_path: Path, http_server: RecordingServer
+) -> None:
+    http_server.answer_ok("POST /pics/cat.png", "GET /pics")
+    engine = Engine.load(_s3_flow(tmp_path), servers={"api": http_server.url})
+    result = engine.run("s3")
+    assert result.succeeded, result.error
+    start, finish, listing = http_server.requests
+    assert start.raw_query == "uploads"
+    assert finish.raw_query == "uploadId=u%201"
+    assert listing.raw_query == "list-type=2&prefix=c"
+    assert all("?" not in r.path for r in http_server.requests)
+
+
+def test_a_query_parameter_the_step_gives_replaces_the_literal_of_the_key(
+    tmp_path: Path, http_server: RecordingServer
+) -> None:
+    http_server.answer_ok("POST /pics/cat.png", "GET /pics")
+    engine = Engine.load(_s3_flow(tmp_path, list_type="1"), servers={"api": http_server.url})
+    assert engine.run("s3").succeeded
+    assert http_server.requests[-1].query == [("prefix", "c"), ("list-type", "1")]
