@@ -14,7 +14,7 @@ import pytest
 
 from arazzo_engine import Engine
 from arazzo_engine.errors import ArazzoValidationError, Diagnostic
-from tests.http_server import RecordingServer
+from tests.http_server import RecordingServer, Reply
 
 # ---------------------------------------------------------------- helpers
 
@@ -173,3 +173,54 @@ def test_a_query_parameter_the_step_gives_replaces_the_literal_of_the_key(
     engine = Engine.load(_s3_flow(tmp_path, list_type="1"), servers={"api": http_server.url})
     assert engine.run("s3").succeeded
     assert http_server.requests[-1].query == [("prefix", "c"), ("list-type", "1")]
+
+
+# --------------------------------------------- $response.query and $response.path
+
+_ONE_GET = _openapi(
+    {
+        "/items/{id}": {
+            "get": {
+                "operationId": "getItem",
+                "parameters": [_path_param("id")],
+                "responses": {"200": {"description": "ok", "content": {"application/json": {}}}},
+            }
+        }
+    }
+)
+
+
+def test_response_query_and_path_load_with_a_warning_and_evaluate_to_null(
+    tmp_path: Path, http_server: RecordingServer
+) -> None:
+    _write(tmp_path, "api.openapi.json", _ONE_GET)
+    step = {
+        "stepId": "get",
+        "operationId": "getItem",
+        "parameters": [{"name": "id", "in": "path", "value": "7"}],
+        "successCriteria": [{"condition": "$statusCode == 200"}],
+        "outputs": {
+            "q": "$response.query.id",
+            "p": "$response.path.id",
+            "sent": "$request.path.id",
+        },
+    }
+    workflow = {
+        "workflowId": "w",
+        "steps": [step],
+        "outputs": {k: f"$steps.get.outputs.{k}" for k in ("q", "p", "sent")},
+    }
+    engine = Engine.load(
+        _write(tmp_path, "flow.arazzo.json", _arazzo([workflow])),
+        servers={"api": http_server.url},
+    )
+    warned = _found(engine, "response-parameter")
+    assert sorted(d.pointer for d in warned) == [
+        "/workflows/0/steps/0/outputs/p",
+        "/workflows/0/steps/0/outputs/q",
+    ]
+    assert "write '$request.path.id'" in next(d.message for d in warned if d.pointer.endswith("p"))
+    http_server.route("GET", "/items/7", Reply(200, {"id": 7}))
+    result = engine.run("w")
+    assert result.succeeded, result.error
+    assert result.outputs == {"q": None, "p": None, "sent": "7"}

@@ -66,6 +66,7 @@ component-reference|error|validation.references|$components.<kind>.<name> naming
 dotted-name|warning|validation.references|member access by dots ($inputs.a.b) instead of #/b
 step-output-order|warning|validation.references|a step output read before any path sets it
 response-context|warning|validation.references|$response/$request where there is none
+response-parameter|warning|validation.references|$response.query.x or $response.path.x (always null)
 unreachable-step|warning|validation.warnings|a step no path reaches
 goto-self-loop|warning|validation.warnings|a goto to its own step with no criteria
 unused-output|warning|validation.warnings|a step output nothing reads
