@@ -224,3 +224,44 @@ def test_response_query_and_path_load_with_a_warning_and_evaluate_to_null(
     result = engine.run("w")
     assert result.succeeded, result.error
     assert result.outputs == {"q": None, "p": None, "sent": "7"}
+
+
+# ------------------------------------------------ unqualified operationId
+
+
+def _two_sources(folder: Path, operation_id: str, *, second: bool = True) -> Path:
+    _write(folder, "api.openapi.json", _ONE_GET)
+    sources = [{"name": "api", "url": "api.openapi.json", "type": "openapi"}]
+    if second:
+        other = _openapi({"/orders": {"get": {"operationId": "listOrders", "responses": _OK}}})
+        _write(folder, "orders.openapi.json", other)
+        sources.append({"name": "orders", "url": "orders.openapi.json", "type": "openapi"})
+    step = {
+        "stepId": "get",
+        "operationId": operation_id,
+        "parameters": [{"name": "id", "in": "path", "value": "7"}],
+        "successCriteria": [{"condition": "$statusCode == 200"}],
+    }
+    document = _arazzo([{"workflowId": "w", "steps": [step]}], sources)
+    return _write(folder, "flow.arazzo.json", document)
+
+
+def test_a_bare_operation_id_among_several_sources_is_warned_with_the_form_to_write(
+    tmp_path: Path,
+) -> None:
+    engine = Engine.load(_two_sources(tmp_path, "getItem"))
+    (warning,) = _found(engine, "unqualified-operation-id")
+    assert warning.pointer == "/workflows/0/steps/0/operationId"
+    assert "(api, orders)" in warning.message
+    assert "write '$sourceDescriptions.api.getItem'" in warning.message
+
+
+def test_a_qualified_operation_id_or_a_single_source_is_not_warned(tmp_path: Path) -> None:
+    (qualified := tmp_path / "q").mkdir()
+    (single := tmp_path / "s").mkdir()
+    for engine in (
+        Engine.load(_two_sources(qualified, "$sourceDescriptions.api.getItem")),
+        Engine.load(_two_sources(single, "getItem", second=False)),
+    ):
+        assert not _found(engine, "unqualified-operation-id")
+        assert engine.workflow_ids == ["w"]

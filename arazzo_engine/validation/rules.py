@@ -39,6 +39,7 @@ source-openapi|error|sources.openapi.kind|an OpenAPI source the engine cannot us
 source-self|error|load.project|an arazzo source description pointing at its own document
 source-scheme|error|sources.reading|a source url whose scheme is not http(s) (file:, ftp:...)
 operation|error|plan|operationId/operationPath that names no operation (or several)
+unqualified-operation-id|warning|plan|a bare operationId while the document has several API sources
 workflow-reference|error|plan|a step, action or dependsOn naming an unknown workflow
 action-target|error|plan|a goto/retry stepId that is not a step of the workflow
 reference|error|plan|a Reusable Object reference of the wrong kind or to nothing
