@@ -265,3 +265,49 @@ def test_a_qualified_operation_id_or_a_single_source_is_not_warned(tmp_path: Pat
     ):
         assert not _found(engine, "unqualified-operation-id")
         assert engine.workflow_ids == ["w"]
+
+
+# ------------------------------------------------ JavaScript regex literals
+
+
+def _regex_flow(folder: Path, *patterns: str) -> Path:
+    _write(folder, "api.openapi.json", _ONE_GET)
+    workflows = [
+        {
+            "workflowId": f"w{i}",
+            "steps": [
+                {
+                    "stepId": "get",
+                    "operationId": "getItem",
+                    "parameters": [{"name": "id", "in": "path", "value": "7"}],
+                    "successCriteria": [
+                        {"context": "$response.body#/state", "condition": p, "type": "regex"}
+                    ],
+                }
+            ],
+        }
+        for i, p in enumerate(patterns)
+    ]
+    return _write(folder, "flow.arazzo.json", _arazzo(workflows))
+
+
+def test_a_javascript_regex_literal_is_warned_and_the_pattern_shown_matches(
+    tmp_path: Path, http_server: RecordingServer
+) -> None:
+    engine = Engine.load(_regex_flow(tmp_path, "/^ok$/i"), servers={"api": http_server.url})
+    (warning,) = _found(engine, "regex-literal")
+    assert warning.pointer == "/workflows/0/steps/0/successCriteria/0/condition"
+    assert warning.message.endswith("write '(?i)^ok$'")
+    http_server.route("GET", "/items/7", Reply(200, {"state": "OK"}))
+    assert not engine.run("w0").succeeded  # as written, it never matches
+
+    (fixed := tmp_path / "fixed").mkdir()
+    engine = Engine.load(_regex_flow(fixed, "(?i)^ok$"), servers={"api": http_server.url})
+    assert not _found(engine, "regex-literal")
+    assert engine.run("w0").succeeded
+
+
+def test_slashes_without_flags_or_anchors_are_not_a_regex_literal(tmp_path: Path) -> None:
+    engine = Engine.load(_regex_flow(tmp_path, "/pets/", "/x$/", r"/a\$/", "//g"))
+    found = [d.pointer.split("/")[2] for d in _found(engine, "regex-literal")]
+    assert found == ["1"], found  # only '/x$/' is anchored ('\$' is a dollar sign)

@@ -76,6 +76,7 @@ workflow-step-criteria|warning|validation.warnings|successCriteria on a workflow
 reusable-value|warning|validation.warnings|'value' on an action reference (ignored)
 jsonpath-null-test|warning|validation.warnings|a JSONPath '@.x != null' filter
 jsonpath-goessner|warning|validation.warnings|a JSONPath comparison outside a filter ($.x != null)
+regex-literal|warning|validation.warnings|a regex condition written as a JavaScript literal /^ok$/i
 payload-json|error|validation.payloads|a JSON payload text that does not parse
 template-quoted-json|warning|validation.payloads|"{$inputs.obj}": an object quoted into a string
 path-parameter|error|validation.operations|a path parameter the operation needs is missing
