@@ -311,3 +311,73 @@ def test_slashes_without_flags_or_anchors_are_not_a_regex_literal(tmp_path: Path
     engine = Engine.load(_regex_flow(tmp_path, "/pets/", "/x$/", r"/a\$/", "//g"))
     found = [d.pointer.split("/")[2] for d in _found(engine, "regex-literal")]
     assert found == ["1"], found  # only '/x$/' is anchored ('\$' is a dollar sign)
+
+
+# ------------------------------------------------ workflows calling each other
+
+
+def _call(step_id: str, workflow_id: str) -> dict[str, Any]:
+    return {"stepId": step_id, "workflowId": workflow_id}
+
+
+def _get(step_id: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "stepId": step_id,
+        "operationId": "getItem",
+        "parameters": [{"name": "id", "in": "path", "value": "7"}],
+        "successCriteria": [{"condition": "$statusCode == 200"}],
+        **extra,
+    }
+
+
+def test_workflows_calling_each_other_across_documents_are_warned_and_do_recurse(
+    tmp_path: Path,
+) -> None:
+    arazzo_source = {"name": "other", "url": "other.arazzo.json", "type": "arazzo"}
+    back = {"name": "main", "url": "main.arazzo.json", "type": "arazzo"}
+    _write(
+        tmp_path,
+        "other.arazzo.json",
+        _arazzo(
+            [{"workflowId": "helper", "steps": [_call("back", "$sourceDescriptions.main.entry")]}],
+            [back],
+        ),
+    )
+    entry = _arazzo(
+        [{"workflowId": "entry", "steps": [_call("help", "$sourceDescriptions.other.helper")]}],
+        [arazzo_source],
+    )
+    engine = Engine.load(_write(tmp_path, "main.arazzo.json", entry))
+    (warning,) = _found(engine, "workflow-call-cycle")
+    assert "helper (in other.arazzo.json) -> entry -> helper (in other" in warning.message
+    result = engine.run("entry")
+    assert not result.succeeded
+    assert "calling itself" in str(result.error)
+
+
+def test_a_workflow_calling_itself_first_is_warned(tmp_path: Path) -> None:
+    _write(tmp_path, "api.openapi.json", _ONE_GET)
+    workflows = [{"workflowId": "loop", "steps": [_get("look"), _call("again", "loop")]}]
+    engine = Engine.load(_write(tmp_path, "flow.arazzo.json", _arazzo(workflows)))
+    (warning,) = _found(engine, "workflow-call-cycle")
+    assert warning.pointer == "/workflows/0/steps/1"
+    assert "on every run: loop -> loop (step 'again'" in warning.message
+
+
+def test_an_action_before_the_call_makes_the_recursion_conditional(tmp_path: Path) -> None:
+    _write(tmp_path, "api.openapi.json", _ONE_GET)
+    done = {
+        "name": "done",
+        "type": "end",
+        "criteria": [{"condition": "$response.body#/state == 'done'"}],
+    }
+    workflows = [
+        {"workflowId": "poll", "steps": [_get("look", onSuccess=[done]), _call("again", "poll")]},
+        {
+            "workflowId": "inherited",
+            "successActions": [done],
+            "steps": [_get("look"), _call("again", "inherited")],
+        },
+    ]
+    engine = Engine.load(_write(tmp_path, "flow.arazzo.json", _arazzo(workflows)))
+    assert not _found(engine, "workflow-call-cycle")

@@ -46,6 +46,7 @@ reference|error|plan|a Reusable Object reference of the wrong kind or to nothing
 expression-syntax|error|plan|a runtime expression or value that does not parse
 criterion|error|plan|a criterion that does not compile (condition, regex, type)
 depends-on-cycle|error|plan|dependsOn forms a cycle
+workflow-call-cycle|warning|validation.recursion|workflows call in a cycle, no action before a call
 duplicate-workflow-id|error|validation.semantic|two workflows with one workflowId
 duplicate-step-id|error|validation.semantic|two steps of a workflow with one stepId
 duplicate-source-name|error|validation.semantic|two source descriptions with one name
