@@ -106,7 +106,11 @@ def _s3_flow(folder: Path, list_type: str | None = None) -> Path:
     if list_type is not None:
         listing.append({"name": "list-type", "in": "query", "value": list_type})
     steps = [
-        {"stepId": "start", "operationId": "CreateUpload", "parameters": [bucket, key]},
+        {
+            "stepId": "start",
+            "operationPath": "{$sourceDescriptions.api.url}#/paths/~1{Bucket}~1{Key+}?uploads/post",
+            "parameters": [bucket, key],
+        },
         {
             "stepId": "finish",
             "operationId": "CompleteUpload",
