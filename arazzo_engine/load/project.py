@@ -40,6 +40,7 @@ from arazzo_engine.sources.kinds import KINDS
 from arazzo_engine.sources.reading import load_source
 from arazzo_engine.validation import check_document, check_plans, finalize
 from arazzo_engine.validation.cascades import without_source_cascades
+from arazzo_engine.validation.recursion import call_cycles
 
 __all__ = ["LoadedProject", "ProjectLoader"]
 
@@ -100,6 +101,7 @@ class ProjectLoader:
         self.project.entry = self._load_raw(raw, prefix="", stack=())
         cycles = dependency_cycles(self.project.plans)
         self.project.diagnostics.extend(cycles)
+        self.project.diagnostics.extend(call_cycles(self.project.plans))
         self.project.diagnostics = finalize(self.project.diagnostics, raw.file)
         return self.project
 

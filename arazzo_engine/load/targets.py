@@ -23,7 +23,7 @@ __all__ = ["SOURCE_PREFIX", "Report", "Targets", "workflow_key"]
 SOURCE_PREFIX = "$sourceDescriptions."
 
 Report = Callable[[str, str, str, int], None]
-"""Records an error: (rule id, message, JSON pointer, line of the node)."""
+"""Records an error (or a warning): (rule id, message, JSON pointer, line of the node)."""
 
 
 def workflow_key(prefix: str, workflow_id: str) -> str:
@@ -41,12 +41,14 @@ class Targets:
         sources: Mapping[str, OperationSource],
         externals: Mapping[str, ExternalDocument],
         report: Report,
+        warn: Report | None = None,
     ) -> None:
         self.prefix = prefix
         self.document = document
         self.sources = sources
         self.externals = externals
         self.error = report
+        self.warn = warn
 
     def operation(self, step: Step) -> OperationTarget | None:
         if step.operation_id is not None:
@@ -87,6 +89,17 @@ class Targets:
             if (found := source.find_by_id(ref)) is not None
         ]
         if len(candidates) == 1:
+            if len(self.sources) > 1 and self.warn is not None:
+                name = candidates[0][0]
+                self.warn(
+                    "unqualified-operation-id",
+                    f"operationId '{ref}' is not qualified, but this document has several "
+                    f"source descriptions with operations ({', '.join(self.sources)}), so "
+                    f"Arazzo requires the source to be named; it is found in '{name}' only: "
+                    f"write '$sourceDescriptions.{name}.{ref}'",
+                    pointer,
+                    step.line,
+                )
             return candidates[0][1]
         if not candidates:
             known = {k: None for source in self.sources.values() for k in source.operation_ids}

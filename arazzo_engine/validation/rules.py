@@ -39,12 +39,14 @@ source-openapi|error|sources.openapi.kind|an OpenAPI source the engine cannot us
 source-self|error|load.project|an arazzo source description pointing at its own document
 source-scheme|error|sources.reading|a source url whose scheme is not http(s) (file:, ftp:...)
 operation|error|plan|operationId/operationPath that names no operation (or several)
+unqualified-operation-id|warning|plan|a bare operationId while the document has several API sources
 workflow-reference|error|plan|a step, action or dependsOn naming an unknown workflow
 action-target|error|plan|a goto/retry stepId that is not a step of the workflow
 reference|error|plan|a Reusable Object reference of the wrong kind or to nothing
 expression-syntax|error|plan|a runtime expression or value that does not parse
 criterion|error|plan|a criterion that does not compile (condition, regex, type)
 depends-on-cycle|error|plan|dependsOn forms a cycle
+workflow-call-cycle|warning|validation.recursion|workflows call in a cycle, no action before a call
 duplicate-workflow-id|error|validation.semantic|two workflows with one workflowId
 duplicate-step-id|error|validation.semantic|two steps of a workflow with one stepId
 duplicate-source-name|error|validation.semantic|two source descriptions with one name
@@ -66,6 +68,7 @@ component-reference|error|validation.references|$components.<kind>.<name> naming
 dotted-name|warning|validation.references|member access by dots ($inputs.a.b) instead of #/b
 step-output-order|warning|validation.references|a step output read before any path sets it
 response-context|warning|validation.references|$response/$request where there is none
+response-parameter|warning|validation.references|$response.query.x or $response.path.x (always null)
 unreachable-step|warning|validation.warnings|a step no path reaches
 goto-self-loop|warning|validation.warnings|a goto to its own step with no criteria
 unused-output|warning|validation.warnings|a step output nothing reads
@@ -74,6 +77,7 @@ workflow-step-criteria|warning|validation.warnings|successCriteria on a workflow
 reusable-value|warning|validation.warnings|'value' on an action reference (ignored)
 jsonpath-null-test|warning|validation.warnings|a JSONPath '@.x != null' filter
 jsonpath-goessner|warning|validation.warnings|a JSONPath comparison outside a filter ($.x != null)
+regex-literal|warning|validation.warnings|a regex condition written as a JavaScript literal /^ok$/i
 payload-json|error|validation.payloads|a JSON payload text that does not parse
 template-quoted-json|warning|validation.payloads|"{$inputs.obj}": an object quoted into a string
 path-parameter|error|validation.operations|a path parameter the operation needs is missing

@@ -25,6 +25,7 @@ from arazzo_engine.http.media import is_json_media_type, is_text_media_type, is_
 from arazzo_engine.http.multipart import Part, encode_multipart
 from arazzo_engine.http.transport import HttpRequest
 from arazzo_engine.load.local_files import read_local_file
+from arazzo_engine.sources.openapi.path_query import literal_query
 from arazzo_engine.sources.openapi.security import AppliedCredentials
 from arazzo_engine.sources.openapi.serialize import (
     content_text,
@@ -368,6 +369,7 @@ def build_request(
             continue
         spec = declared.get(parameter_key(name, location)) or _default_spec(name, location)
         place(spec, name, location, value)
+    query[:0] = literal_query(operation.query_template, query_values)
 
     def fill(match: re.Match[str]) -> str:
         name = match.group(1)
