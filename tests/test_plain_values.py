@@ -65,6 +65,8 @@ EXPECTED: dict[type[Any], tuple[str, Any]] = {
         {"note": {"$file": "note.txt", "filename": "n.txt", "contentType": "text/plain"}},
     ),
     ast.ResponseHeader: ("$response.header.X-Served-By", "pets-1"),
+    ast.ResponseQuery: ("$response.query.tag", None),  # always null (a load warning says so)
+    ast.ResponsePath: ("$response.path.petId", None),
     ast.ResponseBody: ("$response.body", {"id": 7, "tags": ["a", "b"]}),
     ast.InputRef: ("$inputs.trace", "t-1"),
     ast.OutputRef: ("$outputs.echoed", {"trace": "t-1"}),
