@@ -17,7 +17,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from arazzo_engine.errors import DocumentError
+from arazzo_engine.errors import ConfigurationError, DocumentError
 from arazzo_engine.load.local_files import MAX_DOCUMENT_BYTES, read_local_file
 from arazzo_engine.validation.rules import RULES, close_rules
 
@@ -31,8 +31,8 @@ KEYS: Mapping[str, str] = {
 """Every key ``[tool.arazzo]`` may hold, with what it does."""
 
 
-class ConfigError(Exception):
-    """The pyproject.toml settings or an ``--ignore`` value are wrong; the message says how."""
+class ConfigError(ConfigurationError):
+    """The pyproject.toml settings or a ``validate`` argument are wrong; the message says how."""
 
 
 @dataclass(frozen=True)
@@ -60,8 +60,8 @@ def rule_ids(values: Iterable[str], where: str) -> tuple[str, ...]:
                 hint = f"did you mean {', '.join(close)}? " if close else ""
                 raise ConfigError(
                     f"{where}: '{name}' is not a rule id; {hint}"
-                    "the rule ids are listed in docs/cli.md (`arazzo validate` prints each "
-                    "finding's id in brackets)"
+                    "each finding names its rule in brackets, and every rule id is listed "
+                    "in arazzo_engine/validation/rules.py"
                 )
             found.append(name)
     return tuple(dict.fromkeys(found))

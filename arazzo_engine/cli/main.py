@@ -167,13 +167,9 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     ``text`` goes to stderr like a compiler's (the summary of valid documents to
     stdout); ``json`` and ``github`` go to stdout (:mod:`arazzo_engine.cli.validate`).
     """
-    from arazzo_engine.cli.lint_config import ConfigError
     from arazzo_engine.cli.validate import validate_command
 
-    try:
-        return validate_command(args, out, err)
-    except ConfigError as error:
-        raise UsageError(str(error)) from None
+    return validate_command(args, out, err)
 
 
 def _cmd_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

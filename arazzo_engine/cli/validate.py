@@ -23,9 +23,9 @@ from typing import TextIO
 from arazzo_engine.cli.lint_config import ConfigError, LintConfig, find_config, rule_ids
 from arazzo_engine.engine import Engine
 from arazzo_engine.errors import ArazzoError, ArazzoValidationError, Diagnostic
-from arazzo_engine.load.project import ProjectLoader
 from arazzo_engine.reports.printable import escape_json_text, printable_lines
 from arazzo_engine.validation import NEEDS_SOURCES, PARTLY_NEEDS_SOURCES, finalize, strict
+from arazzo_engine.validation.alone import findings_without_sources
 from arazzo_engine.validation.optouts import OptOuts
 from arazzo_engine.validation.report import diagnostic_for, format_json, render
 
@@ -206,13 +206,7 @@ def _load(path: str, options: Options) -> tuple[list[Diagnostic], int | None]:
     if options.pair_error is not None:
         return [diagnostic_for(ValueError(options.pair_error), path)], None
     if options.no_sources:
-        loader = ProjectLoader(servers={}, source_paths={}, allow_remote=False, read_sources=False)
-        try:
-            project = loader.load(path)
-        except ArazzoError as error:
-            return [diagnostic_for(error, path)], None
-        entry = project.entry
-        return list(project.diagnostics), None if entry is None else len(entry.workflows)
+        return findings_without_sources(path)
     try:
         engine = Engine.load(
             path,

@@ -138,7 +138,7 @@ class OptOuts:
                         "warning",
                         "unused-ignore",
                         f"'{opt_out.text}' names '{rule}', which is no rule id{hint} "
-                        "(the rule ids are listed in docs/cli.md)",
+                        "(the rule ids are listed in arazzo_engine/validation/rules.py)",
                         where,
                     )
                 )
