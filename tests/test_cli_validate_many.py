@@ -193,8 +193,10 @@ def test_no_sources_checks_the_document_alone_and_says_what_it_did_not_check(
     assert done.code == 0, done.stderr
     note, *rest = done.stderr.splitlines()
     assert note.startswith("note: --no-sources: source descriptions were not read; not checked: ")
-    for rule in ("source-unreadable", "operation", "path-parameter", "no-response-body"):
-        assert rule in note
+    not_checked, _, partly = note.partition("; checked only within the document")
+    for rule in ("source-unreadable", "path-parameter", "no-response-body"):
+        assert rule in not_checked
+    assert "operation" in partly and "workflow-reference" in partly
     assert "[operation]" not in done.stderr and "[source-unreadable]" not in done.stderr
     assert rest[0].startswith(f"flow.arazzo.yaml:{line_of(target, 'tag:')}:7: warning:")
     assert done.stdout == "flow.arazzo.yaml: valid (1 workflow, 0 errors, 1 warning)\n"
@@ -245,3 +247,17 @@ def test_through_a_real_process_the_exit_code_and_streams(flows: Path) -> None:
     assert done.stdout == ""
     assert done.stderr.splitlines()[-1] == "4 documents: 3 valid, 1 invalid; 1 error, 1 warning"
     assert validate_process(flows.parent, "flows/a.arazzo.yaml", "flows/c.arazzo.json").code == 0
+
+
+def test_no_sources_still_reports_a_source_the_document_does_not_declare(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = flow_text(operation="$sourceDescriptions.API.getPet", output_read=True)
+    write(tmp_path / "flow.arazzo.yaml", text)
+    done = validate_in(tmp_path, capsys, monkeypatch, "flow.arazzo.yaml", "--no-sources")
+    assert done.code == 2
+    assert done.stderr.splitlines()[1] == (
+        "flow.arazzo.yaml:9:5: error: '$sourceDescriptions.API.getPet' names source 'API', "
+        "which is not an OpenAPI source description of this document (have: api); did you "
+        "mean 'api'? (names are case-sensitive) [operation]"
+    )

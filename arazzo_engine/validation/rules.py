@@ -98,7 +98,6 @@ NEEDS_SOURCES: tuple[str, ...] = (
     "source-openapi",
     "source-self",
     "source-scheme",
-    "operation",
     "path-parameter",
     "no-response-body",
 )
@@ -106,12 +105,14 @@ NEEDS_SOURCES: tuple[str, ...] = (
 run these at all."""
 
 PARTLY_NEEDS_SOURCES: tuple[str, ...] = (
+    "operation",
     "undeclared-parameter",
     "workflow-reference",
     "missing-workflow-input",
     "unpassed-workflow-input",
 )
-"""Rules that without the sources still check the document's own workflows, but not the
+"""Rules that without the sources still check what the document alone says (an
+operationPath's form, a source name it does not declare, its own workflows), but not the
 operations or the workflows of other Arazzo documents."""
 
 
