@@ -261,3 +261,16 @@ def test_no_sources_still_reports_a_source_the_document_does_not_declare(
         "which is not an OpenAPI source description of this document (have: api); did you "
         "mean 'api'? (names are case-sensitive) [operation]"
     )
+
+
+def test_no_sources_in_github_format_is_a_notice(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "flow.arazzo.yaml", flow_text(source="missing.yaml", output_read=True))
+    done = validate_in(
+        tmp_path, capsys, monkeypatch, "flow.arazzo.yaml", "--no-sources", "--format", "github"
+    )
+    assert done.code == 0
+    (notice,) = done.stdout.splitlines()
+    assert notice.startswith("::notice title=arazzo validate::--no-sources: source descriptions")
+    assert done.stderr == "flow.arazzo.yaml: valid (1 workflow, 0 errors, 0 warnings)\n"

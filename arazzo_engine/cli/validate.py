@@ -80,31 +80,42 @@ def validate_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for item in checked:
         item.findings = [d for d in item.findings if d not in shown]
         shown.update(dict.fromkeys(item.findings))
-    notes = _notes(options, checked)
-    if args.format == "json":
-        print(escape_json_text(format_json(list(shown))), file=out)
-    elif args.format == "github":
-        lines = [render(list(shown), "github")] if shown else []
+    failed = any(item.invalid for item in checked)
+    _write(args.format, checked, list(shown), _notes(options, checked), failed, out, err)
+    return 2 if failed else 0
+
+
+def _write(
+    form: str,
+    checked: list[Checked],
+    shown: list[Diagnostic],
+    notes: list[str],
+    failed: bool,
+    out: TextIO,
+    err: TextIO,
+) -> None:
+    """The findings, notes and summary: text to stderr (the summary of a success to
+    stdout); JSON and annotations to stdout, notes and summary beside them on stderr
+    (a ``::notice`` each, for GitHub)."""
+    summary = printable_lines(_summary(checked, shown))
+    if form == "json":
+        print(escape_json_text(format_json(shown)), file=out)
+    elif form == "github":
+        lines = [render(shown, "github")] if shown else []
         lines += [f"::notice title=arazzo validate::{note}" for note in notes]
         if lines:
             print(printable_lines("\n".join(lines)), file=out)
-    else:
-        for note in notes:
-            print(f"note: {note}", file=err)
-        for item in checked:
-            if item.findings:
-                print(printable_lines(render(item.findings, "text")), file=err)
-            if len(checked) > 1 and item.invalid:
-                print(printable_lines(f"{item.path}: invalid"), file=err)
-    failed = any(item.invalid for item in checked)
-    summary = _summary(checked, list(shown))
-    if args.format != "text":
-        for note in notes if args.format == "json" else ():
-            print(f"note: {note}", file=err)
-        print(printable_lines(summary), file=err)
-    else:
-        print(printable_lines(summary), file=err if failed else out)
-    return 2 if failed else 0
+    for note in notes if form != "github" else ():
+        print(f"note: {note}", file=err)
+    if form != "text":
+        print(summary, file=err)
+        return
+    for item in checked:
+        if item.findings:
+            print(printable_lines(render(item.findings, "text")), file=err)
+        if len(checked) > 1 and item.invalid:
+            print(printable_lines(f"{item.path}: invalid"), file=err)
+    print(summary, file=err if failed else out)
 
 
 def _options(args: argparse.Namespace, config: LintConfig) -> Options:

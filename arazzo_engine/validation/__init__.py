@@ -12,7 +12,9 @@ the run plan is compiled (:mod:`arazzo_engine.load.plan`).  This package adds:
   parameters, inputs of called workflows, response bodies;
 * :mod:`~arazzo_engine.validation.report` - ordering and the text, JSON and
   GitHub formats of ``arazzo validate``;
-* :mod:`~arazzo_engine.validation.optouts` - ``# arazzo: ignore[rule]`` comments.
+* :mod:`~arazzo_engine.validation.optouts` - ``# arazzo: ignore[rule]`` comments;
+* :mod:`~arazzo_engine.validation.alone` - checking a document without reading its
+  sources (``arazzo validate --no-sources``).
 
 :data:`RULES` lists every rule id a load can report.
 """
