@@ -37,8 +37,7 @@ from arazzo_engine.reports.printable import escape_json_text, printable, printab
 from arazzo_engine.reports.trace import RunTrace, junit_xml
 from arazzo_engine.results import RunResult
 from arazzo_engine.sources.openapi.servers import parse_server_variables
-from arazzo_engine.validation import finalize, render, strict
-from arazzo_engine.validation.report import FORMATS, diagnostic_for
+from arazzo_engine.validation.report import FORMATS
 
 __all__ = ["main"]
 
@@ -164,40 +163,14 @@ def _load(args: argparse.Namespace, *, strict: bool = True) -> Engine:
 
 
 def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """Every finding of a load, warnings included, in the chosen format; 2 when any is an error.
+    """Every finding of every document named, in the chosen format; 2 when any has an error.
 
-    ``text`` goes to stderr like a compiler's (the summary of a valid document to
-    stdout); ``json`` and ``github`` go to stdout.
+    ``text`` goes to stderr like a compiler's (the summary of valid documents to
+    stdout); ``json`` and ``github`` go to stdout (:mod:`arazzo_engine.cli.validate`).
     """
-    workflows: int | None = None
-    try:
-        engine = _load(args)
-    except ArazzoValidationError as error:
-        found = list(error.errors)
-    except (ArazzoError, UsageError) as error:
-        found = [diagnostic_for(error, args.path)]
-    else:
-        found = list(engine.warnings)
-        workflows = len(engine.workflow_ids)
-    if args.strict:
-        found = strict(found)
-    found = finalize(found, args.path)
-    errors = sum(1 for d in found if d.severity == "error")
-    warnings = len(found) - errors
-    if args.format != "text":
-        text = render(found, args.format)
-        safe = escape_json_text(text) if args.format == "json" else printable_lines(text)
-        print(safe, file=out)
-    else:
-        if found:
-            print(printable_lines(render(found, "text")), file=err)
-        counts = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
-        if errors:
-            print(f"{args.path}: invalid ({counts})", file=err)
-        else:
-            plural = "s" * (workflows != 1)
-            print(f"{args.path}: valid ({workflows} workflow{plural}, {counts})", file=out)
-    return EXIT_USAGE if errors else EXIT_OK
+    from arazzo_engine.cli.validate import validate_command
+
+    return validate_command(args, out, err)
 
 
 def _cmd_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -356,8 +329,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"arazzo {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    def common(sub: argparse.ArgumentParser, server_help: str) -> None:
-        sub.add_argument("path", help="the Arazzo document (.yaml, .yml or .json)")
+    def common(sub: argparse.ArgumentParser, server_help: str, many: bool = False) -> None:
+        if many:
+            sub.add_argument(
+                "path",
+                nargs="+",
+                help="Arazzo documents, or folders: every *.arazzo.yaml, *.arazzo.yml and "
+                "*.arazzo.json under them",
+            )
+        else:
+            sub.add_argument("path", help="the Arazzo document (.yaml, .yml or .json)")
         sub.add_argument(
             "--source",
             action="append",
@@ -376,8 +357,8 @@ def _parser() -> argparse.ArgumentParser:
             help="fetch source descriptions named by http(s) URLs (off by default)",
         )
 
-    validate = commands.add_parser("validate", help="check a document; exit 0 valid, 2 invalid")
-    common(validate, "take URL as a source's server (checked; no request is sent)")
+    validate = commands.add_parser("validate", help="check documents; exit 0 valid, 2 any invalid")
+    common(validate, "take URL as a source's server (checked; no request is sent)", many=True)
     validate.add_argument(
         "--format",
         choices=FORMATS,
@@ -386,6 +367,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     validate.add_argument(
         "--strict", action="store_true", help="treat warnings as errors (exit 2 on any)"
+    )
+    validate.add_argument(
+        "--ignore",
+        action="append",
+        metavar="RULE",
+        help="do not show findings of this rule id (repeatable, or comma-separated)",
+    )
+    validate.add_argument(
+        "--no-sources",
+        action="store_true",
+        help="check the documents alone, without reading their source descriptions "
+        "(says which rules are then not checked)",
+    )
+    validate.add_argument(
+        "--no-config",
+        action="store_true",
+        help="do not read [tool.arazzo] from pyproject.toml",
     )
     validate.set_defaults(handler=_cmd_validate)
     listing = commands.add_parser("list", help="workflow ids with summaries and inputs")

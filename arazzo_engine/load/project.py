@@ -71,7 +71,10 @@ class ProjectLoader:
     ``servers`` and ``sources`` overrides apply by source description name in
     every document.  Remote sources (``allow_remote``) are fetched with
     ``transport`` (the engine's), else a default one.  ``tolerant`` builds and
-    plans a document despite its structural errors (``strict=False``).
+    plans a document despite its structural errors (``strict=False``).  With
+    ``read_sources=False`` no source description is read (``arazzo validate
+    --no-sources``): the documents are checked alone, and what steps name in
+    their sources is not looked up, so it is not reported either.
     """
 
     def __init__(
@@ -83,7 +86,9 @@ class ProjectLoader:
         server_variables: Mapping[str, Mapping[str, str]] | None = None,
         transport: Transport | None = None,
         tolerant: bool = False,
+        read_sources: bool = True,
     ) -> None:
+        self.read_sources = read_sources
         self.servers = servers
         self.tolerant = tolerant
         self.server_variables = server_variables or {}
@@ -123,6 +128,8 @@ class ProjectLoader:
         externals: dict[str, ExternalDocument] = {}
         for i, sd in enumerate(document.source_descriptions):
             project.source_names.add(sd.name)
+            if not self.read_sources:
+                continue
             found = load_source(
                 name=sd.name,
                 url=sd.url,
@@ -156,7 +163,13 @@ class ProjectLoader:
         )
         plans, plan_diagnostics = compile_document(scope, operations, raw.locate, externals)
         project.diagnostics.extend(
-            without_source_cascades(plan_diagnostics, project.diagnostics, document, raw)
+            without_source_cascades(
+                plan_diagnostics,
+                project.diagnostics,
+                document,
+                raw,
+                () if self.read_sources else (sd.name for sd in document.source_descriptions),
+            )
         )
         project.plans.update(plans)
         project.diagnostics.extend(check_plans(plans, project.plans, raw))

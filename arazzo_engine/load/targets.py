@@ -46,6 +46,9 @@ class Targets:
         self.prefix = prefix
         self.document = document
         self.sources = sources
+        self.source_names = list(sources) or [sd.name for sd in document.source_descriptions]
+        """Names to suggest: the loaded OpenAPI sources, or the declared ones when none
+        loaded (all failed, or the check runs without sources)."""
         self.externals = externals
         self.error = report
         self.warn = warn
@@ -67,8 +70,8 @@ class Targets:
                 self.error(
                     "operation",
                     f"'{ref}' names source '{name}', which is not an OpenAPI source "
-                    f"description of this document (have: {', '.join(self.sources) or 'none'})"
-                    + _did_you_mean(name, self.sources),
+                    f"description of this document (have: {', '.join(self.source_names) or 'none'})"
+                    + _did_you_mean(name, self.source_names),
                     pointer,
                     step.line,
                 )
@@ -141,7 +144,7 @@ class Targets:
             self.error(
                 "operation",
                 f"operationPath names source '{source_name}', which is not an OpenAPI source "
-                "description of this document" + _did_you_mean(source_name, self.sources),
+                "description of this document" + _did_you_mean(source_name, self.source_names),
                 pointer,
                 step.line,
             )

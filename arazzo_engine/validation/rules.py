@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
-__all__ = ["RULES", "Rule"]
+__all__ = ["NEEDS_SOURCES", "PARTLY_NEEDS_SOURCES", "RULES", "Rule", "close_rules"]
 
 
 @dataclass(frozen=True)
@@ -85,9 +86,40 @@ undeclared-parameter|warning|validation.operations|a parameter the operation or 
 missing-workflow-input|error|validation.operations|a required input of a called workflow missing
 unpassed-workflow-input|warning|validation.operations|an input a called workflow reads, not passed
 no-response-body|warning|validation.operations|$response.body of an operation with no body
+unused-ignore|warning|validation.optouts|an '# arazzo: ignore[...]' comment that silences nothing
 """
 
 RULES: dict[str, Rule] = {
     fields[0]: Rule(*fields) for fields in (line.split("|") for line in _TABLE.strip().splitlines())
 }
 """Every rule id, in the order a load meets them."""
+
+
+NEEDS_SOURCES: tuple[str, ...] = (
+    "source-unreadable",
+    "source-remote",
+    "source-type",
+    "source-openapi",
+    "source-self",
+    "source-scheme",
+    "path-parameter",
+    "no-response-body",
+)
+"""Rules that read the source descriptions: a check without them (``--no-sources``) cannot
+run these at all."""
+
+PARTLY_NEEDS_SOURCES: tuple[str, ...] = (
+    "operation",
+    "undeclared-parameter",
+    "workflow-reference",
+    "missing-workflow-input",
+    "unpassed-workflow-input",
+)
+"""Rules that without the sources still check what the document alone says (an
+operationPath's form, a source name it does not declare, its own workflows), but not the
+operations or the workflows of other Arazzo documents."""
+
+
+def close_rules(name: str) -> list[str]:
+    """Rule ids that look like ``name``, best first: for "did you mean" in messages."""
+    return difflib.get_close_matches(name, RULES, n=3, cutoff=0.6)
