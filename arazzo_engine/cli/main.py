@@ -37,7 +37,7 @@ from arazzo_engine.reports.printable import escape_json_text, printable, printab
 from arazzo_engine.reports.trace import RunTrace, junit_xml
 from arazzo_engine.results import RunResult
 from arazzo_engine.sources.openapi.servers import parse_server_variables
-from arazzo_engine.validation.report import FORMATS
+from arazzo_engine.validation.report import FORMATS, render
 
 __all__ = ["main"]
 
