@@ -1,7 +1,9 @@
 """``Engine``: load an Arazzo document once, run its workflows many times.
 
 Loading does all the slow work (reading, checking, indexing operations, parsing
-expressions); ``run`` only executes the prepared plan.
+expressions); ``run`` only executes the prepared plan.  With ``strict=False`` a
+document with errors still loads: the workflows its errors do not reach
+(:mod:`arazzo_engine.load.scope`) run, the others raise when asked to.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from arazzo_engine.http.requests_transport import RequestsTransport, Session
 from arazzo_engine.http.transport import DEFAULT_MAX_BODY_BYTES, Transport
 from arazzo_engine.load.inputs import InputsChecker
 from arazzo_engine.load.plan import WorkflowPlan
-from arazzo_engine.load.project import ProjectLoader
+from arazzo_engine.load.project import LoadedProject, ProjectLoader
+from arazzo_engine.load.scope import blocking_findings
 from arazzo_engine.model import ArazzoDocument
 from arazzo_engine.results import RunResult
 from arazzo_engine.run.context import RunState
@@ -58,6 +61,8 @@ class Engine:
         inputs_checker: InputsChecker,
         warnings: tuple[Diagnostic, ...],
         owns_transport: bool = True,
+        findings: tuple[Diagnostic, ...] | None = None,
+        blocked: Mapping[str, tuple[Diagnostic, ...]] | None = None,
     ) -> None:
         self.document = document
         self._plans = plans
@@ -66,6 +71,9 @@ class Engine:
         self._owns_transport = owns_transport
         self._inputs = inputs_checker
         self.warnings = warnings
+        self.findings: tuple[Diagnostic, ...] = warnings if findings is None else findings
+        """Every finding of the load, errors (``strict=False``) and warnings, best first."""
+        self._blocked: Mapping[str, tuple[Diagnostic, ...]] = MappingProxyType(dict(blocked or {}))
 
     def __repr__(self) -> str:
         return f"<Engine {self.document.file} workflows={self.workflow_ids}>"
@@ -90,6 +98,27 @@ class Engine:
         """The document's workflow ids, in document order."""
         return [wf.workflow_id for wf in self.document.workflows]
 
+    @property
+    def runnable(self) -> list[str]:
+        """The workflow ids no error reaches, in document order (all of them when strict)."""
+        return [i for i in self.workflow_ids if i not in self._blocked]
+
+    def blocked_by(self, workflow_id: str) -> tuple[Diagnostic, ...]:
+        """The errors that keep a workflow from running; empty when it can run."""
+        return self._blocked.get(workflow_id, ())
+
+    def _check_runnable(self, workflow_id: str) -> None:
+        """Raise what asking for a workflow that is unknown or blocked deserves."""
+        if self.document.workflow(workflow_id) is None:
+            valid = ", ".join(repr(w) for w in self.workflow_ids)
+            raise WorkflowNotFoundError(
+                f"workflow '{workflow_id}' is not defined in {self.document.file}; "
+                f"valid workflow ids: {valid}"
+            )
+        blocking = self.blocked_by(workflow_id)
+        if blocking:
+            raise ArazzoValidationError(blocking, workflow_id=workflow_id, runnable=self.runnable)
+
     @classmethod
     def load(
         cls,
@@ -109,6 +138,7 @@ class Engine:
         max_response_seconds: float | None = None,
         validate: str = "off",
         transport: Transport | None = None,
+        strict: bool = True,
         _defaults: Defaults | None = None,
     ) -> Engine:
         """Read, check and prepare a document; raises ArazzoError subclasses on problems.
@@ -135,6 +165,10 @@ class Engine:
         ``validate="warn"`` checks each request and response against the OpenAPI
         description and records findings on ``StepResult.validation``; ``"strict"``
         also fails the step (default ``"off"``).
+        ``strict=False`` loads a document with errors (it still raises when no
+        workflow could be built): ``runnable`` lists the workflows no error
+        reaches, ``findings`` holds every finding, and running a blocked
+        workflow raises ArazzoValidationError naming the errors that block it.
         ``_defaults`` is the pytest plugin's: values asked by name for the sources
         and schemes the document turns out to have, where the options give none.
         """
@@ -164,11 +198,11 @@ class Engine:
             allow_remote=allow_remote,
             server_variables=variables,
             transport=transport,
+            tolerant=not strict,
         )
         try:
             project = loader.load(path)
-            if project.has_errors or project.entry is None or project.inputs is None:
-                raise ArazzoValidationError(project.diagnostics)
+            entry, inputs_checker = _built(project, strict)
             names = sorted(project.source_names)
             check_override_names("sources", source_paths, names)
             check_override_names("servers", server_urls, names)
@@ -197,14 +231,19 @@ class Engine:
             validation=None if validation == "off" else OperationValidation(validation),
             file_folders=folders,
         )
+        blocked = blocking_findings(
+            project.diagnostics, project.documents, project.plans, project.links
+        )
         return cls(
-            document=project.entry,
+            document=entry,
             plans=MappingProxyType(project.plans),
             settings=settings,
             transport=transport,
-            inputs_checker=project.inputs,
+            inputs_checker=inputs_checker,
             warnings=tuple(d for d in project.diagnostics if d.severity == "warning"),
             owns_transport=owns_transport,
+            findings=tuple(project.diagnostics),
+            blocked=blocked,
         )
 
     def run(
@@ -218,13 +257,9 @@ class Engine:
 
         ``on_event`` receives the run's typed events (see :mod:`arazzo_engine.events`)
         as they happen, stream events included while the caller reads the stream.
+        A workflow an error reaches (``strict=False``) raises ArazzoValidationError.
         """
-        if self.document.workflow(workflow_id) is None:
-            valid = ", ".join(repr(w) for w in self.workflow_ids)
-            raise WorkflowNotFoundError(
-                f"workflow '{workflow_id}' is not defined in {self.document.file}; "
-                f"valid workflow ids: {valid}"
-            )
+        self._check_runnable(workflow_id)
         given = dict(inputs or {})
         self._inputs.check(workflow_id, given)
         state = RunState()
@@ -252,6 +287,7 @@ class Engine:
             raise ConfigurationError(f"concurrency must be at least 1, got {concurrency}")
         batch = [dict(item or {}) for item in inputs]
         if self.document.workflow(workflow_id) is not None:
+            self._check_runnable(workflow_id)
             for item in batch:
                 self._inputs.check(workflow_id, item)
 
@@ -263,6 +299,17 @@ class Engine:
             return [one(index, item) for index, item in enumerate(batch)]
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
             return list(pool.map(one, range(len(batch)), batch))
+
+
+def _built(project: LoadedProject, strict: bool) -> tuple[ArazzoDocument, InputsChecker]:
+    """The entry document and its inputs checker; the load's errors raise when ``strict``,
+    or when no workflow could be built."""
+    entry, inputs = project.entry, project.inputs
+    if entry is None or inputs is None or not entry.workflows:
+        raise ArazzoValidationError(project.diagnostics)
+    if strict and project.has_errors:
+        raise ArazzoValidationError(project.diagnostics)
+    return entry, inputs
 
 
 def _check_transport(

@@ -156,13 +156,36 @@ class Diagnostic:
 
 
 class ArazzoValidationError(ArazzoError):
-    """A document breaks the Arazzo rules; ``errors`` lists every finding, best first."""
+    """A document breaks the Arazzo rules; ``errors`` lists every finding, best first.
 
-    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
+    With ``workflow_id`` it is a run refused: the errors listed are those that
+    workflow reaches (``Engine.load(..., strict=False)``); ``runnable`` names the
+    workflows they leave runnable.
+    """
+
+    def __init__(
+        self,
+        diagnostics: Iterable[Diagnostic],
+        *,
+        workflow_id: str | None = None,
+        runnable: Sequence[str] = (),
+    ) -> None:
         ordered = sorted(diagnostics, key=lambda d: (d.severity != "error", d.file, d.line))
         self.errors: Sequence[Diagnostic] = tuple(ordered)
+        self.workflow_id = workflow_id
         count = sum(1 for d in self.errors if d.severity == "error")
-        head = f"{count} error{'s' if count != 1 else ''} in the Arazzo document"
+        plural = f"{count} error{'s' if count != 1 else ''}"
+        if workflow_id is None:
+            head = f"{plural} in the Arazzo document"
+        else:
+            others = ", ".join(repr(w) for w in runnable)
+            head = (
+                f"workflow '{workflow_id}' cannot run: it reaches {plural} (in its own steps, "
+                "inputs, outputs or actions, or in the workflows, components or source "
+                "descriptions it uses); fix "
+                + ("it" if count == 1 else "them")
+                + (f", or run a workflow no error reaches: {others}" if others else "")
+            )
         super().__init__(head + ":\n" + "\n".join(str(d) for d in self.errors))
 
 

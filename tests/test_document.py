@@ -135,17 +135,14 @@ def test_byte_order_mark_is_skipped(tmp_path: Path) -> None:
     assert doc.data == {"a": 1}
 
 
-def test_a_megabyte_of_yaml_loads_quickly(tmp_path: Path) -> None:
+def test_a_megabyte_of_yaml_reads_with_every_position(tmp_path: Path) -> None:
     block = "".join(
         f"  op{i}:\n    summary: operation number {i}\n    tags: [a, b]\n    size: {i}\n"
         for i in range(14_000)
     )
     path = write(tmp_path, "big.yaml", "paths:\n" + block)
     assert path.stat().st_size > 1_000_000
-    started = time.perf_counter()
-    doc = read_document(path)
-    # about 0.5 s with libyaml here; the pure-Python parser would take several times that
-    assert time.perf_counter() - started < 3.0
+    doc = read_document(path)  # its speed is bench/bench_load.py's to measure
     assert doc.data["paths"]["op13999"]["size"] == 13999
     assert doc.positions["/paths/op13999/tags/1"][0] == 1 + 4 * 13999 + 3
 

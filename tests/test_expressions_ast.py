@@ -34,6 +34,8 @@ MEMBERSHIP: dict[type, frozenset[str]] = {
     ast.RequestBody: EXPRESSION,
     ast.ResponseHeader: EXPRESSION,
     ast.ResponseBody: EXPRESSION,
+    ast.ResponseQuery: EXPRESSION,
+    ast.ResponsePath: EXPRESSION,
     ast.InputRef: EXPRESSION,
     ast.OutputRef: EXPRESSION,
     ast.StepOutputRef: EXPRESSION,

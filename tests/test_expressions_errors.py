@@ -119,12 +119,10 @@ REASONS = [
     ),
     (
         "expression",
-        "$response.query.x",
+        "$response.status",
         11,
-        "a response has no query or path parameters; "
-        "use $request.query.<name> or $request.path.<name>",
+        "after '$response.' expected header.<name>, query.<name>, path.<name> or body",
     ),
-    ("expression", "$response.status", 11, "after '$response.' expected header.<name> or body"),
     ("expression", "$request.header.", 17, "expected a header name after '$request.header.'"),
     ("expression", "$request.header.a@b", 18, "'@' cannot appear in a header name"),
     (

@@ -262,20 +262,18 @@ def _item(server: RecordingServer, engine: Engine, path: str, inputs: dict[str, 
     return request
 
 
-def test_declared_defaults_fill_what_the_step_leaves_out(
+def test_declared_defaults_are_not_sent(
     http_server: RecordingServer, params_engine: Engine
 ) -> None:
-    request = _item(http_server, params_engine, "/items/from-path-item", {})
-    # Path-item-level defaults (path, query); the operation's X-Level overrides the path item's.
-    assert request.raw_path == "/items/from-path-item"
-    assert request.raw_query == "limit=10"
-    assert request.header("X-Level") == "operation"
+    request = _item(http_server, params_engine, "/items/i-1", {"itemId": "i-1"})
+    # Defaults at path-item and operation level are the server's to apply (test_request_defaults).
+    assert request.raw_path == "/items/i-1"
+    assert request.raw_query == ""
+    assert request.header("X-Level") is None
     assert request.header("Cookie") is None and request.header("X-Meta") is None
 
 
-def test_given_values_win_over_defaults(
-    http_server: RecordingServer, params_engine: Engine
-) -> None:
+def test_given_values_are_sent(http_server: RecordingServer, params_engine: Engine) -> None:
     request = _item(http_server, params_engine, "/items/i-1", {"itemId": "i-1", "limit": 3})
     assert request.raw_query == "limit=3"
 
@@ -284,7 +282,7 @@ def test_allow_reserved_keeps_reserved_characters(
     http_server: RecordingServer, params_engine: Engine
 ) -> None:
     text = "a/b:c?d@e[x]#y z%2F 100%"
-    request = _item(http_server, params_engine, "/items/from-path-item", {"q": text})
+    request = _item(http_server, params_engine, "/items/i-1", {"itemId": "i-1", "q": text})
     query = dict(pair.split("=", 1) for pair in request.raw_query.split("&"))
     # Reserved characters and %XX triplets pass; [ ] # space and a lone % never do.
     assert query["q"] == "a/b:c?d@e%5Bx%5D%23y%20z%2F%20100%25"
@@ -295,7 +293,9 @@ def test_allow_reserved_keeps_reserved_characters(
 def test_a_delimiter_inside_a_value_is_encoded(
     http_server: RecordingServer, params_engine: Engine
 ) -> None:
-    request = _item(http_server, params_engine, "/items/from-path-item", {"tags": ["a,b", "c d"]})
+    request = _item(
+        http_server, params_engine, "/items/i-1", {"itemId": "i-1", "tags": ["a,b", "c d"]}
+    )
     assert "tags=a%2Cb,c%20d" in request.raw_query.split("&")
 
 
@@ -304,8 +304,8 @@ def test_content_typed_parameters(http_server: RecordingServer, params_engine: E
     request = _item(
         http_server,
         params_engine,
-        "/items/from-path-item",
-        {"filter": coordinates, "prefs": "dark mode;x=1", "meta": {"n": [1, 2]}},
+        "/items/i-1",
+        {"itemId": "i-1", "filter": coordinates, "prefs": "dark mode;x=1", "meta": {"n": [1, 2]}},
     )
     pairs = dict(pair.split("=", 1) for pair in request.raw_query.split("&"))
     assert pairs["filter"] == (

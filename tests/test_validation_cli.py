@@ -21,17 +21,22 @@ def doc(name: str) -> str:
     return str(CORPUS / f"{name}.arazzo.yaml")
 
 
+def shown(name: str) -> str:
+    """How ``validate`` names a corpus document: relative to the directory it runs in."""
+    return f"tests/bad_documents/{name}.arazzo.yaml"
+
+
 def test_text_is_compiler_style_with_the_pointer_below() -> None:
     done = validate(doc("unknown-step"))
     assert done.returncode == 2
     lines = done.stderr.splitlines()
     assert lines[0] == (
-        f"{doc('unknown-step')}:22:5: error: '$steps.fetch.outputs.name' names step 'fetch', "
+        f"{shown('unknown-step')}:22:5: error: '$steps.fetch.outputs.name' names step 'fetch', "
         "which workflow 'w' does not have (its steps: 'get'); $steps reads steps of the same "
         "workflow [unknown-step]"
     )
     assert lines[1] == "    at #/workflows/0/outputs/name"
-    assert lines[-1] == f"{doc('unknown-step')}: invalid (1 error, 0 warnings)"
+    assert lines[-1] == f"{shown('unknown-step')}: invalid (1 error, 0 warnings)"
     assert done.stdout == ""
 
 
@@ -39,7 +44,7 @@ def test_text_keeps_the_caret_under_an_expression() -> None:
     done = validate(doc("criterion"))
     assert done.returncode == 2
     first, quoted, caret, pointer = done.stderr.splitlines()[:4]
-    assert re.fullmatch(rf"{re.escape(doc('criterion'))}:18:7: error: .* \[criterion\]", first)
+    assert re.fullmatch(rf"{re.escape(shown('criterion'))}:18:7: error: .* \[criterion\]", first)
     assert quoted == "    $statusCode = = 200"
     assert caret == "                ^"
     assert pointer == "    at #/workflows/0/steps/0/successCriteria/0/condition"
@@ -52,7 +57,7 @@ def test_json_lists_every_finding_for_tools() -> None:
     assert found == [
         {
             "severity": "warning",
-            "file": doc("parameter-in-ignored"),
+            "file": shown("parameter-in-ignored"),
             "line": 13,
             "column": 7,
             "pointer": "/workflows/0/steps/0/parameters/1",
@@ -78,7 +83,7 @@ def test_github_annotations(tmp_path: Path) -> None:
     assert done.returncode == 2
     (line,) = done.stdout.splitlines()
     head, _, message = line.partition("::")[2].partition("::")
-    assert head == f"error file={doc('criterion')},line=18,col=7,title=criterion"
+    assert head == f"error file={shown('criterion')},line=18,col=7,title=criterion"
     assert "%0A    $statusCode = = 200%0A" in message  # newlines escaped, one line per annotation
     assert message.endswith("(at #/workflows/0/steps/0/successCriteria/0/condition)")
 
@@ -98,9 +103,10 @@ def test_github_escapes_commas_and_colons_in_properties(tmp_path: Path) -> None:
 def test_warnings_are_printed_for_a_valid_document() -> None:
     done = validate(doc("unused-output"))
     assert done.returncode == 0
-    assert done.stderr.startswith(f"{doc('unused-output')}:21:7: warning: output 'tag'")
+    assert done.stderr.startswith(f"{shown('unused-output')}:21:7: warning: output 'tag'")
     assert "[unused-output]" in done.stderr
-    assert done.stdout.strip() == f"{doc('unused-output')}: valid (1 workflow, 0 errors, 1 warning)"
+    summary = f"{shown('unused-output')}: valid (1 workflow, 0 errors, 1 warning)"
+    assert done.stdout.strip() == summary
 
 
 def test_strict_makes_warnings_errors() -> None:
@@ -138,7 +144,7 @@ def test_yaml_syntax_errors_are_findings_too() -> None:
     done = validate(doc("document"), "--format", "json")
     assert done.returncode == 2
     (item,) = json.loads(done.stdout)
-    assert (item["rule"], item["line"], item["file"]) == ("document", 13, doc("document"))
+    assert (item["rule"], item["line"], item["file"]) == ("document", 13, shown("document"))
 
 
 def test_a_missing_file_exits_2_in_every_format() -> None:

@@ -24,6 +24,7 @@ from tests.validation_corpus import (
 NOT_IN_CORPUS = {
     "configuration": "an option of Engine.load/--source; tested in test_validation_cli",
     "usage": "a malformed command-line option; tested in test_validation_cli",
+    "unused-ignore": "an opt-out comment arazzo validate applies; tested in test_lint_config",
 }
 
 

@@ -37,8 +37,7 @@ from arazzo_engine.reports.printable import escape_json_text, printable, printab
 from arazzo_engine.reports.trace import RunTrace, junit_xml
 from arazzo_engine.results import RunResult
 from arazzo_engine.sources.openapi.servers import parse_server_variables
-from arazzo_engine.validation import finalize, render, strict
-from arazzo_engine.validation.report import FORMATS, diagnostic_for
+from arazzo_engine.validation.report import FORMATS, render
 
 __all__ = ["main"]
 
@@ -146,7 +145,7 @@ def _inputs(args: argparse.Namespace, engine: Engine, workflow_id: str) -> dict[
     return inputs
 
 
-def _load(args: argparse.Namespace) -> Engine:
+def _load(args: argparse.Namespace, *, strict: bool = True) -> Engine:
     return Engine.load(
         args.path,
         servers=_pairs(getattr(args, "server", None), "--server"),
@@ -159,58 +158,82 @@ def _load(args: argparse.Namespace) -> Engine:
         file_folders=getattr(args, "allow_files", None) or (),
         validate=getattr(args, "validate", "off"),
         allow_remote=getattr(args, "allow_remote", False),
+        strict=strict,
     )
 
 
 def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """Every finding of a load, warnings included, in the chosen format; 2 when any is an error.
+    """Every finding of every document named, in the chosen format; 2 when any has an error.
 
-    ``text`` goes to stderr like a compiler's (the summary of a valid document to
-    stdout); ``json`` and ``github`` go to stdout.
+    ``text`` goes to stderr like a compiler's (the summary of valid documents to
+    stdout); ``json`` and ``github`` go to stdout (:mod:`arazzo_engine.cli.validate`).
     """
-    workflows: int | None = None
-    try:
-        engine = _load(args)
-    except ArazzoValidationError as error:
-        found = list(error.errors)
-    except (ArazzoError, UsageError) as error:
-        found = [diagnostic_for(error, args.path)]
-    else:
-        found = list(engine.warnings)
-        workflows = len(engine.workflow_ids)
-    if args.strict:
-        found = strict(found)
-    found = finalize(found, args.path)
-    errors = sum(1 for d in found if d.severity == "error")
-    warnings = len(found) - errors
-    if args.format != "text":
-        text = render(found, args.format)
-        safe = escape_json_text(text) if args.format == "json" else printable_lines(text)
-        print(safe, file=out)
-    else:
-        if found:
-            print(printable_lines(render(found, "text")), file=err)
-        counts = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
-        if errors:
-            print(f"{args.path}: invalid ({counts})", file=err)
-        else:
-            plural = "s" * (workflows != 1)
-            print(f"{args.path}: valid ({workflows} workflow{plural}, {counts})", file=out)
-    return EXIT_USAGE if errors else EXIT_OK
+    from arazzo_engine.cli.validate import validate_command
+
+    return validate_command(args, out, err)
 
 
 def _cmd_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    engine = _load(args)
+    """Every workflow, those an error reaches marked blocked; the errors after, then exit 2."""
+    engine = _load(args, strict=False)
     for workflow in engine.document.workflows:
         summary = f"  {workflow.summary}" if workflow.summary else ""
-        print(printable(f"{workflow.workflow_id}{summary}"), file=out)
+        blocking = len(engine.blocked_by(workflow.workflow_id))
+        mark = f"  (blocked: {_count(blocking, 'error')})" if blocking else ""
+        print(printable(f"{workflow.workflow_id}{summary}{mark}"), file=out)
         properties = (workflow.inputs or {}).get("properties", {})
         required = set((workflow.inputs or {}).get("required", []))
         for name, schema in properties.items():
             kind = schema.get("type", "any") if isinstance(schema, Mapping) else "any"
             flag = " (required)" if name in required else ""
             print(printable(f"    --input {name}=<{kind}>{flag}"), file=out)
-    return EXIT_OK
+    errors = [d for d in engine.findings if d.severity == "error"]
+    if not errors:
+        return EXIT_OK
+    print(printable_lines(render(errors, "text")), file=err)
+    blocked = len(engine.workflow_ids) - len(engine.runnable)
+    print(
+        printable(
+            f"{args.path}: {_count(len(errors), 'error')} block{'s' * (len(errors) == 1)} "
+            f"{blocked} of {_count(len(engine.workflow_ids), 'workflow')}"
+            " (arazzo validate lists every finding)"
+        ),
+        file=err,
+    )
+    return EXIT_USAGE
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
+
+
+def _chosen(args: argparse.Namespace, engine: Engine, err: TextIO) -> str | None:
+    """The workflow to run: ``-w``, or the only one; None (said on ``err``) when unclear.
+
+    One an error reaches raises its ArazzoValidationError; the document's other
+    errors are printed on ``err`` as a warning and the workflow runs.
+    """
+    workflow_id: str | None = args.workflow
+    if workflow_id is None:
+        if len(engine.workflow_ids) != 1:
+            choices = ", ".join(engine.workflow_ids)
+            print(printable(f"error: several workflows; choose one with -w: {choices}"), file=err)
+            return None
+        workflow_id = engine.workflow_ids[0]
+    blocking = engine.blocked_by(workflow_id)
+    if blocking:
+        raise ArazzoValidationError(blocking, workflow_id=workflow_id, runnable=engine.runnable)
+    others = [d for d in engine.findings if d.severity == "error"]
+    if others and workflow_id in engine.workflow_ids:
+        print(
+            printable(
+                f"warning: {args.path} has {_count(len(others), 'error')} that workflow "
+                f"'{workflow_id}' does not reach; running it anyway:"
+            ),
+            file=err,
+        )
+        print(printable_lines(render(others, "text")), file=err)
+    return workflow_id
 
 
 def _follow_streams(result: RunResult) -> None:
@@ -250,14 +273,10 @@ def _write_reports(
 
 def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     reports = _reports(args.report)
-    engine = _load(args)
-    workflow_id = args.workflow
+    engine = _load(args, strict=False)
+    workflow_id = _chosen(args, engine, err)
     if workflow_id is None:
-        if len(engine.workflow_ids) != 1:
-            choices = ", ".join(engine.workflow_ids)
-            print(printable(f"error: several workflows; choose one with -w: {choices}"), file=err)
-            return EXIT_USAGE
-        workflow_id = engine.workflow_ids[0]
+        return EXIT_USAGE
     inputs = _inputs(args, engine, workflow_id)
     redactor = Redactor(_pairs(args.auth, "--auth").values())
     live = LiveView.for_stream(
@@ -310,8 +329,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"arazzo {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    def common(sub: argparse.ArgumentParser, server_help: str) -> None:
-        sub.add_argument("path", help="the Arazzo document (.yaml, .yml or .json)")
+    def common(sub: argparse.ArgumentParser, server_help: str, many: bool = False) -> None:
+        if many:
+            sub.add_argument(
+                "path",
+                nargs="+",
+                help="Arazzo documents, or folders: every *.arazzo.yaml, *.arazzo.yml and "
+                "*.arazzo.json under them",
+            )
+        else:
+            sub.add_argument("path", help="the Arazzo document (.yaml, .yml or .json)")
         sub.add_argument(
             "--source",
             action="append",
@@ -330,8 +357,8 @@ def _parser() -> argparse.ArgumentParser:
             help="fetch source descriptions named by http(s) URLs (off by default)",
         )
 
-    validate = commands.add_parser("validate", help="check a document; exit 0 valid, 2 invalid")
-    common(validate, "take URL as a source's server (checked; no request is sent)")
+    validate = commands.add_parser("validate", help="check documents; exit 0 valid, 2 any invalid")
+    common(validate, "take URL as a source's server (checked; no request is sent)", many=True)
     validate.add_argument(
         "--format",
         choices=FORMATS,
@@ -340,6 +367,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     validate.add_argument(
         "--strict", action="store_true", help="treat warnings as errors (exit 2 on any)"
+    )
+    validate.add_argument(
+        "--ignore",
+        action="append",
+        metavar="RULE",
+        help="do not show findings of this rule id (repeatable, or comma-separated)",
+    )
+    validate.add_argument(
+        "--no-sources",
+        action="store_true",
+        help="check the documents alone, without reading their source descriptions "
+        "(says which rules are then not checked)",
+    )
+    validate.add_argument(
+        "--no-config",
+        action="store_true",
+        help="do not read [tool.arazzo] from pyproject.toml",
     )
     validate.set_defaults(handler=_cmd_validate)
     listing = commands.add_parser("list", help="workflow ids with summaries and inputs")

@@ -138,9 +138,15 @@ def _describe(value: Any) -> str:
     return f"it is a {type(value).__name__}"
 
 
-def parse_xml(value: Any) -> tuple[ElementTree.ElementTree, dict[str, str], str | None]:
+def parse_xml(
+    value: Any, offsets: dict[ElementTree.Element, list[int]] | None = None
+) -> tuple[ElementTree.ElementTree, dict[str, str], str | None]:
     """The document, its first declaration of each prefix, and the root's default namespace.
 
+    ``offsets``, when given, is filled with each element's ``[start, end]``: the
+    byte offsets of its start tag's ``<`` and of its end tag's ``<`` (just after
+    ``/>`` for an empty-element tag), in the bytes parsed (a ``str`` as UTF-8,
+    leading white space and byte-order mark removed).  Payload edits splice there.
     Raises :class:`ValueError` when ``value`` is not safe, well-formed XML text.
     """
     if isinstance(value, str):
@@ -163,7 +169,14 @@ def parse_xml(value: Any) -> tuple[ElementTree.ElementTree, dict[str, str], str 
     def start(tag: str, attributes: dict[str, str]) -> None:
         nonlocal started
         started = True
-        builder.start(name(tag), {name(key): text for key, text in attributes.items()})
+        element = builder.start(name(tag), {name(key): text for key, text in attributes.items()})
+        if offsets is not None:
+            offsets[element] = [parser.CurrentByteIndex, -1]
+
+    def end(tag: str) -> None:
+        element = builder.end(name(tag))
+        if offsets is not None:
+            offsets[element][1] = parser.CurrentByteIndex
 
     def declare(prefix: str | None, uri: str) -> None:
         if prefix is None:
@@ -184,7 +197,7 @@ def parse_xml(value: Any) -> tuple[ElementTree.ElementTree, dict[str, str], str 
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     parser.buffer_text = True
     parser.StartElementHandler = start
-    parser.EndElementHandler = lambda tag: builder.end(name(tag))
+    parser.EndElementHandler = end
     parser.CharacterDataHandler = builder.data
     parser.CommentHandler = builder.comment
     parser.ProcessingInstructionHandler = builder.pi

@@ -9,7 +9,7 @@ Runtime expressions (:data:`RuntimeExpression`; all subclasses of :class:`Expres
 
     Url  Method  StatusCode
     RequestHeader(name)  RequestQuery(name)  RequestPath(name)  RequestBody(pointer)
-    ResponseHeader(name)  ResponseBody(pointer)
+    ResponseHeader(name)  ResponseQuery(name)  ResponsePath(name)  ResponseBody(pointer)
     InputRef(name, pointer)  OutputRef(name, pointer)
     StepOutputRef(step_id, name, pointer)
     WorkflowInputRef(workflow_id, name, pointer)  WorkflowOutputRef(workflow_id, name, pointer)
@@ -85,6 +85,8 @@ __all__ = [
     "RequestQuery",
     "ResponseBody",
     "ResponseHeader",
+    "ResponsePath",
+    "ResponseQuery",
     "RuntimeExpression",
     "SourceDescriptionRef",
     "StatusCode",
@@ -166,6 +168,21 @@ class RequestBody(Expression):
 @dataclass(frozen=True, slots=True)
 class ResponseHeader(Expression):
     """``$response.header.<name>`` (``name`` as written; matched case-insensitively)."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseQuery(Expression):
+    """``$response.query.<name>``: valid under the 1.0.1 ABNF, yet a response has no query
+    parameters, so it is always null."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResponsePath(Expression):
+    """``$response.path.<name>``: valid under the 1.0.1 ABNF, always null (see above)."""
 
     name: str
 
@@ -384,6 +401,8 @@ RuntimeExpression = (
     | RequestPath
     | RequestBody
     | ResponseHeader
+    | ResponseQuery
+    | ResponsePath
     | ResponseBody
     | InputRef
     | OutputRef

@@ -68,6 +68,8 @@ from arazzo_engine.expressions.ast import (
     RequestQuery,
     ResponseBody,
     ResponseHeader,
+    ResponsePath,
+    ResponseQuery,
     RuntimeExpression,
     SourceDescriptionRef,
     StatusCode,
@@ -323,6 +325,8 @@ def _compile_expression(node: RuntimeExpression) -> Fn:
         case RequestPath():
             path = node.name
             return lambda ctx: ctx.request_path(path)
+        case ResponseQuery() | ResponsePath():
+            return lambda ctx: None  # a response has no query or path parameters
         case InputRef():
             lookup = _name_lookup(node.name)
             return _with_pointer(lambda ctx: lookup(ctx.inputs()), node.pointer)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["FILE_KEY", "FILE_MARKER_KEYS", "FileReference"]
+__all__ = ["FILE_KEY", "FILE_MARKER_KEYS", "FileReference", "with_markers"]
 
 FILE_KEY = "$file"
 """The key that makes a payload mapping a file marker."""
@@ -33,8 +33,29 @@ class FileReference:
     folder: str | None = None
     """The folder of the local document that wrote the marker; None: a remote one (bytes only)."""
 
+    def marker(self) -> dict[str, Any]:
+        """The reference as the marker a document writes: plain data a user may see."""
+        written: dict[str, Any] = {FILE_KEY: self.source}
+        if self.filename is not None:
+            written["filename"] = self.filename
+        if self.content_type is not None:
+            written["contentType"] = self.content_type
+        return written
+
     def __repr__(self) -> str:
         # Never the bytes themselves: a reference may sit in a result that gets printed.
         source = self.source
         shown = f"<{len(source)} bytes>" if isinstance(source, (bytes, bytearray)) else repr(source)
         return f"FileReference({shown})"
+
+
+def with_markers(value: Any) -> Any:
+    """``value`` with each FileReference written back as its marker (a fresh copy of
+    lists and dicts): ``$request.body`` shows what the document wrote, as plain data."""
+    if isinstance(value, FileReference):
+        return value.marker()
+    if isinstance(value, dict):
+        return {key: with_markers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [with_markers(item) for item in value]
+    return value

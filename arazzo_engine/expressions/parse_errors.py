@@ -62,7 +62,7 @@ class _Place(Enum):
     AFTER_SOURCE_NAME = "$sourceDescriptions.a"
     ID = "$steps."
     AFTER_REQUEST = "$request."
-    AFTER_RESPONSE = "$response."
+    """Also after ``$response.``: both take the same ``source`` (header, query, path, body)."""
     COMPONENT_KIND = "$components."
     HEADER_NAME = "$request.header."
     NAME = "$inputs."
@@ -306,15 +306,7 @@ def _explain_expression(
         )
         return pos, f"expected a {kind} (letters, digits, '_' and '-') after '{written}'"
     if place is _Place.AFTER_REQUEST:
-        return pos, "after '$request.' expected header.<name>, query.<name>, path.<name> or body"
-    if place is _Place.AFTER_RESPONSE:
-        word = _WORD.match(text, pos)
-        if word and word.group() in ("query", "path"):
-            return pos, (
-                "a response has no query or path parameters; "
-                "use $request.query.<name> or $request.path.<name>"
-            )
-        return pos, "after '$response.' expected header.<name> or body"
+        return pos, f"after '{root}.' expected header.<name>, query.<name>, path.<name> or body"
     if place is _Place.COMPONENT_KIND:
         word = _WORD.match(text, pos)
         found = f"unknown component type '{word.group()}'; expected" if word else "expected"

@@ -22,7 +22,8 @@ that expressions can sit inside conditions and templates:
   every inputs/outputs reference; a reference token ends at whitespace, at
   ``/`` and at any of ``{ } ( ) [ ] < > = ! & | ' "``, and ``~`` must be
   ``~0`` or ``~1``.  A bare ``#`` is the empty pointer (the whole value);
-* ``$response`` has only ``header.`` and ``body`` (no query or path).
+* ``$response.query.<name>`` and ``$response.path.<name>`` parse, as the 1.0.1 ABNF
+  shares its ``source`` rule with ``$request.``; they evaluate to null (a load warns).
 
 Inside a template an embedded expression ends at the first ``}``.
 
@@ -70,6 +71,8 @@ from arazzo_engine.expressions.ast import (
     RequestQuery,
     ResponseBody,
     ResponseHeader,
+    ResponsePath,
+    ResponseQuery,
     RuntimeExpression,
     SourceDescriptionRef,
     StatusCode,
@@ -178,6 +181,12 @@ class _ToAst(Transformer[Token, Any]):
 
     def response_header(self, c: list[Token]) -> RuntimeExpression:
         return ResponseHeader(str(c[0]))
+
+    def response_query(self, c: list[Token]) -> RuntimeExpression:
+        return ResponseQuery(str(c[0]))
+
+    def response_path(self, c: list[Token]) -> RuntimeExpression:
+        return ResponsePath(str(c[0]))
 
     def response_body(self, c: list[Token | None]) -> RuntimeExpression:
         return ResponseBody(_pointer(c[0]))

@@ -38,6 +38,8 @@ from arazzo_engine.expressions.ast import (
     RequestQuery,
     ResponseBody,
     ResponseHeader,
+    ResponsePath,
+    ResponseQuery,
     RuntimeExpression,
     SourceDescriptionRef,
     StatusCode,
@@ -77,6 +79,10 @@ def _expression(node: RuntimeExpression) -> str:
             return "$request.body" + _pointer(node.pointer)
         case ResponseHeader():
             return f"$response.header.{node.name}"
+        case ResponseQuery():
+            return f"$response.query.{node.name}"
+        case ResponsePath():
+            return f"$response.path.{node.name}"
         case ResponseBody():
             return "$response.body" + _pointer(node.pointer)
         case InputRef():

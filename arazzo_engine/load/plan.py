@@ -14,11 +14,11 @@ knowing what protocol it speaks.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from arazzo_engine.criteria import CompiledCriterion, CriterionCompileError, compile_criterion
-from arazzo_engine.errors import Diagnostic, ExpressionSyntaxError, Location
+from arazzo_engine.errors import Diagnostic, ExpressionSyntaxError, Location, Severity
 from arazzo_engine.expressions import (
     Expression,
     ValueNode,
@@ -123,6 +123,9 @@ class DocumentScope:
     file_folder: str | None = None
     """Where the paths of this document's ``$file`` markers resolve: its folder; None
     for a remote document, whose markers may carry bytes only."""
+    components: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    """The document's ``components`` as written (plain JSON data): what a
+    ``$components.<kind>.<name>`` expression evaluates to, never a model object."""
 
 
 class _Compiler:
@@ -137,15 +140,24 @@ class _Compiler:
         self.document = scope.document
         self.locate = locate
         self.diagnostics: list[Diagnostic] = []
-        self.targets = Targets(scope.prefix, scope.document, sources, externals, self.error)
+        self.targets = Targets(
+            scope.prefix, scope.document, sources, externals, self.error, warn=self.warning
+        )
 
     # -- reporting ---------------------------------------------------------------
     def error(self, rule: str, message: str, pointer: str, line: int) -> None:
         """Record an error at ``pointer`` (its own line when known, else the node's)."""
+        self._record("error", rule, message, pointer, line)
+
+    def warning(self, rule: str, message: str, pointer: str, line: int) -> None:
+        """Record a warning at ``pointer``, located as :meth:`error` does."""
+        self._record("warning", rule, message, pointer, line)
+
+    def _record(self, severity: Severity, rule: str, message: str, pointer: str, line: int) -> None:
         location = self.locate(pointer)
         if not location.line:
             location = Location(self.document.file, pointer, line, 0)
-        self.diagnostics.append(Diagnostic("error", rule, message, location))
+        self.diagnostics.append(Diagnostic(severity, rule, message, location))
 
     def expression(self, text: str, what: str, pointer: str, line: int) -> Expression | None:
         try:

@@ -3,7 +3,10 @@
 Each Arazzo document (the entry one and every ``type: arazzo`` source) keeps its
 own components and sources; its workflows get run-wide keys (the entry
 document's are their plain ids) so one interpreter can run them all.  Every
-problem found anywhere is collected; the caller raises them together.
+problem found anywhere is collected; the caller raises them together, or, when
+``tolerant``, keeps going past a document's structural errors and compiles what
+compiles, so :mod:`arazzo_engine.load.scope` can tell which workflows the
+errors block.
 
 Each source description is read, then opened by its kind
 (:mod:`arazzo_engine.sources.kinds`): the loader only sorts what a kind gives
@@ -17,6 +20,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 from arazzo_engine.errors import Diagnostic
 from arazzo_engine.http.transport import Transport
@@ -29,12 +33,14 @@ from arazzo_engine.load.plan import (
     dependency_cycles,
 )
 from arazzo_engine.load.reader import RawDocument, read_document
+from arazzo_engine.load.scope import DocumentRecord, SourceLink
 from arazzo_engine.model import ArazzoDocument
 from arazzo_engine.sources.base import ExternalDocument, LoadedSource, OperationSource
 from arazzo_engine.sources.kinds import KINDS
 from arazzo_engine.sources.reading import load_source
 from arazzo_engine.validation import check_document, check_plans, finalize
 from arazzo_engine.validation.cascades import without_source_cascades
+from arazzo_engine.validation.recursion import call_cycles
 
 __all__ = ["LoadedProject", "ProjectLoader"]
 
@@ -49,6 +55,10 @@ class LoadedProject:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     source_names: set[str] = field(default_factory=set)
     scheme_names: set[str] = field(default_factory=set)
+    documents: list[DocumentRecord] = field(default_factory=list)
+    """Every Arazzo document built (its prefix tells the entry one: '')."""
+    links: list[SourceLink] = field(default_factory=list)
+    """Which Arazzo source description names which file."""
 
     @property
     def has_errors(self) -> bool:
@@ -60,7 +70,11 @@ class ProjectLoader:
 
     ``servers`` and ``sources`` overrides apply by source description name in
     every document.  Remote sources (``allow_remote``) are fetched with
-    ``transport`` (the engine's), else a default one.
+    ``transport`` (the engine's), else a default one.  ``tolerant`` builds and
+    plans a document despite its structural errors (``strict=False``).  With
+    ``read_sources=False`` no source description is read (``arazzo validate
+    --no-sources``): the documents are checked alone, and what steps name in
+    their sources is not looked up, so it is not reported either.
     """
 
     def __init__(
@@ -71,8 +85,12 @@ class ProjectLoader:
         allow_remote: bool,
         server_variables: Mapping[str, Mapping[str, str]] | None = None,
         transport: Transport | None = None,
+        tolerant: bool = False,
+        read_sources: bool = True,
     ) -> None:
+        self.read_sources = read_sources
         self.servers = servers
+        self.tolerant = tolerant
         self.server_variables = server_variables or {}
         self.source_paths = source_paths
         self.allow_remote = allow_remote
@@ -88,6 +106,7 @@ class ProjectLoader:
         self.project.entry = self._load_raw(raw, prefix="", stack=())
         cycles = dependency_cycles(self.project.plans)
         self.project.diagnostics.extend(cycles)
+        self.project.diagnostics.extend(call_cycles(self.project.plans))
         self.project.diagnostics = finalize(self.project.diagnostics, raw.file)
         return self.project
 
@@ -99,7 +118,9 @@ class ProjectLoader:
         project.diagnostics.extend(diagnostics)
         if document is not None:
             project.diagnostics.extend(check_document(document, raw))
-        if document is None or any(d.severity == "error" for d in diagnostics):
+        if document is None:
+            return None
+        if not self.tolerant and any(d.severity == "error" for d in diagnostics):
             return None
         self._prefixes[raw.identity] = prefix
         self._workflow_ids[raw.identity] = frozenset(w.workflow_id for w in document.workflows)
@@ -107,6 +128,8 @@ class ProjectLoader:
         externals: dict[str, ExternalDocument] = {}
         for i, sd in enumerate(document.source_descriptions):
             project.source_names.add(sd.name)
+            if not self.read_sources:
+                continue
             found = load_source(
                 name=sd.name,
                 url=sd.url,
@@ -136,10 +159,17 @@ class ProjectLoader:
                 }
             ),
             file_folder=None if raw.url is not None else str(raw.path.parent),
+            components=_components_as_written(raw.data),
         )
         plans, plan_diagnostics = compile_document(scope, operations, raw.locate, externals)
         project.diagnostics.extend(
-            without_source_cascades(plan_diagnostics, project.diagnostics, document, raw)
+            without_source_cascades(
+                plan_diagnostics,
+                project.diagnostics,
+                document,
+                raw,
+                () if self.read_sources else (sd.name for sd in document.source_descriptions),
+            )
         )
         project.plans.update(plans)
         project.diagnostics.extend(check_plans(plans, project.plans, raw))
@@ -148,6 +178,7 @@ class ProjectLoader:
             for rule, problem in source.problems() if source is not None else ():
                 where = raw.locate(sd.pointer)
                 project.diagnostics.append(Diagnostic("error", rule, problem, where))
+        project.documents.append(DocumentRecord(raw, document, prefix, operations, externals))
         checker = InputsChecker(document, raw.data, prefix)
         if project.inputs is None:
             project.inputs = checker
@@ -160,6 +191,7 @@ class ProjectLoader:
     ) -> ExternalDocument | None:
         """Load an Arazzo source description once (cycles between documents are fine)."""
         path = found.document.identity
+        self.project.links.append(SourceLink(found.document.file, referring.file, pointer))
         if path == referring.identity:
             self.project.diagnostics.append(
                 Diagnostic(
@@ -202,3 +234,9 @@ class _Opening:
 
     def load_workflows(self, source: LoadedSource) -> ExternalDocument | None:
         return self.loader.external(source, self.referring, self.pointer, self.stack)
+
+
+def _components_as_written(data: Any) -> Mapping[str, Any]:
+    """The document's ``components`` object as plain data ({} when it has none)."""
+    components = data.get("components") if isinstance(data, dict) else None
+    return components if isinstance(components, dict) else {}

@@ -23,7 +23,7 @@ __all__ = ["SOURCE_PREFIX", "Report", "Targets", "workflow_key"]
 SOURCE_PREFIX = "$sourceDescriptions."
 
 Report = Callable[[str, str, str, int], None]
-"""Records an error: (rule id, message, JSON pointer, line of the node)."""
+"""Records an error (or a warning): (rule id, message, JSON pointer, line of the node)."""
 
 
 def workflow_key(prefix: str, workflow_id: str) -> str:
@@ -41,12 +41,17 @@ class Targets:
         sources: Mapping[str, OperationSource],
         externals: Mapping[str, ExternalDocument],
         report: Report,
+        warn: Report | None = None,
     ) -> None:
         self.prefix = prefix
         self.document = document
         self.sources = sources
+        self.source_names = list(sources) or [sd.name for sd in document.source_descriptions]
+        """Names to suggest: the loaded OpenAPI sources, or the declared ones when none
+        loaded (all failed, or the check runs without sources)."""
         self.externals = externals
         self.error = report
+        self.warn = warn
 
     def operation(self, step: Step) -> OperationTarget | None:
         if step.operation_id is not None:
@@ -65,8 +70,8 @@ class Targets:
                 self.error(
                     "operation",
                     f"'{ref}' names source '{name}', which is not an OpenAPI source "
-                    f"description of this document (have: {', '.join(self.sources) or 'none'})"
-                    + _did_you_mean(name, self.sources),
+                    f"description of this document (have: {', '.join(self.source_names) or 'none'})"
+                    + _did_you_mean(name, self.source_names),
                     pointer,
                     step.line,
                 )
@@ -87,6 +92,17 @@ class Targets:
             if (found := source.find_by_id(ref)) is not None
         ]
         if len(candidates) == 1:
+            if len(self.sources) > 1 and self.warn is not None:
+                name = candidates[0][0]
+                self.warn(
+                    "unqualified-operation-id",
+                    f"operationId '{ref}' is not qualified, but this document has several "
+                    f"source descriptions with operations ({', '.join(self.sources)}), so "
+                    f"Arazzo requires the source to be named; it is found in '{name}' only: "
+                    f"write '$sourceDescriptions.{name}.{ref}'",
+                    pointer,
+                    step.line,
+                )
             return candidates[0][1]
         if not candidates:
             known = {k: None for source in self.sources.values() for k in source.operation_ids}
@@ -128,7 +144,7 @@ class Targets:
             self.error(
                 "operation",
                 f"operationPath names source '{source_name}', which is not an OpenAPI source "
-                "description of this document" + _did_you_mean(source_name, self.sources),
+                "description of this document" + _did_you_mean(source_name, self.source_names),
                 pointer,
                 step.line,
             )

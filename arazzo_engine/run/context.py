@@ -2,15 +2,19 @@
 
 One :class:`WorkflowState` per workflow execution holds its inputs and the
 outputs of its steps; a :class:`StepContext` adds the current request and
-response.  Anything absent answers ``None``.
+response.  Anything absent answers ``None``, and everything else is plain JSON
+data (``$components`` as written, a file sent as its ``$file`` marker), bytes
+only for a binary body.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from arazzo_engine.expressions.files import with_markers
 from arazzo_engine.http.response import HttpResponse
 from arazzo_engine.http.transport import HttpRequest
 from arazzo_engine.load.plan import DocumentScope
@@ -98,7 +102,7 @@ class StepContext:
         return self.request.path_values.get(name) if self.request is not None else None
 
     def request_body(self) -> Any:
-        return self.request.body_value if self.request is not None else None
+        return with_markers(self.request.body_value) if self.request is not None else None
 
     def response_header(self, name: str) -> str | None:
         if self.response is None:
@@ -131,4 +135,6 @@ class StepContext:
         return self.state.scope.source_fields.get(name, _EMPTY).get(field)
 
     def component(self, kind: str, name: str) -> Any:
-        return self.state.scope.document.components.table(kind).get(name)
+        # The component as written, copied: a caller changing it changes no other run.
+        table = self.state.scope.components.get(kind)
+        return copy.deepcopy(table.get(name)) if isinstance(table, Mapping) else None

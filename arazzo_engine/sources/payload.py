@@ -2,8 +2,10 @@
 
 A JSON payload (a value, or text holding JSON) takes JSON Pointer targets; an
 XML payload (text starting with ``<``) takes XPath targets selecting elements
-(their text is replaced) or, written ``.../@name``, an attribute.  A target
-that selects nothing is an error naming it.
+(their content is replaced) or, written ``.../@name``, an attribute, spliced
+into the text so everything else is sent as written
+(:mod:`arazzo_engine.sources.xml_edit`).  A target that selects nothing is an
+error naming it.
 
 It sits with the sources, not the step loop, because a kind's call applies
 the replacements while it builds what it sends (an HTTP body now, an AsyncAPI
@@ -15,11 +17,11 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 from typing import Any
-from xml.etree import ElementTree
 
-from arazzo_engine.errors import EvaluationLimitError, LimitError, RequestBuildError
+from arazzo_engine.errors import LimitError, RequestBuildError
 from arazzo_engine.limits import MAX_DEPTH, load_json, too_deep
 from arazzo_engine.load.pointers import PointerError, array_index, follow, split
+from arazzo_engine.sources.xml_edit import edit_xml
 
 __all__ = ["apply_replacements"]
 
@@ -43,8 +45,8 @@ def apply_replacements(body: Any, replacements: Sequence[tuple[str, Any]]) -> An
     :data:`~arazzo_engine.limits.MAX_DEPTH` levels (a value put inside can
     nest it deeper): RequestBuildError beyond.
     """
-    if isinstance(body, str) and body.lstrip().startswith("<"):
-        return _apply_xml(body, replacements)
+    if isinstance(body, str) and body.lstrip("\ufeff \t\r\n").startswith("<"):
+        return edit_xml(body, replacements)
     if isinstance(body, str):
         try:
             body = load_json(body)
@@ -85,44 +87,3 @@ def _check_depth(body: Any, what: str) -> None:
             f"{what} nests more than {MAX_DEPTH} levels deep; "
             "the engine builds values nested up to that depth"
         )
-
-
-def _apply_xml(text: str, replacements: Sequence[tuple[str, Any]]) -> str:
-    """XPath-targeted edits of XML text; the edited document comes back as text.
-
-    Targets are evaluated within the bounds of XPath criteria (a time budget, a
-    cap on ranges, bounded regular expressions).
-    """
-    from arazzo_engine.criteria.xpath import parse_xml, select_xml
-    from arazzo_engine.expressions.evaluate import to_text
-
-    try:
-        tree, namespaces, _ = parse_xml(text)
-    except ValueError as error:
-        raise RequestBuildError(f"the XML payload cannot be edited: {error}") from None
-    root = tree.getroot()
-    if root is None:
-        raise RequestBuildError("the XML payload has no root element")
-    for target, value in replacements:
-        path, _, attribute = target.rpartition("/@") if "/@" in target else (target, "", "")
-        try:
-            selected = select_xml(root, path, namespaces)
-        except EvaluationLimitError as error:
-            raise RequestBuildError(
-                f"payload replacement target '{target}' cannot be evaluated: {error}"
-            ) from None
-        except ValueError as error:
-            raise RequestBuildError(
-                f"payload replacement target '{target}' is not a valid XPath: {error}"
-            ) from None
-        elements = [n for n in selected if hasattr(n, "tag")] if isinstance(selected, list) else []
-        if not elements:
-            raise RequestBuildError(f"payload replacement target '{target}' does not exist")
-        for element in elements:
-            if attribute:
-                element.set(attribute, to_text(value))
-            else:
-                element.text = to_text(value)
-    declaration = text.lstrip().startswith("<?xml")
-    body: str = ElementTree.tostring(root, encoding="unicode")
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n' + body) if declaration else body

@@ -11,14 +11,27 @@ the run plan is compiled (:mod:`arazzo_engine.load.plan`).  This package adds:
 * :func:`check_plans` - on the compiled plan: path parameters, undeclared
   parameters, inputs of called workflows, response bodies;
 * :mod:`~arazzo_engine.validation.report` - ordering and the text, JSON and
-  GitHub formats of ``arazzo validate``.
+  GitHub formats of ``arazzo validate``;
+* :mod:`~arazzo_engine.validation.optouts` - ``# arazzo: ignore[rule]`` comments;
+* :mod:`~arazzo_engine.validation.alone` - checking a document without reading its
+  sources (``arazzo validate --no-sources``).
 
 :data:`RULES` lists every rule id a load can report.
 """
 
 from arazzo_engine.validation.operations import check_plans
 from arazzo_engine.validation.report import finalize, render, strict
-from arazzo_engine.validation.rules import RULES, Rule
+from arazzo_engine.validation.rules import NEEDS_SOURCES, PARTLY_NEEDS_SOURCES, RULES, Rule
 from arazzo_engine.validation.semantic import check_document
 
-__all__ = ["RULES", "Rule", "check_document", "check_plans", "finalize", "render", "strict"]
+__all__ = [
+    "NEEDS_SOURCES",
+    "PARTLY_NEEDS_SOURCES",
+    "RULES",
+    "Rule",
+    "check_document",
+    "check_plans",
+    "finalize",
+    "render",
+    "strict",
+]

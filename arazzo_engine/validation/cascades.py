@@ -57,9 +57,14 @@ def without_source_cascades(
     diagnostics: Iterable[Diagnostic],
     document: ArazzoDocument,
     raw: RawDocument,
+    unread: Iterable[str] = (),
 ) -> list[Diagnostic]:
-    """``plan_diagnostics`` without those caused by a source that did not load."""
-    failed = failed_sources(diagnostics, document, raw)
+    """``plan_diagnostics`` without those caused by a source that did not load.
+
+    ``unread`` names sources left unread on purpose (a check without sources): what
+    steps name in them is not known, so it is not reported either.
+    """
+    failed = failed_sources(diagnostics, document, raw) | set(unread)
     if not failed:
         return list(plan_diagnostics)
     kept: list[Diagnostic] = []

@@ -135,7 +135,7 @@ def _declared(
 
 def _describe(operation: Operation) -> str:
     named = f" (operationId '{operation.operation_id}')" if operation.operation_id else ""
-    return f"{operation.method} {operation.path_template}{named}"
+    return f"{operation.method} {operation.path_key}{named}"
 
 
 def _undeclared(

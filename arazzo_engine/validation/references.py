@@ -8,7 +8,7 @@ document defines (:mod:`~arazzo_engine.validation.symbols`).
 Rule ids: ``unknown-step``, ``unknown-output``, ``unknown-input`` (errors: the
 value can never exist), ``unknown-workflow``, ``unknown-source``,
 ``component-reference`` (errors); ``undeclared-input``, ``dotted-name``,
-``step-output-order``, ``response-context`` (warnings).
+``step-output-order``, ``response-context``, ``response-parameter`` (warnings).
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from arazzo_engine.expressions.ast import (
     RequestQuery,
     ResponseBody,
     ResponseHeader,
+    ResponsePath,
+    ResponseQuery,
     RuntimeExpression,
     SourceDescriptionRef,
     StatusCode,
@@ -115,6 +117,8 @@ class ReferenceChecker:
                 | ResponseBody()
             ):
                 self.http(text, site, workflow)
+            case ResponseQuery() | ResponsePath():
+                self.response_parameter(expression, text, site)
             case WorkflowInputRef() | WorkflowOutputRef():
                 self.other_workflow(expression, text, site)
             case SourceDescriptionRef():
@@ -318,6 +322,18 @@ class ReferenceChecker:
         else:
             return
         self.f.warning("response-context", f"'{text}' is always null here: {why}", site.pointer)
+
+    def response_parameter(
+        self, expression: ResponseQuery | ResponsePath, text: str, site: Site
+    ) -> None:
+        where = "query" if isinstance(expression, ResponseQuery) else "path"
+        self.f.warning(
+            "response-parameter",
+            f"'{text}' is always null: a response has no {where} parameters (the 1.0.1 "
+            f"grammar allows the form); to read what the request sent, write "
+            f"'$request.{where}.{expression.name}'",
+            site.pointer,
+        )
 
     def dotted(self, text: str, what: str, name: str, matched: str, site: Site) -> None:
         member = name[len(matched) + 1 :]

@@ -23,9 +23,16 @@ __all__ = [
 FORMATS = ("text", "json", "github")
 
 
-def finalize(diagnostics: Iterable[Diagnostic], entry: str | None = None) -> list[Diagnostic]:
-    """Drop exact repeats and order best first: errors, the entry file, then by position."""
-    unique = list(dict.fromkeys(diagnostics))
+def finalize(
+    diagnostics: Iterable[Diagnostic], entry: str | None = None, ignore: Iterable[str] = ()
+) -> list[Diagnostic]:
+    """Drop exact repeats and order best first: errors, the entry file, then by position.
+
+    ``ignore`` names rule ids whose findings are dropped (``arazzo validate --ignore``);
+    ignoring an error's rule hides it from the list, it does not make a load succeed.
+    """
+    silenced = frozenset(ignore)
+    unique = [d for d in dict.fromkeys(diagnostics) if d.rule not in silenced]
     return sorted(
         unique,
         key=lambda d: (d.severity != "error", d.file != entry, d.file, d.line, d.column),

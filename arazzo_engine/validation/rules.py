@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
-__all__ = ["RULES", "Rule"]
+__all__ = ["NEEDS_SOURCES", "PARTLY_NEEDS_SOURCES", "RULES", "Rule", "close_rules"]
 
 
 @dataclass(frozen=True)
@@ -39,12 +40,14 @@ source-openapi|error|sources.openapi.kind|an OpenAPI source the engine cannot us
 source-self|error|load.project|an arazzo source description pointing at its own document
 source-scheme|error|sources.reading|a source url whose scheme is not http(s) (file:, ftp:...)
 operation|error|plan|operationId/operationPath that names no operation (or several)
+unqualified-operation-id|warning|plan|a bare operationId while the document has several API sources
 workflow-reference|error|plan|a step, action or dependsOn naming an unknown workflow
 action-target|error|plan|a goto/retry stepId that is not a step of the workflow
 reference|error|plan|a Reusable Object reference of the wrong kind or to nothing
 expression-syntax|error|plan|a runtime expression or value that does not parse
 criterion|error|plan|a criterion that does not compile (condition, regex, type)
 depends-on-cycle|error|plan|dependsOn forms a cycle
+workflow-call-cycle|warning|validation.recursion|workflows call in a cycle, no action before a call
 duplicate-workflow-id|error|validation.semantic|two workflows with one workflowId
 duplicate-step-id|error|validation.semantic|two steps of a workflow with one stepId
 duplicate-source-name|error|validation.semantic|two source descriptions with one name
@@ -66,6 +69,7 @@ component-reference|error|validation.references|$components.<kind>.<name> naming
 dotted-name|warning|validation.references|member access by dots ($inputs.a.b) instead of #/b
 step-output-order|warning|validation.references|a step output read before any path sets it
 response-context|warning|validation.references|$response/$request where there is none
+response-parameter|warning|validation.references|$response.query.x or $response.path.x (always null)
 unreachable-step|warning|validation.warnings|a step no path reaches
 goto-self-loop|warning|validation.warnings|a goto to its own step with no criteria
 unused-output|warning|validation.warnings|a step output nothing reads
@@ -74,6 +78,7 @@ workflow-step-criteria|warning|validation.warnings|successCriteria on a workflow
 reusable-value|warning|validation.warnings|'value' on an action reference (ignored)
 jsonpath-null-test|warning|validation.warnings|a JSONPath '@.x != null' filter
 jsonpath-goessner|warning|validation.warnings|a JSONPath comparison outside a filter ($.x != null)
+regex-literal|warning|validation.warnings|a regex condition written as a JavaScript literal /^ok$/i
 payload-json|error|validation.payloads|a JSON payload text that does not parse
 template-quoted-json|warning|validation.payloads|"{$inputs.obj}": an object quoted into a string
 path-parameter|error|validation.operations|a path parameter the operation needs is missing
@@ -81,9 +86,40 @@ undeclared-parameter|warning|validation.operations|a parameter the operation or 
 missing-workflow-input|error|validation.operations|a required input of a called workflow missing
 unpassed-workflow-input|warning|validation.operations|an input a called workflow reads, not passed
 no-response-body|warning|validation.operations|$response.body of an operation with no body
+unused-ignore|warning|validation.optouts|an '# arazzo: ignore[...]' comment that silences nothing
 """
 
 RULES: dict[str, Rule] = {
     fields[0]: Rule(*fields) for fields in (line.split("|") for line in _TABLE.strip().splitlines())
 }
 """Every rule id, in the order a load meets them."""
+
+
+NEEDS_SOURCES: tuple[str, ...] = (
+    "source-unreadable",
+    "source-remote",
+    "source-type",
+    "source-openapi",
+    "source-self",
+    "source-scheme",
+    "path-parameter",
+    "no-response-body",
+)
+"""Rules that read the source descriptions: a check without them (``--no-sources``) cannot
+run these at all."""
+
+PARTLY_NEEDS_SOURCES: tuple[str, ...] = (
+    "operation",
+    "undeclared-parameter",
+    "workflow-reference",
+    "missing-workflow-input",
+    "unpassed-workflow-input",
+)
+"""Rules that without the sources still check what the document alone says (an
+operationPath's form, a source name it does not declare, its own workflows), but not the
+operations or the workflows of other Arazzo documents."""
+
+
+def close_rules(name: str) -> list[str]:
+    """Rule ids that look like ``name``, best first: for "did you mean" in messages."""
+    return difflib.get_close_matches(name, RULES, n=3, cutoff=0.6)

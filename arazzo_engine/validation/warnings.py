@@ -11,6 +11,8 @@ Rule ids (all warnings):
 ``jsonpath-null-test``        a JSONPath filter ``@.x != null``, also true when ``x`` is absent
 ``jsonpath-goessner``         a comparison outside any filter (``$.x != null``): Goessner-style,
                               not RFC 9535, the dialect a plain ``jsonpath`` type means
+``regex-literal``             a ``regex`` condition written as a JavaScript literal (``/^ok$/i``):
+                              the slashes and flags are text to Python, so it never matches
 """
 
 from __future__ import annotations
@@ -38,6 +40,11 @@ COMPARISON = re.compile(r"==|!=|<=|>=|<|>")
 # The closing quote is optional so that a string left open never makes the
 # search rescan the rest of the condition from every quote (quadratic time).
 QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'?|\"(?:[^\"\\]|\\.)*\"?")
+JS_LITERAL = re.compile(r"/(?P<body>.+)/(?P<flags>[dgimsuvy]*)", re.DOTALL)
+"""A JavaScript regular expression literal: ``/body/flags``."""
+INLINE_FLAGS = "ims"
+"""JavaScript flags Python writes inline (``(?i)``); the others (g, y, d, u, v) change
+nothing for a single search of a str."""
 NULL_TEST = re.compile(
     r"@(?P<member>(?:\.[A-Za-z_][\w-]*|\[\s*'[^']*'\s*\]|\[\s*\"[^\"]*\"\s*\])+)\s*!=\s*null\b"
 )
@@ -59,6 +66,7 @@ def check_warnings(
     for criterion in all_criteria(document):
         null_tests(findings, criterion)
         goessner(findings, criterion)
+        regex_literal(findings, criterion)
 
 
 def unreachable(findings: Findings, workflow: Workflow, graph: StepGraph) -> None:
@@ -208,5 +216,30 @@ def goessner(findings: Findings, criterion: Criterion) -> None:
         "the context, such as '$[?@.id]' (has an id) or '$[?@.count > 0]', or declare the "
         "older dialect with type: "
         f"{{type: jsonpath, version: {GOESSNER}}}",
+        f"{criterion.pointer}/condition",
+    )
+
+
+def regex_literal(findings: Findings, criterion: Criterion) -> None:
+    """Warn on ``/body/flags`` where the flags or the anchors show a JavaScript literal.
+
+    A plain ``/pets/`` stays quiet: it may well mean the text "/pets/".
+    """
+    if criterion.type != "regex":
+        return
+    match = JS_LITERAL.fullmatch(criterion.condition)
+    if match is None:
+        return
+    body, flags = match.group("body"), match.group("flags")
+    anchored = body.startswith("^") or (body.endswith("$") and not body.endswith("\\$"))
+    if not flags and not anchored:
+        return
+    inline = "".join(sorted({flag for flag in flags if flag in INLINE_FLAGS}))
+    pattern = (f"(?{inline})" if inline else "") + body.replace("\\/", "/")
+    findings.warning(
+        "regex-literal",
+        f"'{criterion.condition}' is written as a JavaScript regex literal, but regex "
+        "conditions are Python syntax, where the slashes and flags are text to match, so it "
+        f"never matches what it means; write '{pattern}'",
         f"{criterion.pointer}/condition",
     )

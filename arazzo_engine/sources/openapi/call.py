@@ -91,7 +91,7 @@ class OpenAPICall:
     def describe(self) -> str:
         operation = self.operation
         named = f" ({operation.operation_id})" if operation.operation_id else ""
-        return f"{operation.method.upper()} {operation.path_template}{named}"
+        return f"{operation.method.upper()} {operation.path_key}{named}"
 
     def perform(self, context: CallContext, runtime: CallRuntime) -> CallOutcome:
         try:

@@ -58,7 +58,8 @@ class OpenAPIShapeError(ArazzoError):
 class _Entry:
     """Where one operation sits: its Path Item (``$ref`` followed) and method."""
 
-    path_template: str
+    path_key: str
+    """The ``paths`` key; the path template is the part before any ``?``."""
     method: str
     pointer: str
     item: Located
@@ -149,7 +150,7 @@ class OperationIndex:
         try:
             parts = self.adapter.operation_parts(self, entry.item, entry.method)
         except (RefError, RecursionError, TypeError, ValueError, AttributeError) as error:
-            where = f"{entry.method.upper()} {entry.path_template}"
+            where = f"{entry.method.upper()} {entry.path_key}"
             reason = str(error) if isinstance(error, RefError) else repr(error)
             self.problems.append(
                 f"source description '{self.source.name}' ({self.source.location}): "
@@ -172,11 +173,13 @@ class OperationIndex:
         self, entry: _Entry, parts: OperationParts, detail: OperationDetail | None
     ) -> Operation:
         response_media = (m for media in parts.responses.values() for m in media)
+        path_template, _, query_template = entry.path_key.partition("?")
         return Operation(
             source=self.source.name,
             operation_id=entry.operation_id,
             method=entry.method.upper(),
-            path_template=entry.path_template,
+            path_template=path_template,
+            query_template=query_template,
             pointer=entry.pointer,
             parameters=MappingProxyType(parts.parameters),
             request_media_types=tuple(parts.request_media_types),

@@ -1,9 +1,10 @@
 """Builds the HTTP request of an operation step from evaluated values.
 
 Parameters are serialized by their OpenAPI declaration (undeclared ones by the
-default style of their location); a declared parameter the step leaves out is
-sent with its schema ``default`` when it has one.  The body is encoded by its
-content type (see :func:`encode_body`); ``docs/openapi.md`` has the rules.
+default style of their location).  Only what the step gives is sent: a schema
+``default`` says what the server assumes when the client sends nothing, so it
+is never sent in a value's place.  The body is encoded by its content type
+(see :func:`encode_body`); ``docs/openapi.md`` has the rules.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from arazzo_engine.http.media import is_json_media_type, is_text_media_type, is_
 from arazzo_engine.http.multipart import Part, encode_multipart
 from arazzo_engine.http.transport import HttpRequest
 from arazzo_engine.load.local_files import read_local_file
+from arazzo_engine.sources.openapi.path_query import literal_query
 from arazzo_engine.sources.openapi.security import AppliedCredentials
 from arazzo_engine.sources.openapi.serialize import (
     content_text,
@@ -339,8 +341,9 @@ def build_request(
     """The request for one execution of an operation step.
 
     ``parameters`` holds (name, in, value) after evaluation; a ``None`` value is
-    not sent (the declared default is, when there is one), and a path
-    parameter without a value fails before sending.  ``cookies`` is the run's
+    not sent, nor is a declared parameter the step leaves out (its schema
+    ``default`` is the server's to apply), and a path parameter without a value
+    fails before sending.  ``cookies`` is the run's
     store, which the transport reads and fills.
     """
     declared = operation.parameters
@@ -349,7 +352,6 @@ def build_request(
     query: list[str] = []
     headers: dict[str, str] = {}
     cookie_pairs: list[str] = []
-    given: set[tuple[str, str]] = set()
 
     def place(spec: ParameterSpec, name: str, location: str, value: Any) -> None:
         if location == "path":
@@ -363,26 +365,17 @@ def build_request(
             cookie_pairs.extend(serialize_cookie(spec, value))
 
     for name, location, value in parameters:
-        key = parameter_key(name, location)
-        given.add(key)
-        spec = declared.get(key) or _default_spec(name, location)
         if value is None:
-            if not spec.has_default:
-                continue
-            value = spec.default
+            continue
+        spec = declared.get(parameter_key(name, location)) or _default_spec(name, location)
         place(spec, name, location, value)
-    for key, spec in declared.items():
-        if key not in given and spec.has_default and spec.default is not None:
-            place(spec, spec.name, spec.location, spec.default)
+    query[:0] = literal_query(operation.query_template, query_values)
 
     def fill(match: re.Match[str]) -> str:
         name = match.group(1)
-        if name not in path_values:
-            raise RequestBuildError(
-                f"path parameter '{name}' of {operation.method} {operation.path_template} "
-                "has no value"
-            )
         spec = declared.get((name, "path")) or _default_spec(name, "path")
+        if name not in path_values:
+            raise RequestBuildError(_no_path_value(operation, spec))
         return serialize_path(spec, path_values[name], allow_reserved=path_allow_reserved)
 
     path = _TEMPLATE_VARIABLE.sub(fill, operation.path_template)
@@ -424,6 +417,22 @@ def build_request(
         | (frozenset({"Cookie"}) if credentials.cookies else frozenset()),
         follow_redirects=not declares_redirect(operation),
         cookies=cookies,
+    )
+
+
+def _no_path_value(operation: Operation, spec: ParameterSpec) -> str:
+    """Why the path cannot be built, and how the step gives the value."""
+    name = spec.name
+    unused = (
+        f"; its schema default {spec.default!r} is not sent in its place, as a default "
+        "says what the server assumes when a value is left out and a path cannot leave one out"
+        if spec.has_default
+        else ""
+    )
+    return (
+        f"path parameter '{name}' of {operation.method} {operation.path_template} has no "
+        f"value: the step gives none, or its value is null{unused}; give it in the step's "
+        f"parameters ('- name: {name}' with 'in: path' and a 'value' that is not null)"
     )
 
 

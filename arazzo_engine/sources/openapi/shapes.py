@@ -135,6 +135,15 @@ class Operation:
     """Per request media type, its ``encoding`` object (property -> Encoding Object)."""
     detail: OperationDetail | None = field(default=None, compare=False, repr=False)
     """Schemas for validation; None for an operation that could not be resolved."""
+    query_template: str = ""
+    """The query part of the ``paths`` key (``uploads`` of ``/{Bucket}?uploads``): descriptions
+    converted from AWS models write it to tell operations of one path apart."""
+
+    @property
+    def path_key(self) -> str:
+        """The ``paths`` key as written, query part included (for messages)."""
+        query = self.query_template
+        return f"{self.path_template}?{query}" if query else self.path_template
 
 
 @dataclass
