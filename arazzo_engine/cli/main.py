@@ -26,6 +26,7 @@ from arazzo_engine.errors import (
     LimitError,
     StreamError,
 )
+from arazzo_engine.fixes import speaking
 
 if TYPE_CHECKING:
     from arazzo_engine.engine import Engine
@@ -505,7 +506,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     secrets = list(_pairs(getattr(args, "auth", None), "--auth").values()) if _auth_ok(args) else []
     redactor = Redactor(secrets)
     try:
-        code: int = args.handler(args, out, err)
+        with speaking("cli"):  # errors name --flags, not Engine.load keywords
+            code: int = args.handler(args, out, err)
         return code
     except ArazzoValidationError as error:
         print(printable_lines(redactor.text(str(error))), file=err)
