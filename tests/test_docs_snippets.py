@@ -123,13 +123,8 @@ def _command(snippet: Snippet, code: str, workdir: Path) -> list[str]:
     return [sys.executable, name]
 
 
-@pytest.mark.parametrize("snippet", RUN, ids=[s.id for s in RUN])
-def test_snippet_runs_as_written(
-    snippet: Snippet, workdir: Path, env: dict[str, str], servers: Servers
-) -> None:
-    servers.before(snippet)
-    siblings = snippets_of(ROOT / snippet.doc)
-    code = servers.code(snippet, python_source(snippet, siblings))
+def _run(snippet: Snippet, code: str, workdir: Path, env: dict[str, str]) -> str | None:
+    """None when the snippet ran to exit code 0, else why not, naming its file and line."""
     try:
         done = subprocess.run(
             _command(snippet, code, workdir),
@@ -140,11 +135,34 @@ def test_snippet_runs_as_written(
             timeout=TIMEOUT,
         )
     except subprocess.TimeoutExpired:
-        pytest.fail(f"{snippet.id}: the snippet ran longer than {TIMEOUT} s")
-    assert done.returncode == 0, (
+        return f"{snippet.id}: the snippet ran longer than {TIMEOUT} s"
+    if done.returncode == 0:
+        return None
+    return (
         f"{snippet.id}: the snippet exited with {done.returncode}\n"
         f"--- code\n{code}--- stdout\n{done.stdout}--- stderr\n{done.stderr}"
     )
+
+
+@pytest.mark.parametrize("snippet", RUN, ids=[s.id for s in RUN])
+def test_snippet_runs_as_written(
+    snippet: Snippet, workdir: Path, env: dict[str, str], servers: Servers
+) -> None:
+    servers.before(snippet)
+    siblings = snippets_of(ROOT / snippet.doc)
+    code = servers.code(snippet, python_source(snippet, siblings))
+    problem = _run(snippet, code, workdir, env)
+    assert problem is None, problem
+
+
+def test_a_failing_snippet_is_named_by_file_and_line(
+    tmp_path: Path, workdir: Path, env: dict[str, str]
+) -> None:
+    page = tmp_path / "probe.md"
+    page.write_text("# probe\n\n```python\nraise SystemExit(3)\n```\n", encoding="utf-8")
+    (snippet,) = snippets_of(page)
+    problem = _run(snippet, snippet.code, workdir, env)
+    assert problem is not None and problem.startswith("probe.md:3: the snippet exited with 3")
 
 
 def test_every_runnable_block_is_run_or_marked() -> None:
