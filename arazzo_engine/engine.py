@@ -21,6 +21,7 @@ from arazzo_engine.errors import (
     WorkflowNotFoundError,
 )
 from arazzo_engine.events import EventHandler, tag_run
+from arazzo_engine.fixes import option
 from arazzo_engine.http.requests_transport import RequestsTransport, Session
 from arazzo_engine.http.transport import DEFAULT_MAX_BODY_BYTES, Transport
 from arazzo_engine.load.inputs import InputsChecker
@@ -408,7 +409,7 @@ def _file_folders(given: Iterable[str | os.PathLike[str]]) -> tuple[str, ...]:
         resolved = os.path.realpath(os.fspath(folder))
         if not os.path.isdir(resolved):
             raise ConfigurationError(
-                f"file_folders= names {os.fspath(folder)!r}, which is not a folder"
+                f"{option('file_folders')} names {os.fspath(folder)!r}, which is not a folder"
             )
         folders.append(resolved)
     return tuple(folders)

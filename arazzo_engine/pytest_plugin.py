@@ -52,6 +52,7 @@ import pytest
 from arazzo_engine.cases import Case, check_result, read_cases, sidecar_path
 from arazzo_engine.engine import Engine
 from arazzo_engine.errors import ArazzoError, SidecarError
+from arazzo_engine.fixes import speaking
 from arazzo_engine.redaction import Redactor
 from arazzo_engine.reports.printable import printable_lines
 from arazzo_engine.reports.trace import RunTrace, explain_failure
@@ -106,6 +107,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="keep '/' and other reserved characters raw in SOURCE's path values",
     )
     group.addoption(
+        "--arazzo-allow-remote",
+        action="store_true",
+        default=None,
+        help="fetch source descriptions named by http(s) URLs (off by default; "
+        "ini: arazzo_allow_remote)",
+    )
+    group.addoption(
+        "--arazzo-allow-files",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a folder $file markers may send files from, besides the document's own",
+    )
+    parser.addini(
+        "arazzo_allow_remote",
+        "fetch source descriptions named by http(s) URLs (as --arazzo-allow-remote)",
+        type="bool",
+        default=False,
+    )
+    group.addoption(
         "--arazzo-timeout",
         type=float,
         default=30.0,
@@ -137,6 +158,8 @@ class EngineSettings:
     credentials: Mapping[str, str] = field(default_factory=dict)
     path_allow_reserved: tuple[str, ...] = ()
     timeout: float = 30.0
+    allow_remote: bool = False
+    file_folders: tuple[str, ...] = ()
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -147,6 +170,11 @@ class EngineSettings:
             credentials=_pairs(config.getoption("arazzo_auth"), "--arazzo-auth"),
             path_allow_reserved=tuple(config.getoption("arazzo_path_allow_reserved")),
             timeout=float(config.getoption("arazzo_timeout")),
+            allow_remote=_allow_remote(config),
+            file_folders=tuple(
+                str(Path(config.invocation_params.dir) / folder)
+                for folder in config.getoption("arazzo_allow_files")
+            ),
             environ={
                 k.upper(): v for k, v in os.environ.items() if k.upper().startswith("ARAZZO_")
             },
@@ -179,12 +207,20 @@ class EngineSettings:
         ``Engine.load``'s own options, must name what the document has.
         """
         overrides.setdefault("timeout", self.timeout)
+        overrides.setdefault("allow_remote", self.allow_remote)
+        overrides.setdefault("file_folders", self.file_folders)
         return Engine.load(path, _defaults=self, **overrides)
 
     def secrets(self) -> list[str]:
         values = list(self.credentials.values())
         values += [v for k, v in self.environ.items() if k.startswith("ARAZZO_AUTH_")]
         return values
+
+
+def _allow_remote(config: pytest.Config) -> bool:
+    """``--arazzo-allow-remote``, else the ``arazzo_allow_remote`` ini value."""
+    given = config.getoption("arazzo_allow_remote")
+    return bool(config.getini("arazzo_allow_remote")) if given is None else bool(given)
 
 
 def _settings(config: pytest.Config) -> EngineSettings:
@@ -250,7 +286,8 @@ class ArazzoFile(pytest.File):
 
     def collect(self) -> Iterator[pytest.Item]:
         try:
-            engine = _settings(self.config).load(self.path)
+            with speaking("pytest"):  # errors name --arazzo-* options
+                engine = _settings(self.config).load(self.path)
         except ArazzoError as error:
             yield ArazzoProblem.from_parent(self, name="load", problem=str(error))
             return
@@ -333,7 +370,8 @@ class ArazzoItem(_ExplainedItem):
         trace = RunTrace()
         redactor = Redactor(_settings(self.config).secrets())
         try:
-            result = self.engine.run(self.workflow_id, dict(self.case.inputs), on_event=trace)
+            with speaking("pytest"):
+                result = self.engine.run(self.workflow_id, dict(self.case.inputs), on_event=trace)
         except ArazzoError as error:
             if self.sidecar is not None:
                 where = f"(the inputs come from {self.sidecar})"
@@ -359,7 +397,8 @@ class ArazzoFixture:
     ``load`` applies the session's ``--arazzo-server`` / ``--arazzo-auth`` /
     environment settings (per document, as for collected items); ``run``
     records each run so ``check`` can explain a failure; open streams are
-    closed when the test ends.
+    closed when the test ends.  Its errors name ``Engine.load`` keywords (the
+    test passes them to ``load``); collected items name ``--arazzo-*`` options.
     """
 
     def __init__(self, settings: EngineSettings) -> None:

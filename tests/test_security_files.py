@@ -262,7 +262,8 @@ def test_a_path_outside_the_document_folder_is_refused(
     error = refused(result, http_server, path)
     assert error.startswith("step 'send' of workflow 'byPath': multipart part 'doc': ")
     assert f"outside the document's folder {docs.resolve()}" in error
-    assert "--allow-files" in error
+    assert "(allow another folder with Engine.load(..., file_folders=[DIR]))" in error
+    assert "--allow-files" not in error  # a library caller is told the library's way
 
 
 def test_a_literal_climbing_out_of_the_folder_is_refused(
@@ -325,6 +326,8 @@ def test_the_command_line_allows_folders_with_allow_files(
     done = arazzo(*args)
     assert done.returncode == 1
     assert "outside the document's folder" in done.stderr
+    assert "(allow another folder with --allow-files DIR)" in done.stderr
+    assert "file_folders" not in done.stderr
     assert SECRET_WORD not in done.stdout + done.stderr
     assert [r.method for r in http_server.requests] == []
     done = arazzo(*args, "--allow-files", str(tmp_path / "outside"))

@@ -16,12 +16,9 @@ import argparse
 import json
 import sys
 from collections.abc import Mapping, Sequence
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from arazzo_engine.cli.live import LiveView
-from arazzo_engine.engine import Engine
 from arazzo_engine.errors import (
     ArazzoError,
     ArazzoValidationError,
@@ -29,20 +26,23 @@ from arazzo_engine.errors import (
     LimitError,
     StreamError,
 )
-from arazzo_engine.events import fan_out
-from arazzo_engine.limits import int_digits_limit, load_json
-from arazzo_engine.load.local_files import MAX_DOCUMENT_BYTES, read_local_file
-from arazzo_engine.redaction import Redactor
-from arazzo_engine.reports.printable import escape_json_text, printable, printable_lines
-from arazzo_engine.reports.trace import RunTrace, junit_xml
-from arazzo_engine.results import RunResult
-from arazzo_engine.sources.openapi.servers import parse_server_variables
-from arazzo_engine.validation.report import FORMATS, render
+from arazzo_engine.fixes import speaking
+
+if TYPE_CHECKING:
+    from arazzo_engine.engine import Engine
+    from arazzo_engine.redaction import Redactor
+    from arazzo_engine.reports.trace import RunTrace
+    from arazzo_engine.results import RunResult
+
+# The engine is imported by the commands that use it, when they run: ``--version``
+# and ``--help`` cost Python's start and argparse (tests/test_cli_startup.py).
 
 __all__ = ["main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 REPORT_KINDS = ("junit", "json")
+FORMATS = ("text", "json", "github")
+"""``validate --format`` choices: validation.report.FORMATS (a test holds them equal)."""
 
 
 class UsageError(Exception):
@@ -50,6 +50,8 @@ class UsageError(Exception):
 
 
 def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("arazzo-engine")
     except PackageNotFoundError:
@@ -68,6 +70,8 @@ def _pairs(items: Sequence[str] | None, option: str) -> dict[str, str]:
 
 def _coerce(name: str, text: str, schema: Mapping[str, Any] | None) -> Any:
     """An ``--input`` value typed by the inputs schema's declared type for it."""
+    from arazzo_engine.limits import load_json
+
     declared = (schema or {}).get("properties", {}).get(name, {})
     kind = declared.get("type") if isinstance(declared, Mapping) else None
     try:
@@ -91,6 +95,8 @@ def _coerce(name: str, text: str, schema: Mapping[str, Any] | None) -> Any:
 
 def _integer(text: str) -> int:
     """``int(text)``; more digits than Python converts is a LimitError, not its ValueError."""
+    from arazzo_engine.limits import int_digits_limit
+
     digits = int_digits_limit()
     if digits and len(text.strip().lstrip("+-").replace("_", "")) > digits:
         raise LimitError(f"is an integer of more than {digits} digits")
@@ -103,6 +109,9 @@ def _short(text: str) -> str:
 
 
 def _inputs(args: argparse.Namespace, engine: Engine, workflow_id: str) -> dict[str, Any]:
+    from arazzo_engine.limits import load_json
+    from arazzo_engine.load.local_files import MAX_DOCUMENT_BYTES, read_local_file
+
     inputs: dict[str, Any] = {}
     if args.inputs_file:
         try:
@@ -146,6 +155,9 @@ def _inputs(args: argparse.Namespace, engine: Engine, workflow_id: str) -> dict[
 
 
 def _load(args: argparse.Namespace, *, strict: bool = True) -> Engine:
+    from arazzo_engine.engine import Engine
+    from arazzo_engine.sources.openapi.servers import parse_server_variables
+
     return Engine.load(
         args.path,
         servers=_pairs(getattr(args, "server", None), "--server"),
@@ -175,6 +187,9 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _cmd_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Every workflow, those an error reaches marked blocked; the errors after, then exit 2."""
+    from arazzo_engine.reports.printable import printable, printable_lines
+    from arazzo_engine.validation.report import render
+
     engine = _load(args, strict=False)
     for workflow in engine.document.workflows:
         summary = f"  {workflow.summary}" if workflow.summary else ""
@@ -213,6 +228,9 @@ def _chosen(args: argparse.Namespace, engine: Engine, err: TextIO) -> str | None
     One an error reaches raises its ArazzoValidationError; the document's other
     errors are printed on ``err`` as a warning and the workflow runs.
     """
+    from arazzo_engine.reports.printable import printable, printable_lines
+    from arazzo_engine.validation.report import render
+
     workflow_id: str | None = args.workflow
     if workflow_id is None:
         if len(engine.workflow_ids) != 1:
@@ -259,6 +277,9 @@ def _reports(items: Sequence[str] | None) -> list[tuple[str, Path]]:
 def _write_reports(
     reports: list[tuple[str, Path]], trace: RunTrace, name: str, redactor: Redactor
 ) -> None:
+    from arazzo_engine.reports.printable import escape_json_text
+    from arazzo_engine.reports.trace import junit_xml
+
     for kind, path in reports:
         if kind == "junit":
             text = junit_xml(trace, name=name)
@@ -272,6 +293,12 @@ def _write_reports(
 
 
 def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from arazzo_engine.cli.live import LiveView
+    from arazzo_engine.events import fan_out
+    from arazzo_engine.redaction import Redactor
+    from arazzo_engine.reports.printable import printable_lines
+    from arazzo_engine.reports.trace import RunTrace
+
     reports = _reports(args.report)
     engine = _load(args, strict=False)
     workflow_id = _chosen(args, engine, err)
@@ -322,11 +349,22 @@ def _json_default(value: Any) -> Any:
     return repr(value)
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: the package metadata is read only when it is asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        print(f"arazzo {_version()}")
+        parser.exit()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="arazzo", description=__doc__.splitlines()[0].replace("``", "")
     )
-    parser.add_argument("--version", action="version", version=f"arazzo {_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     commands = parser.add_subparsers(dest="command", required=True)
 
     def common(sub: argparse.ArgumentParser, server_help: str, many: bool = False) -> None:
@@ -462,10 +500,14 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = sys.stderr
     args = _parser().parse_args(argv)
+    from arazzo_engine.redaction import Redactor
+    from arazzo_engine.reports.printable import printable_lines
+
     secrets = list(_pairs(getattr(args, "auth", None), "--auth").values()) if _auth_ok(args) else []
     redactor = Redactor(secrets)
     try:
-        code: int = args.handler(args, out, err)
+        with speaking("cli"):  # errors name --flags, not Engine.load keywords
+            code: int = args.handler(args, out, err)
         return code
     except ArazzoValidationError as error:
         print(printable_lines(redactor.text(str(error))), file=err)

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 from arazzo_engine.errors import ConfigurationError, Diagnostic, DocumentError, Location
+from arazzo_engine.fixes import fix, option
 from arazzo_engine.http.transport import Transport
 from arazzo_engine.load.reader import RawDocument, read_data, read_document
 from arazzo_engine.sources.base import LoadedSource
@@ -79,13 +80,10 @@ def load_source(
     where = referring.locate(pointer)
     declared = kind_named(declared_type)
     positions = declared is not None and declared.keeps_positions
-    hint = (
-        f"point it elsewhere with Engine.load(..., sources={{{name!r}: PATH}})"
-        f" or --source {name}=PATH"
-    )
+    hint = f"point it elsewhere with {fix('sources', name)}"
     if override is not None:
         location = str(Path(override).resolve())
-        how = f"the path given for it with sources= ({override!r})"
+        how = f"the path given for it with {option('sources')} ({override!r})"
     elif referring.url is not None:
         remote = _resolve_remote(url, referring)
         if remote is None:
@@ -107,9 +105,8 @@ def load_source(
             "error",
             "source-scheme",
             f"source description '{name}' has url {location!r}: the scheme '{scheme}' is not "
-            f"supported (only relative or absolute paths, and http(s) with allow_remote=True "
-            "or --allow-remote); "
-            f"{hint}",
+            f"supported (only relative or absolute paths, and http(s) with "
+            f"{fix('allow_remote')}); {hint}",
             where,
         )
     if _is_remote(location):
@@ -118,8 +115,7 @@ def load_source(
                 "error",
                 "source-remote",
                 f"source description '{name}' is remote ({location}) and remote loading is "
-                f"off; allow it with Engine.load(..., allow_remote=True) or arazzo --allow-remote, "
-                f"or {hint}",
+                f"off; allow it with {fix('allow_remote')}, or {hint}",
                 where,
             )
         try:
@@ -192,5 +188,5 @@ def check_override_names(kind: str, given: Mapping[str, Any], known: list[str]) 
         valid = ", ".join(repr(k) for k in known) or "none"
         names = ", ".join(repr(u) for u in unknown)
         raise ConfigurationError(
-            f"{kind}= names {names}, which the document does not have; valid names: {valid}"
+            f"{option(kind)} names {names}, which the document does not have; valid names: {valid}"
         )

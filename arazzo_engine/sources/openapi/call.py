@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from arazzo_engine.errors import RequestBuildError
 from arazzo_engine.expressions import ValueNode, evaluate
 from arazzo_engine.expressions.ast import ArrayValue, ObjectValue
+from arazzo_engine.fixes import fix
 from arazzo_engine.http.transport import HttpRequest, TransportError
 from arazzo_engine.limits import MAX_DEPTH, too_deep
 from arazzo_engine.sources.call import (
@@ -152,7 +153,7 @@ class OpenAPICall:
         if base_url is None:
             raise RequestBuildError(
                 f"source '{operation.source}' has no absolute server URL; give one with "
-                f"servers={{'{operation.source}': URL}} or --server {operation.source}=URL"
+                f"{fix('servers', operation.source)}"
             )
         applied = apply_credentials(
             operation,

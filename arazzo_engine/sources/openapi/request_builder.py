@@ -20,6 +20,7 @@ from xml.etree import ElementTree
 
 from arazzo_engine.errors import DocumentError, RequestBuildError
 from arazzo_engine.expressions.files import FILE_KEY, FileReference
+from arazzo_engine.fixes import fix, option
 from arazzo_engine.http.cookies import CookieStore
 from arazzo_engine.http.media import is_json_media_type, is_text_media_type, is_xml_media_type
 from arazzo_engine.http.multipart import Part, encode_multipart
@@ -94,13 +95,11 @@ def _read_file(file: FileReference, where: str, allowed: Sequence[str]) -> tuple
     path = os.path.realpath(os.path.join(file.folder, source))
     folders = (file.folder, *allowed)
     if not any(_inside(path, folder) for folder in folders):
-        allowed_too = (
-            " or in a folder allowed with file_folders= / --allow-files" if allowed else ""
-        )
+        allowed_too = f" or in a folder allowed with {option('file_folders')}" if allowed else ""
         raise RequestBuildError(
             f"{where}: {FILE_KEY} {source!r} resolves to {path}, outside the document's folder "
             f"{file.folder}{allowed_too}; a file sent must lie there (allow another folder with "
-            "Engine.load(..., file_folders=[DIR]) or --allow-files DIR)"
+            f"{fix('file_folders')})"
         )
     try:
         data = read_local_file(

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from arazzo_engine.errors import ConfigurationError
+from arazzo_engine.fixes import fix, option
 from arazzo_engine.sources.openapi.index import OperationIndex
 from arazzo_engine.sources.openapi.shapes import HTTP_METHODS, ServerSpec
 
@@ -67,7 +68,8 @@ def _check_value(name: str, value: str, template: str, source: str) -> None:
         found = _NEVER_IN_A_HOST_VALUE.search(value)
     if found is not None:
         raise ConfigurationError(
-            f"server_variables: the value of variable '{name}' of source '{source}' (server "
+            f"{option('server_variables')}: the value of variable '{name}' of source "
+            f"'{source}' (server "
             f"{template}) holds {found.group(0)!r}, which would change where requests go; "
             "a value may not hold ?, #, \\, whitespace or control characters, nor / or @ "
             "in the scheme and host part"
@@ -89,7 +91,8 @@ def variable_values(
         if allowed and value not in allowed:
             choices = ", ".join(repr(a) for a in allowed)
             raise ConfigurationError(
-                f"server_variables: {value!r} is not an allowed value of variable '{name}' of "
+                f"{option('server_variables')}: {value!r} is not an allowed value of variable "
+                f"'{name}' of "
                 f"source '{source}' (server {server.url}); allowed: {choices}"
             )
         _check_value(name, value, server.url if template is None else template, source)
@@ -147,7 +150,8 @@ def check_variable_names(source: str, overrides: Mapping[str, str], known: Itera
         names = ", ".join(repr(u) for u in unknown)
         listed = ", ".join(repr(k) for k in valid) or "none"
         raise ConfigurationError(
-            f"server_variables for source '{source}' names {names}, which none of its servers "
+            f"{option('server_variables')} for source '{source}' names {names}, which none of "
+            f"its servers "
             f"declares; its server variables: {listed}"
         )
 
@@ -192,9 +196,9 @@ class BaseUrls(Mapping[tuple[str, str], str]):
                 left = template_variables(url or "")
                 if left:
                     raise ConfigurationError(
-                        f"servers= for source '{source}' uses {{{left[0]}}}, which has no value "
-                        f"for the operations served by {server.url}; give it with "
-                        f"server_variables={{'{source}': {{'{left[0]}': ...}}}}"
+                        f"{option('servers')} for source '{source}' uses {{{left[0]}}}, which "
+                        f"has no value for the operations served by {server.url}; give it with "
+                        f"{fix('server_variables', source, left[0])}"
                     )
             else:
                 location = self._indexes[source].source.location
