@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from arazzo_engine.errors import RequestBuildError
@@ -39,8 +39,8 @@ from arazzo_engine.sources.call import (
     StepRequest,
 )
 from arazzo_engine.sources.openapi.oauth import TokenContext
-from arazzo_engine.sources.openapi.request_builder import build_request
-from arazzo_engine.sources.openapi.security import apply_credentials
+from arazzo_engine.sources.openapi.request_builder import RequestPlan
+from arazzo_engine.sources.openapi.security import AppliedCredentials, apply_credentials
 from arazzo_engine.sources.openapi.shapes import Operation, SecurityScheme
 from arazzo_engine.sources.payload import apply_replacements
 
@@ -88,6 +88,22 @@ class OpenAPICall:
     security_schemes: Mapping[str, SecurityScheme]
     """The schemes of the operation's source, by name."""
     request: StepRequest
+    _plan: RequestPlan | None = field(default=None, init=False, repr=False, compare=False)
+    """The request plan, made on the first execution (see :meth:`request_plan`)."""
+
+    def request_plan(self) -> RequestPlan:
+        """What building this step's request needs that no value changes; made once.
+
+        Made on first use rather than at load, so loading stays as fast; two
+        runs making it at once make equal plans.
+        """
+        plan = self._plan
+        if plan is None:
+            step = self.request
+            located = [(p.name, p.location) for p in step.parameters if p.location is not None]
+            plan = RequestPlan(self.operation, located, step.content_type)
+            object.__setattr__(self, "_plan", plan)
+        return plan
 
     def describe(self) -> str:
         operation = self.operation
@@ -155,20 +171,22 @@ class OpenAPICall:
                 f"source '{operation.source}' has no absolute server URL; give one with "
                 f"{fix('servers', operation.source)}"
             )
-        applied = apply_credentials(
-            operation,
-            self.security_schemes,
-            runtime.credentials,
-            # A client-credentials scheme fetches its token with the run's transport.
-            TokenContext(runtime.transport, runtime.timeout, base_url),
+        applied = (
+            apply_credentials(
+                operation,
+                self.security_schemes,
+                runtime.credentials,
+                # A client-credentials scheme fetches its token with the run's transport.
+                TokenContext(runtime.transport, runtime.timeout, base_url),
+            )
+            if operation.security
+            else AppliedCredentials()
         )
-        request = build_request(
-            operation,
+        request = self.request_plan().build(
             base_url=base_url,
             parameters=parameters,
             body=body,
             has_body=step.body is not None,
-            content_type=step.content_type,
             credentials=applied,
             path_allow_reserved=operation.source in runtime.path_allow_reserved,
             cookies=runtime.cookies,

@@ -39,7 +39,7 @@ from arazzo_engine.sources.openapi.serialize import (
 )
 from arazzo_engine.sources.openapi.shapes import Operation, ParameterSpec, parameter_key
 
-__all__ = ["MAX_FILE_BYTES", "build_request", "declares_redirect", "encode_body"]
+__all__ = ["MAX_FILE_BYTES", "RequestPlan", "build_request", "declares_redirect", "encode_body"]
 
 _TEMPLATE_VARIABLE = re.compile(r"\{([^{}]+)\}")
 _LINE_BREAK = re.compile(r"[\r\n\0]")
@@ -343,80 +343,173 @@ def build_request(
     not sent, nor is a declared parameter the step leaves out (its schema
     ``default`` is the server's to apply), and a path parameter without a value
     fails before sending.  ``cookies`` is the run's
-    store, which the transport reads and fills.
+    store, which the transport reads and fills.  A step that runs more than
+    once keeps its :class:`RequestPlan` instead of calling this.
     """
-    declared = operation.parameters
-    path_values: dict[str, Any] = {}
-    query_values: dict[str, Any] = {}
-    query: list[str] = []
-    headers: dict[str, str] = {}
-    cookie_pairs: list[str] = []
+    located = [(name, location) for name, location, _ in parameters]
+    plan = RequestPlan(operation, located, content_type)
+    return plan.build(
+        base_url=base_url,
+        parameters=parameters,
+        body=body,
+        has_body=has_body,
+        credentials=credentials,
+        path_allow_reserved=path_allow_reserved,
+        cookies=cookies,
+        file_folders=file_folders,
+    )
 
-    def place(spec: ParameterSpec, name: str, location: str, value: Any) -> None:
-        if location == "path":
-            path_values[name] = value
-        elif location == "query":
-            query_values[name] = value
-            query.extend(serialize_query(spec, value))
-        elif location == "header":
-            headers[name] = serialize_header(spec, value)
-        elif location == "cookie":
-            cookie_pairs.extend(serialize_cookie(spec, value))
 
-    for name, location, value in parameters:
-        if value is None:
-            continue
-        spec = declared.get(parameter_key(name, location)) or _default_spec(name, location)
-        place(spec, name, location, value)
-    query[:0] = literal_query(operation.query_template, query_values)
+_NO_CREDENTIAL_HEADERS: frozenset[str] = frozenset()
+_COOKIE_HEADER = frozenset({"Cookie"})
 
-    def fill(match: re.Match[str]) -> str:
-        name = match.group(1)
-        spec = declared.get((name, "path")) or _default_spec(name, "path")
-        if name not in path_values:
-            raise RequestBuildError(_no_path_value(operation, spec))
-        return serialize_path(spec, path_values[name], allow_reserved=path_allow_reserved)
 
-    path = _TEMPLATE_VARIABLE.sub(fill, operation.path_template)
-    if "." in path:
-        # A value that makes a whole segment "." or ".." is data, not a dot-segment:
-        # encoded, so the client's URL normalization does not resolve it away.
-        path = "/".join(_DOT_SEGMENTS.get(s, s) for s in path.split("/"))
-    for name, value in credentials.query:
-        query.append(f"{quote(name, safe='')}={quote(value, safe='')}")
-    for name, value in credentials.cookies:
-        cookie_pairs.append(f"{name}={value}")
-    headers.update(credentials.headers)
-    if cookie_pairs:
-        headers["Cookie"] = "; ".join(cookie_pairs)
-    url = base_url + path + ("?" + "&".join(query) if query else "")
-    encoded: bytes | None = None
-    if has_body:
+class RequestPlan:
+    """What building an operation step's request needs that no value changes, settled once.
+
+    Made from the operation, the (name, in) of the step's parameters in order
+    and the step's content type: each parameter's declaration (or the default
+    one of its location), the path template cut into literal text and
+    variables, the body's media type and ``encoding`` rules, whether redirects
+    are followed.  :meth:`build` then only serializes the values of one
+    execution; it gives exactly what :func:`build_request` gives.
+    """
+
+    __slots__ = (
+        "_follow_redirects",
+        "_media",
+        "_names",
+        "_path",
+        "_rules",
+        "_specs",
+        "operation",
+    )
+
+    def __init__(
+        self,
+        operation: Operation,
+        parameters: Sequence[tuple[str, str]],
+        content_type: str | None,
+    ) -> None:
+        declared = operation.parameters
+        self.operation = operation
+        self._names = tuple(parameters)
+        self._specs = tuple(
+            declared.get(parameter_key(name, location)) or _default_spec(name, location)
+            for name, location in parameters
+        )
+        template = operation.path_template
+        path: list[str | tuple[str, ParameterSpec]] = []
+        position = 0
+        for match in _TEMPLATE_VARIABLE.finditer(template):
+            name = match.group(1)
+            spec = declared.get((name, "path")) or _default_spec(name, "path")
+            path += (template[position : match.start()], (name, spec))
+            position = match.end()
+        path.append(template[position:])
+        self._path: tuple[str | tuple[str, ParameterSpec], ...] = tuple(path)
         media = content_type
         if media is None and len(operation.request_media_types) == 1:
             media = operation.request_media_types[0]
-        rules = _encoding_for(
+        self._media = media
+        self._rules = _encoding_for(
             operation.request_encodings, (media or "").split(";", 1)[0].strip().lower()
         )
-        encoded, media = encode_body(body, media, rules, file_folders)
-        if media is not None and encoded is not None:
-            headers.setdefault("Content-Type", media)
-            if media.lower().startswith("multipart/"):
-                headers["Content-Type"] = media
-    _check_header_values(operation, headers)
-    return HttpRequest(
-        method=operation.method,
-        url=url,
-        headers=headers,
-        body=encoded,
-        body_value=body if has_body else None,
-        path_values=path_values,
-        query_values=query_values,
-        credential_headers=frozenset(credentials.headers)
-        | (frozenset({"Cookie"}) if credentials.cookies else frozenset()),
-        follow_redirects=not declares_redirect(operation),
-        cookies=cookies,
-    )
+        self._follow_redirects = not declares_redirect(operation)
+
+    def build(
+        self,
+        *,
+        base_url: str,
+        parameters: Sequence[tuple[str, str, Any]],
+        body: Any,
+        has_body: bool,
+        credentials: AppliedCredentials,
+        path_allow_reserved: bool,
+        cookies: CookieStore | None = None,
+        file_folders: Sequence[str] = (),
+    ) -> HttpRequest:
+        """The request of one execution; ``parameters`` are (name, in, value) in the
+        order the plan was made with (see :func:`build_request`)."""
+        operation = self.operation
+        if len(parameters) != len(self._specs):
+            raise ValueError("the parameters are not the ones the request plan was made for")
+        path_values: dict[str, Any] = {}
+        query_values: dict[str, Any] = {}
+        query: list[str] = []
+        headers: dict[str, str] = {}
+        cookie_pairs: list[str] = []
+        for (name, location, value), spec, planned in zip(
+            parameters, self._specs, self._names, strict=True
+        ):
+            if (name, location) != planned:
+                raise ValueError(
+                    f"parameter ({name}, {location}) is not the one the request plan was made for"
+                )
+            if value is None:
+                continue
+            if location == "path":
+                path_values[name] = value
+            elif location == "query":
+                query_values[name] = value
+                query.extend(serialize_query(spec, value))
+            elif location == "header":
+                headers[name] = serialize_header(spec, value)
+            elif location == "cookie":
+                cookie_pairs.extend(serialize_cookie(spec, value))
+        if operation.query_template:
+            query[:0] = literal_query(operation.query_template, query_values)
+        pieces: list[str] = []
+        for piece in self._path:
+            if isinstance(piece, str):
+                pieces.append(piece)
+                continue
+            name, spec = piece
+            if name not in path_values:
+                raise RequestBuildError(_no_path_value(operation, spec))
+            pieces.append(
+                serialize_path(spec, path_values[name], allow_reserved=path_allow_reserved)
+            )
+        path = "".join(pieces)
+        if "." in path:
+            # A value that makes a whole segment "." or ".." is data, not a dot-segment:
+            # encoded, so the client's URL normalization does not resolve it away.
+            path = "/".join(_DOT_SEGMENTS.get(s, s) for s in path.split("/"))
+        for name, value in credentials.query:
+            query.append(f"{quote(name, safe='')}={quote(value, safe='')}")
+        for name, value in credentials.cookies:
+            cookie_pairs.append(f"{name}={value}")
+        if credentials.headers:
+            headers.update(credentials.headers)
+        if cookie_pairs:
+            headers["Cookie"] = "; ".join(cookie_pairs)
+        url = base_url + path + ("?" + "&".join(query) if query else "")
+        encoded: bytes | None = None
+        if has_body:
+            encoded, media = encode_body(body, self._media, self._rules, file_folders)
+            if media is not None and encoded is not None:
+                headers.setdefault("Content-Type", media)
+                if media.lower().startswith("multipart/"):
+                    headers["Content-Type"] = media
+        if headers:
+            _check_header_values(operation, headers)
+        credential_headers = (
+            frozenset(credentials.headers) if credentials.headers else _NO_CREDENTIAL_HEADERS
+        )
+        if credentials.cookies:
+            credential_headers |= _COOKIE_HEADER
+        return HttpRequest(
+            method=operation.method,
+            url=url,
+            headers=headers,
+            body=encoded,
+            body_value=body if has_body else None,
+            path_values=path_values,
+            query_values=query_values,
+            credential_headers=credential_headers,
+            follow_redirects=self._follow_redirects,
+            cookies=cookies,
+        )
 
 
 def _no_path_value(operation: Operation, spec: ParameterSpec) -> str:
