@@ -75,6 +75,8 @@ class CookieStore:
 
     def cookie_header(self, url: str) -> str | None:
         """The ``Cookie`` value the stored cookies make for ``url``; None when none apply."""
+        if not self._jars:  # nothing stored yet (most runs): no URL to parse
+            return None
         with self._lock:
             jar = self._jars.get(origin_of(url))
         if jar is None:

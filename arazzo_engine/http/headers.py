@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 __all__ = ["MAX_LENGTH_DIGITS", "Headers", "content_length", "header_values"]
 
@@ -78,6 +79,11 @@ class Headers(Mapping[str, str]):
 
     def __getitem__(self, name: str) -> str:
         return self._items[name.lower()][1]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """The value of ``name`` (any case), else ``default``: one lookup, no exception."""
+        item = self._items.get(name.lower()) if isinstance(name, str) else None
+        return default if item is None else item[1]
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and name.lower() in self._items

@@ -73,9 +73,9 @@ class MockTransport:
     def send(self, request: HttpRequest, *, timeout: float) -> HttpResponse:
         cookies = request.cookies
         if cookies is not None:
-            request = dataclasses.replace(
-                request, headers=cookies.request_headers(request.url, request.headers)
-            )
+            headers = cookies.request_headers(request.url, request.headers)
+            if headers != request.headers:  # stored cookies apply: the handler sees them
+                request = dataclasses.replace(request, headers=headers)
         with self._lock:
             self.requests.append(request)
         try:

@@ -90,8 +90,7 @@ class HttpResponse:
         url: str = "",
         max_body_bytes: int | None = None,
     ) -> None:
-        given = sum(x is not None for x in (content, text)) + (json is not _UNSET)
-        if given > 1:
+        if (content is not None) + (text is not None) + (json is not _UNSET) > 1:
             raise ConfigurationError("give at most one of content=, text= and json=")
         self.status_code = status_code
         listed = Headers(headers or ())

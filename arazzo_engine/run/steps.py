@@ -18,11 +18,11 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from arazzo_engine.criteria import judge
 from arazzo_engine.errors import ArazzoError, InputValidationError
 from arazzo_engine.expressions import evaluate
 from arazzo_engine.results import StepResult
 from arazzo_engine.run.context import StepContext
+from arazzo_engine.run.observer import SILENT
 from arazzo_engine.run.result_masking import masked_request, masked_response
 
 if TYPE_CHECKING:
@@ -94,7 +94,8 @@ class StepRunner:
         (a run's responses are freed as soon as its result is dropped).
         """
         self._count(step)
-        self.observer.step_started(step, attempt)
+        if self.observer is not SILENT:
+            self.observer.step_started(step, attempt)
         context = StepContext(state)
         started = time.perf_counter()
         if step.call is None:
@@ -122,14 +123,16 @@ class StepRunner:
     # -- performing --------------------------------------------------------------------
     def _judge(self, step: StepPlan, context: StepContext, outcome: CallOutcome) -> str | None:
         """The success criteria's verdict: None when all hold, else the first that does not."""
-        report = self.observer.criterion_judged
+        report = None if self.observer is SILENT else self.observer.criterion_judged
         if not step.criteria:
             failure = outcome.without_criteria()
-            report(step, "successCriteria", None, None, context, failure is None, None)
+            if report is not None:
+                report(step, "successCriteria", None, None, context, failure is None, None)
             return failure
         for criterion in step.criteria:
-            held, problem = judge(criterion, context)
-            report(step, "successCriteria", None, criterion, context, held, problem)
+            held, problem = criterion.judge(context)
+            if report is not None:
+                report(step, "successCriteria", None, criterion, context, held, problem)
             if not held:
                 detail = f"; {problem}" if problem else ""
                 return f"successCriteria not met: `{criterion.text}` ({outcome.summary}){detail}"
@@ -168,25 +171,41 @@ class StepRunner:
     ) -> StepResult:
         redactor = self.runtime.redactor
         wid, sid = step.workflow_id, step.step_id
-        outputs = {name: evaluate_output(expr, context, redactor) for name, expr in step.outputs}
+        outputs = _outputs(step.outputs, context, redactor)
         state.step_outputs[sid] = outputs  # the real values, for the steps that follow
         response = context.response
+        request = context.request
         error = f"step '{sid}' of workflow '{wid}': {failure}" if failure is not None else None
         elapsed = time.perf_counter() - started
         # The result holds credential values masked (no repr, JSON or pickle of it shows one).
         result = StepResult(
-            step_id=sid,
-            workflow_id=wid,
-            succeeded=failure is None,
-            status_code=response.status_code if response is not None else None,
-            outputs=redactor.value(outputs),
-            attempt=attempt,
-            response=masked_response(response, redactor),
-            error=redactor.text(error) if error is not None else None,
-            elapsed=elapsed,
-            request=masked_request(context.request, redactor) if context.request else None,
-            validation=tuple(redactor.text(f) for f in findings),
+            sid,
+            wid,
+            failure is None,
+            response.status_code if response is not None else None,
+            redactor.value(outputs) if outputs else outputs,
+            attempt,
+            masked_response(response, redactor),
+            redactor.text(error) if error is not None else None,
+            elapsed,
+            masked_request(request, redactor) if request is not None else None,
+            tuple(redactor.text(f) for f in findings) if findings else (),
         )
         self.records.append(result)
-        self.observer.step_finished(step, result)
+        if self.observer is not SILENT:
+            self.observer.step_finished(step, result)
         return result
+
+
+def _outputs(
+    outputs: tuple[tuple[str, Expression], ...], context: StepContext, redactor: Redactor
+) -> dict[str, Any]:
+    """The step's outputs by name; each one that cannot be computed is None.
+
+    All are computed in one go; only when one raises does each get its own
+    :func:`evaluate_output` (the same values, the failure logged).
+    """
+    try:
+        return {name: evaluate(expression, context) for name, expression in outputs}
+    except Exception:
+        return {name: evaluate_output(expr, context, redactor) for name, expr in outputs}
