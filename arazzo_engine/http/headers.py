@@ -48,7 +48,13 @@ class Headers(Mapping[str, str]):
     __slots__ = ("_items", "_repeated")
 
     def __init__(self, headers: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> None:
-        pairs = headers.items() if isinstance(headers, Mapping) else headers
+        pairs = (
+            headers
+            if isinstance(headers, (list, tuple))  # pairs; a Mapping is neither
+            else headers.items()
+            if isinstance(headers, Mapping)
+            else headers
+        )
         items: dict[str, tuple[str, str]] = {}
         repeated: dict[str, list[str]] = {}
         for name, value in pairs:

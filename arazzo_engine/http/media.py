@@ -106,6 +106,10 @@ def text_codec(content: bytes, media: str, charset: str | None) -> str:
     return "utf-8"
 
 
+_UTF8_JSON_STARTS = (b"{", b"[")
+"""First bytes of a JSON text that, with a second byte that is not NUL, only UTF-8 has."""
+
+
 def decode_body(content: bytes, media: str, charset: str | None) -> Any:
     """JSON -> Python value, XML and text -> str, anything else -> bytes.
 
@@ -122,6 +126,9 @@ def decode_body(content: bytes, media: str, charset: str | None) -> Any:
         try:
             if charset:
                 return load_json(content.decode(_codec(charset)).lstrip("\ufeff"))
+            if content[:1] in _UTF8_JSON_STARTS and content[1:2] != b"\0":
+                # What json.loads would detect for these first bytes (RFC 8259 8.1): UTF-8.
+                return load_json(content.decode("utf-8", "surrogatepass"))
             return load_json(content)
         except LimitError as error:
             raise BodyDecodeError(f"the response body ({media}) {error}") from None

@@ -93,7 +93,9 @@ class MockTransport:
                 f"the MockTransport handler returned {type(response).__name__}, not an HttpResponse"
             )
         if cookies is not None:
-            cookies.record(request.url, header_values(response.headers, "Set-Cookie"))
+            set_cookies = header_values(response.headers, "Set-Cookie")
+            if set_cookies:
+                cookies.record(request.url, set_cookies)
         return adopt(
             response,
             url=request.url,

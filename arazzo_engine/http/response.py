@@ -96,9 +96,11 @@ class HttpResponse:
         listed = Headers(headers or ())
         self.headers: Mapping[str, str] = listed
         if text is not None or json is not _UNSET:
-            content, default_type = _encoded(text, json, listed.get("Content-Type"))
-            if "Content-Type" not in listed:
-                self.headers = Headers([*listed.pairs(), ("Content-Type", default_type)])
+            given_type = listed.get("Content-Type")
+            content, default_type = _encoded(text, json, given_type)
+            if given_type is None:
+                added = ("Content-Type", default_type)
+                self.headers = Headers([*listed.pairs(), added] if listed else [added])
         self.url = url
         self.content_type = media_type(self.headers.get("Content-Type"))
         self._max_body_bytes = max_body_bytes
@@ -285,6 +287,14 @@ def adopt(
             response._stream = ChunkStream([response._content])
             response._chunks = iter(response._stream)
             response._content = None
+    elif (
+        response._chunks is None
+        and len(response._content or b"") <= max_body_bytes
+        and "Content-Length" not in response.headers
+    ):
+        # Bytes already whole and within the cap (most handlers): what read_capped gives.
+        response._content = response._content or b""
+        response.close()
     else:
         chunks = response._chunks if response._chunks is not None else [response._content or b""]
         try:

@@ -74,7 +74,9 @@ class Interpreter:
         self.steps = StepRunner(
             state=state,
             max_steps=settings.max_steps,
-            runtime=CallRuntime.for_run(settings, transport, self.observer),
+            runtime=CallRuntime.for_run(
+                settings, transport, self.observer, observed=self.observer is not SILENT
+            ),
             observer=self.observer,
             inputs_checker=inputs_checker,
             records=self.records,
@@ -204,10 +206,13 @@ class Interpreter:
         """Run the steps from the first, each followed by the action it chose."""
         attempts: dict[str, int] = {}
         retries: RetryCounts = {}
+        steps, run_step, run_child = plan.steps, self.steps.run, self._run_child
         index = 0
-        while index < len(plan.steps):
-            step = plan.steps[index]
-            result, context = self._execute(step, state, attempts, depth)
+        while index < len(steps):
+            step = steps[index]
+            step_id = step.step.step_id
+            attempt = attempts[step_id] = attempts.get(step_id, 0) + 1  # as _execute counts
+            result, context = run_step(step, state, attempt, depth, run_child)
             if result.succeeded:
                 retries.clear()  # a success resets every retry budget
                 decision = self.actions.after_success(step, context)

@@ -93,7 +93,10 @@ class StepRunner:
         kept, so that the runner and the interpreter hold no reference cycle
         (a run's responses are freed as soon as its result is dropped).
         """
-        self._count(step)
+        run = self.state
+        run.executions += 1
+        if run.executions > self.max_steps:
+            raise self._too_many(step)
         if self.observer is not SILENT:
             self.observer.step_started(step, attempt)
         context = StepContext(state)
@@ -110,15 +113,13 @@ class StepRunner:
         result = self._finish(step, state, context, attempt, started, failure, findings)
         return result, context
 
-    def _count(self, step: StepPlan) -> None:
+    def _too_many(self, step: StepPlan) -> RunAborted:
         """Every execution counts against ``max_steps``, so a goto or retry loop always ends."""
-        self.state.executions += 1
-        if self.state.executions > self.max_steps:
-            raise RunAborted(
-                f"the run exceeded max_steps ({self.max_steps}) at step "
-                f"'{step.step_id}' of workflow '{step.workflow_id}'; a goto or retry loop "
-                "never ended (raise max_steps if the workflow needs more)"
-            )
+        return RunAborted(
+            f"the run exceeded max_steps ({self.max_steps}) at step "
+            f"'{step.step_id}' of workflow '{step.workflow_id}'; a goto or retry loop "
+            "never ended (raise max_steps if the workflow needs more)"
+        )
 
     # -- performing --------------------------------------------------------------------
     def _judge(self, step: StepPlan, context: StepContext, outcome: CallOutcome) -> str | None:

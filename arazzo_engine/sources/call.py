@@ -131,15 +131,29 @@ class CallRuntime(CallSettings):
     transport: Transport
     observer: CallObserver
     cookies: CookieStore = field(default_factory=CookieStore)
+    observed: bool = True
+    """False when the observer does nothing with reports (no one listens to the run):
+    a call may then leave its reports out."""
 
     @classmethod
     def for_run(
-        cls, settings: CallSettings, transport: Transport, observer: CallObserver
+        cls,
+        settings: CallSettings,
+        transport: Transport,
+        observer: CallObserver,
+        *,
+        observed: bool = True,
     ) -> CallRuntime:
         """The runtime of one run: ``settings`` (every field of them) plus the run's parts,
         an empty cookie store among them."""
         given = {name: getattr(settings, name) for name in _SETTING_NAMES}
-        return cls(**given, transport=transport, observer=observer, cookies=CookieStore())
+        return cls(
+            **given,
+            transport=transport,
+            observer=observer,
+            cookies=CookieStore(),
+            observed=observed,
+        )
 
     def finish(self) -> None:
         """The run is over: forget what it kept for its calls (its cookies), so that

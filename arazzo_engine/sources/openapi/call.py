@@ -40,7 +40,7 @@ from arazzo_engine.sources.call import (
 )
 from arazzo_engine.sources.openapi.oauth import TokenContext
 from arazzo_engine.sources.openapi.request_builder import RequestPlan
-from arazzo_engine.sources.openapi.security import AppliedCredentials, apply_credentials
+from arazzo_engine.sources.openapi.security import apply_credentials
 from arazzo_engine.sources.openapi.shapes import Operation, SecurityScheme
 from arazzo_engine.sources.payload import apply_replacements
 
@@ -116,11 +116,13 @@ class OpenAPICall:
         except (RequestBuildError, ValueError, TypeError) as error:
             return CallFailed(str(error))
         observer, redactor, step = runtime.observer, runtime.redactor, self.request
-        # call.parameters all have an ``in`` (StepRequest), so they pair with what build() took.
-        for parameter, (_, _, value) in zip(step.parameters, built.parameters, strict=True):
-            observer.parameter_evaluated(step, parameter, value)
-        if step.body is not None:
-            observer.body_evaluated(step, built.body)
+        observed = runtime.observed
+        if observed:
+            # call.parameters all have an ``in`` (StepRequest): they pair with what build() took.
+            for parameter, (_, _, value) in zip(step.parameters, built.parameters, strict=True):
+                observer.parameter_evaluated(step, parameter, value)
+            if step.body is not None:
+                observer.body_evaluated(step, built.body)
         request = context.request = built.request
         checks = runtime.validation
         findings = checks.check_request(self.operation, request) if checks is not None else ()
@@ -129,14 +131,17 @@ class OpenAPICall:
         logging_on = logger.isEnabledFor(logging.INFO)  # masking a URL costs; skip it unheard
         if logging_on:
             logger.info("%s %s", request.method, redactor.text(request.url))
-        observer.request_sent(step, request)
-        sent = time.perf_counter()
+        sent = 0.0
+        if observed:
+            observer.request_sent(step, request)
+            sent = time.perf_counter()
         try:
             response = runtime.transport.send(request, timeout=runtime.timeout)
         except TransportError as error:
             return CallFailed(f"{request.method} {redactor.text(request.url)}: {error}")
         context.response = response
-        observer.response_received(step, response, time.perf_counter() - sent)
+        if observed:
+            observer.response_received(step, response, time.perf_counter() - sent)
         if logging_on:
             logger.info(
                 "%s %s -> %d %s",
@@ -180,7 +185,7 @@ class OpenAPICall:
                 TokenContext(runtime.transport, runtime.timeout, base_url),
             )
             if operation.security
-            else AppliedCredentials()
+            else None
         )
         request = self.request_plan().build(
             base_url=base_url,

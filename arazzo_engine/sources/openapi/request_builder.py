@@ -29,6 +29,7 @@ from arazzo_engine.load.local_files import read_local_file
 from arazzo_engine.sources.openapi.path_query import literal_query
 from arazzo_engine.sources.openapi.security import AppliedCredentials
 from arazzo_engine.sources.openapi.serialize import (
+    PATH_SLASH_KEPT,
     content_text,
     encode_component,
     scalar_text,
@@ -278,6 +279,11 @@ def _no_files(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
+_JSON_BODY = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_no_files)
+"""``json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_no_files)``,
+its encoder made once (``dumps`` with options makes one per call)."""
+
+
 def encode_body(
     value: Any,
     content_type: str | None,
@@ -308,7 +314,7 @@ def encode_body(
     if media == "application/x-www-form-urlencoded":
         return _form_body(value, rules), content_type
     if not media or is_json_media_type(media):
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_no_files)
+        text = _JSON_BODY.encode(value)
         return text.encode("utf-8"), content_type or "application/json"
     if is_xml_media_type(media):
         return _xml_body(value), content_type
@@ -360,6 +366,12 @@ def build_request(
     )
 
 
+def _plain_path(spec: ParameterSpec) -> bool:
+    """Whether a path variable's scalar value is just percent-encoded (``simple`` style,
+    no ``content``, no ``allowReserved``): :meth:`RequestPlan.build` does that itself."""
+    return spec.style == "simple" and spec.content_type is None and not spec.allow_reserved
+
+
 _NO_CREDENTIAL_HEADERS: frozenset[str] = frozenset()
 _COOKIE_HEADER = frozenset({"Cookie"})
 
@@ -378,7 +390,6 @@ class RequestPlan:
     __slots__ = (
         "_follow_redirects",
         "_media",
-        "_names",
         "_path",
         "_rules",
         "_specs",
@@ -393,21 +404,20 @@ class RequestPlan:
     ) -> None:
         declared = operation.parameters
         self.operation = operation
-        self._names = tuple(parameters)
         self._specs = tuple(
             declared.get(parameter_key(name, location)) or _default_spec(name, location)
             for name, location in parameters
         )
         template = operation.path_template
-        path: list[str | tuple[str, ParameterSpec]] = []
+        path: list[str | tuple[str, ParameterSpec, bool]] = []
         position = 0
         for match in _TEMPLATE_VARIABLE.finditer(template):
             name = match.group(1)
             spec = declared.get((name, "path")) or _default_spec(name, "path")
-            path += (template[position : match.start()], (name, spec))
+            path += (template[position : match.start()], (name, spec, _plain_path(spec)))
             position = match.end()
         path.append(template[position:])
-        self._path: tuple[str | tuple[str, ParameterSpec], ...] = tuple(path)
+        self._path: tuple[str | tuple[str, ParameterSpec, bool], ...] = tuple(path)
         media = content_type
         if media is None and len(operation.request_media_types) == 1:
             media = operation.request_media_types[0]
@@ -424,13 +434,14 @@ class RequestPlan:
         parameters: Sequence[tuple[str, str, Any]],
         body: Any,
         has_body: bool,
-        credentials: AppliedCredentials,
+        credentials: AppliedCredentials | None,
         path_allow_reserved: bool,
         cookies: CookieStore | None = None,
         file_folders: Sequence[str] = (),
     ) -> HttpRequest:
-        """The request of one execution; ``parameters`` are (name, in, value) in the
-        order the plan was made with (see :func:`build_request`)."""
+        """The request of one execution; ``parameters`` are (name, in, value), the
+        (name, in) the plan was made with in the same order (see
+        :func:`build_request`); ``credentials`` None when the operation asks for none."""
         operation = self.operation
         if len(parameters) != len(self._specs):
             raise ValueError("the parameters are not the ones the request plan was made for")
@@ -439,13 +450,7 @@ class RequestPlan:
         query: list[str] = []
         headers: dict[str, str] = {}
         cookie_pairs: list[str] = []
-        for (name, location, value), spec, planned in zip(
-            parameters, self._specs, self._names, strict=True
-        ):
-            if (name, location) != planned:
-                raise ValueError(
-                    f"parameter ({name}, {location}) is not the one the request plan was made for"
-                )
+        for (name, location, value), spec in zip(parameters, self._specs, strict=True):
             if value is None:
                 continue
             if location == "path":
@@ -464,23 +469,31 @@ class RequestPlan:
             if isinstance(piece, str):
                 pieces.append(piece)
                 continue
-            name, spec = piece
+            name, spec, plain = piece
             if name not in path_values:
                 raise RequestBuildError(_no_path_value(operation, spec))
-            pieces.append(
-                serialize_path(spec, path_values[name], allow_reserved=path_allow_reserved)
-            )
+            value = path_values[name]
+            if plain and not isinstance(value, (list, Mapping)):
+                # serialize_path's answer for a simple-style scalar, without its set-up
+                slash = PATH_SLASH_KEPT if path_allow_reserved else ""
+                pieces.append(quote(scalar_text(value), safe=slash))
+            else:
+                pieces.append(serialize_path(spec, value, allow_reserved=path_allow_reserved))
         path = "".join(pieces)
         if "." in path:
             # A value that makes a whole segment "." or ".." is data, not a dot-segment:
             # encoded, so the client's URL normalization does not resolve it away.
             path = "/".join(_DOT_SEGMENTS.get(s, s) for s in path.split("/"))
-        for name, value in credentials.query:
-            query.append(f"{quote(name, safe='')}={quote(value, safe='')}")
-        for name, value in credentials.cookies:
-            cookie_pairs.append(f"{name}={value}")
-        if credentials.headers:
+        credential_headers = _NO_CREDENTIAL_HEADERS
+        if credentials is not None:
+            for name, value in credentials.query:
+                query.append(f"{quote(name, safe='')}={quote(value, safe='')}")
+            for name, value in credentials.cookies:
+                cookie_pairs.append(f"{name}={value}")
             headers.update(credentials.headers)
+            credential_headers = frozenset(credentials.headers)
+            if credentials.cookies:
+                credential_headers |= _COOKIE_HEADER
         if cookie_pairs:
             headers["Cookie"] = "; ".join(cookie_pairs)
         url = base_url + path + ("?" + "&".join(query) if query else "")
@@ -493,11 +506,6 @@ class RequestPlan:
                     headers["Content-Type"] = media
         if headers:
             _check_header_values(operation, headers)
-        credential_headers = (
-            frozenset(credentials.headers) if credentials.headers else _NO_CREDENTIAL_HEADERS
-        )
-        if credentials.cookies:
-            credential_headers |= _COOKIE_HEADER
         return HttpRequest(
             method=operation.method,
             url=url,
