@@ -174,6 +174,38 @@ def _with_pointer(read: Fn, pointer: tuple[str, ...] | None) -> Fn:
     return pointed
 
 
+def _response_body(pointer: tuple[str, ...] | None) -> Fn:
+    """``$response.body`` with its pointer: what ``_with_pointer`` makes, one call shorter,
+    and for a one-token pointer to an object member (``#/name``) two calls shorter."""
+    if not pointer:
+        return lambda ctx: ctx.response_body()
+    steps = _steps(pointer)
+    if len(steps) == 1 and steps[0][1] == -1:
+        ((key, _),) = steps
+
+        def member(ctx: EvaluationContext) -> Any:
+            value = ctx.response_body()
+            if type(value) is dict:
+                return value.get(key)
+            return _resolve(value, steps)
+
+        return member
+    return lambda ctx: _resolve(ctx.response_body(), steps)
+
+
+def _step_output(step_id: str, name: str, pointer: tuple[str, ...] | None) -> Fn:
+    """``$steps.<id>.outputs.<name>``: a name without dots is read in one call."""
+    if "." in name or pointer:
+        lookup = _name_lookup(name)
+        return _with_pointer(lambda ctx: lookup(ctx.step_outputs(step_id)), pointer)
+
+    def output(ctx: EvaluationContext) -> Any:
+        outputs = ctx.step_outputs(step_id)
+        return None if outputs is None else outputs.get(name)
+
+    return output
+
+
 def _to_number(text: str) -> int | float | None:
     if not _NUMERIC_STRING.fullmatch(text):
         return None
@@ -189,6 +221,9 @@ def _is_number(value: Any) -> bool:
 
 def loose_equal(left: Any, right: Any) -> bool:
     """``==`` of the simple condition language (see the module docstring)."""
+    kind = type(left)
+    if kind is type(right) and (kind is int or kind is str):  # the usual: answered at once
+        return left == right or (kind is str and left.casefold() == right.casefold())
     if left is None or right is None:
         return left is None and right is None
     if isinstance(left, bool) or isinstance(right, bool):
@@ -310,7 +345,7 @@ def _compile_expression(node: RuntimeExpression) -> Fn:
         case Method():
             return lambda ctx: ctx.method
         case ResponseBody():
-            return _with_pointer(lambda ctx: ctx.response_body(), node.pointer)
+            return _response_body(node.pointer)
         case RequestBody():
             return _with_pointer(lambda ctx: ctx.request_body(), node.pointer)
         case RequestHeader():
@@ -334,8 +369,7 @@ def _compile_expression(node: RuntimeExpression) -> Fn:
             lookup = _name_lookup(node.name)
             return _with_pointer(lambda ctx: lookup(ctx.outputs()), node.pointer)
         case StepOutputRef():
-            lookup, step_id = _name_lookup(node.name), node.step_id
-            return _with_pointer(lambda ctx: lookup(ctx.step_outputs(step_id)), node.pointer)
+            return _step_output(node.step_id, node.name, node.pointer)
         case WorkflowInputRef():
             lookup, workflow_id = _name_lookup(node.name), node.workflow_id
             return _with_pointer(lambda ctx: lookup(ctx.workflow_inputs(workflow_id)), node.pointer)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from arazzo_engine.errors import InputValidationError
 from arazzo_engine.results import RunResult, StepResult
-from arazzo_engine.run.actions import ActionChooser, RetryCounts
+from arazzo_engine.run.actions import NEXT_STEP, ActionChooser, RetryCounts
 from arazzo_engine.run.context import StepContext, WorkflowRecord, WorkflowState
 from arazzo_engine.run.event_observer import EventObserver
 from arazzo_engine.run.observer import SILENT, WorkflowOutcome
@@ -215,7 +215,9 @@ class Interpreter:
             result, context = run_step(step, state, attempt, depth, run_child)
             if result.succeeded:
                 retries.clear()  # a success resets every retry budget
-                decision = self.actions.after_success(step, context)
+                decision = (
+                    self.actions.after_success(step, context) if step.on_success else NEXT_STEP
+                )
             else:
                 decision = self.actions.after_failure(step, context, retries)
             action = decision.action

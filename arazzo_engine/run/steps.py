@@ -178,19 +178,22 @@ class StepRunner:
         request = context.request
         error = f"step '{sid}' of workflow '{wid}': {failure}" if failure is not None else None
         elapsed = time.perf_counter() - started
-        # The result holds credential values masked (no repr, JSON or pickle of it shows one).
+        # The result holds credential values masked (no repr, JSON or pickle of it shows one);
+        # a redactor with no secret masks nothing, so only the request (whose headers a
+        # security scheme may have filled) is looked at then.
+        masking = bool(redactor)
         result = StepResult(
             sid,
             wid,
             failure is None,
             response.status_code if response is not None else None,
-            redactor.value(outputs) if outputs else outputs,
+            redactor.value(outputs) if masking else outputs,
             attempt,
-            masked_response(response, redactor),
-            redactor.text(error) if error is not None else None,
+            masked_response(response, redactor) if masking else response,
+            redactor.text(error) if masking and error is not None else error,
             elapsed,
             masked_request(request, redactor) if request is not None else None,
-            tuple(redactor.text(f) for f in findings) if findings else (),
+            tuple(redactor.text(f) for f in findings) if masking else tuple(findings),
         )
         self.records.append(result)
         if self.observer is not SILENT:

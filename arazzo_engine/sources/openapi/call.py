@@ -23,7 +23,7 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from arazzo_engine.errors import RequestBuildError
 from arazzo_engine.expressions import ValueNode, evaluate
@@ -42,6 +42,7 @@ from arazzo_engine.sources.openapi.oauth import TokenContext
 from arazzo_engine.sources.openapi.request_builder import RequestPlan
 from arazzo_engine.sources.openapi.security import apply_credentials
 from arazzo_engine.sources.openapi.shapes import Operation, SecurityScheme
+from arazzo_engine.sources.openapi.value_depth import DepthCheck
 from arazzo_engine.sources.payload import apply_replacements
 
 if TYPE_CHECKING:
@@ -60,17 +61,23 @@ def _within_depth(node: ValueNode, value: Any, parameter: str | None) -> Any:
     of them deeper, and a request body can be read back and nested again, so a
     value built that way is measured too.  Other values are not walked.
     """
-    if type(node) in (ObjectValue, ArrayValue) and too_deep(value, MAX_DEPTH):
-        what = f"parameter '{parameter}'" if parameter is not None else "the request body"
-        raise RequestBuildError(
-            f"{what} nests more than {MAX_DEPTH} levels deep once its expressions are "
-            "filled in; the engine builds values nested up to that depth"
-        )
+    if type(node) in _CONTAINERS and too_deep(value, MAX_DEPTH):
+        raise _nested_too_deep(parameter)
     return value
 
 
-@dataclass(frozen=True)
-class EvaluatedRequest:
+_CONTAINERS = (ObjectValue, ArrayValue)
+
+
+def _nested_too_deep(parameter: str | None) -> RequestBuildError:
+    what = f"parameter '{parameter}'" if parameter is not None else "the request body"
+    return RequestBuildError(
+        f"{what} nests more than {MAX_DEPTH} levels deep once its expressions are "
+        "filled in; the engine builds values nested up to that depth"
+    )
+
+
+class EvaluatedRequest(NamedTuple):
     """The request, with the parameter values and body it was built from (to report)."""
 
     request: HttpRequest
@@ -90,6 +97,8 @@ class OpenAPICall:
     request: StepRequest
     _plan: RequestPlan | None = field(default=None, init=False, repr=False, compare=False)
     """The request plan, made on the first execution (see :meth:`request_plan`)."""
+    _body_depth: DepthCheck | None = field(default=None, init=False, repr=False, compare=False)
+    """How deep the body written around expressions nests, settled on first use."""
 
     def request_plan(self) -> RequestPlan:
         """What building this step's request needs that no value changes; made once.
@@ -104,6 +113,15 @@ class OpenAPICall:
             plan = RequestPlan(self.operation, located, step.content_type)
             object.__setattr__(self, "_plan", plan)
         return plan
+
+    def _body_too_deep(self, body: Any) -> bool:
+        check = self._body_depth
+        if check is None:
+            node = self.request.body
+            assert isinstance(node, _CONTAINERS)
+            check = DepthCheck(node, MAX_DEPTH)
+            object.__setattr__(self, "_body_depth", check)
+        return check.too_deep(body)
 
     def describe(self) -> str:
         operation = self.operation
@@ -168,8 +186,8 @@ class OpenAPICall:
             body = apply_replacements(
                 body, [(target, evaluate(value, context)) for target, value in step.replacements]
             )
-        elif step.body is not None:
-            body = _within_depth(step.body, body, None)
+        elif type(step.body) in _CONTAINERS and self._body_too_deep(body):
+            raise _nested_too_deep(None)  # _within_depth's check, the fixed parts measured once
         base_url = self.base_url
         if base_url is None:
             raise RequestBuildError(
@@ -187,7 +205,7 @@ class OpenAPICall:
             if operation.security
             else None
         )
-        request = self.request_plan().build(
+        request = (self._plan or self.request_plan()).build(
             base_url=base_url,
             parameters=parameters,
             body=body,

@@ -389,6 +389,7 @@ class RequestPlan:
 
     __slots__ = (
         "_follow_redirects",
+        "_json_type",
         "_media",
         "_path",
         "_rules",
@@ -422,9 +423,13 @@ class RequestPlan:
         if media is None and len(operation.request_media_types) == 1:
             media = operation.request_media_types[0]
         self._media = media
-        self._rules = _encoding_for(
-            operation.request_encodings, (media or "").split(";", 1)[0].strip().lower()
-        )
+        lowered = (media or "").split(";", 1)[0].strip().lower()
+        self._rules = _encoding_for(operation.request_encodings, lowered)
+        self._json_type: str | None = media or "application/json"
+        """Where encode_body sends an object or array as JSON (no media type, or a JSON
+        one), the Content-Type it gives; None elsewhere."""
+        if lowered and not is_json_media_type(lowered):
+            self._json_type = None
         self._follow_redirects = not declares_redirect(operation)
 
     def build(
@@ -443,8 +448,6 @@ class RequestPlan:
         (name, in) the plan was made with in the same order (see
         :func:`build_request`); ``credentials`` None when the operation asks for none."""
         operation = self.operation
-        if len(parameters) != len(self._specs):
-            raise ValueError("the parameters are not the ones the request plan was made for")
         path_values: dict[str, Any] = {}
         query_values: dict[str, Any] = {}
         query: list[str] = []
@@ -499,25 +502,38 @@ class RequestPlan:
         url = base_url + path + ("?" + "&".join(query) if query else "")
         encoded: bytes | None = None
         if has_body:
-            encoded, media = encode_body(body, self._media, self._rules, file_folders)
+            media: str | None
+            if self._json_type is not None and type(body) in (dict, list):
+                # encode_body's answer for an object or array sent as JSON
+                encoded, media = _JSON_BODY.encode(body).encode("utf-8"), self._json_type
+            else:
+                encoded, media = encode_body(body, self._media, self._rules, file_folders)
             if media is not None and encoded is not None:
                 headers.setdefault("Content-Type", media)
                 if media.lower().startswith("multipart/"):
                     headers["Content-Type"] = media
         if headers:
             _check_header_values(operation, headers)
-        return HttpRequest(
-            method=operation.method,
-            url=url,
-            headers=headers,
-            body=encoded,
-            body_value=body if has_body else None,
-            path_values=path_values,
-            query_values=query_values,
-            credential_headers=credential_headers,
-            follow_redirects=self._follow_redirects,
-            cookies=cookies,
-        )
+        request: HttpRequest = _new_request(HttpRequest)
+        fields = request.__dict__  # what HttpRequest(method=..., ...) sets, field for field
+        fields["method"] = operation.method
+        fields["url"] = url
+        fields["headers"] = headers
+        fields["body"] = encoded
+        fields["body_value"] = body if has_body else None
+        fields["path_values"] = path_values
+        fields["query_values"] = query_values
+        fields["credential_headers"] = credential_headers
+        fields["follow_redirects"] = self._follow_redirects
+        fields["stream"] = False
+        fields["cookies"] = cookies
+        return request
+
+
+_new_request = object.__new__
+"""An HttpRequest without its constructor, whose frozen fields are set one
+``object.__setattr__`` at a time (several times slower for a request a step);
+the class has no ``__post_init__``, so filling its fields is all it does."""
 
 
 def _no_path_value(operation: Operation, spec: ParameterSpec) -> str:
