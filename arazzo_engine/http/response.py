@@ -155,9 +155,15 @@ class HttpResponse:
     @property
     def body(self) -> Any:
         """The decoded body (JSON value, text, or bytes); drains an open stream."""
-        if self._body is _UNSET:
-            self._body = decode_body(self.content, self.content_type, self.charset)
-        return self._body
+        body = self._body
+        if body is _UNSET:
+            content = self._content
+            body = self._body = decode_body(
+                content if content is not None else self.content,
+                self.content_type,
+                charset_of(self.headers.get("Content-Type")),  # self.charset
+            )
+        return body
 
     @property
     def body_problem(self) -> str | None:
