@@ -24,6 +24,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from arazzo_engine import Engine, HttpRequest, HttpResponse, MockTransport
+from arazzo_engine.criteria.kind import CriterionKind
+from arazzo_engine.criteria.regex import RegexKind
+from arazzo_engine.criteria.registry import kind_named
+from arazzo_engine.criteria.simple import SimpleKind
 from arazzo_engine.errors import BodyDecodeError, RequestBuildError
 from arazzo_engine.expressions import evaluate
 from arazzo_engine.expressions.ast import (
@@ -40,6 +44,7 @@ from arazzo_engine.expressions.files import FileReference
 from arazzo_engine.http.cookies import CookieStore
 from arazzo_engine.http.media import decode_body
 from arazzo_engine.limits import too_deep
+from arazzo_engine.model import Criterion
 from arazzo_engine.redaction import Redactor
 from arazzo_engine.run.result_masking import masked_request, without_cookies
 from arazzo_engine.sources.openapi.request_builder import (
@@ -613,3 +618,62 @@ def test_a_secret_in_a_response_is_still_masked_in_the_result(tmp_path: Path) ->
     assert step.response is not None and b"s3cret-value" not in step.response.content
     assert step.request is not None and step.request.headers["X-Key"] == "***"
     assert "s3cret-value" not in repr(result)
+
+
+# -- criteria judged in one function --------------------------------------------------
+
+CRITERIA = [
+    Criterion(condition="$statusCode == 200"),
+    Criterion(condition="$response.body#/a > 1 && $statusCode != 404"),
+    Criterion(condition="^x", context="$response.body#/a", type="regex"),
+    Criterion(condition="$[?(@ > 1)]", context="$response.body", type="jsonpath"),
+]
+
+
+@FAST
+@given(st.sampled_from(CRITERIA), st.none() | st.sampled_from([200, 404]), json_values)
+def test_a_bound_criterion_judges_as_its_kind_does(
+    criterion: Criterion, status: int | None, body: Any
+) -> None:
+    kind = kind_named(criterion.type)
+    assert isinstance(kind, CriterionKind)
+    form = kind.compile(criterion)
+    context = DictContext(status_code=status, response_payload=body)
+    bound = kind.bind(criterion)
+    try:
+        expected: Any = kind.judge(form, context)
+    except Exception as error:  # the bound criterion keeps the reason instead
+        expected = (False, f"evaluating the criterion failed: {error}")
+    assert bound.judge(context) == expected
+
+
+class Inverted(RegexKind):
+    """A kind that judges its own way: binding must keep its judge."""
+
+    name = "inverted"
+
+    def judge(self, compiled: Any, context: Any) -> tuple[bool, str | None]:
+        held, problem = super().judge(compiled, context)
+        return not held, problem
+
+
+class Always(SimpleKind):
+    name = "always"
+
+    def judge(self, compiled: Any, context: Any) -> tuple[bool, str | None]:
+        return True, None
+
+
+def test_a_kind_that_judges_its_own_way_keeps_its_judge() -> None:
+    context = DictContext(status_code=500, response_payload={"a": "x"})
+    regex = Criterion(condition="^x", context="$response.body#/a", type="regex")
+    assert RegexKind().bind(regex).judge(context) == (True, None)
+    assert Inverted().bind(regex).judge(context) == (False, None)
+    simple = Criterion(condition="$statusCode == 200")
+    assert SimpleKind().bind(simple).judge(context) == (False, None)
+    assert Always().bind(simple).judge(context) == (True, None)
+    missing = Criterion(condition="^x", context="$response.body#/b", type="regex")
+    assert RegexKind().bind(missing).judge(context) == (
+        False,
+        "the context $response.body#/b has no value",
+    )

@@ -133,12 +133,20 @@ class CriterionKind(ABC, Generic[F]):
         """What a ``CriterionEvaluated`` event shows of the judged criterion."""
         return ()
 
+    def judgement(self, compiled: F) -> Callable[[EvaluationContext], Verdict]:
+        """:meth:`judge` with ``compiled`` bound: what a step calls for each verdict.
+
+        A kind may give a function that reaches the same verdict in fewer calls;
+        it must stand for :meth:`judge` exactly.
+        """
+        return partial(self.judge, compiled)
+
     @final
     def bind(self, criterion: Criterion) -> CompiledCriterion:
         """Compile ``criterion`` and bind the result to this kind, ready to judge."""
         compiled = self.compile(criterion)
         return CompiledCriterion(
-            criterion, self.name, partial(self.judge, compiled), partial(self.terms, compiled)
+            criterion, self.name, self.judgement(compiled), partial(self.terms, compiled)
         )
 
 
@@ -184,6 +192,21 @@ class ContextKind(CriterionKind[ContextForm[C]]):
         if value is None:
             return False, f"the context {compiled.context_text} has no value"
         return self.judge_value(compiled.condition, value)
+
+    def judgement(self, compiled: ContextForm[C]) -> Callable[[EvaluationContext], Verdict]:
+        """:meth:`judge` in one function (unless a subclass judges its own way)."""
+        if type(self).judge is not ContextKind.judge:
+            return super().judgement(compiled)
+        expression, condition, judge_value = compiled.context, compiled.condition, self.judge_value
+        missing: Verdict = (False, f"the context {compiled.context_text} has no value")
+
+        def judged(context: EvaluationContext) -> Verdict:
+            value = evaluate(expression, context)
+            if value is None:
+                return missing
+            return judge_value(condition, value)
+
+        return judged
 
     def terms(
         self, compiled: ContextForm[C], context: EvaluationContext, passed: bool

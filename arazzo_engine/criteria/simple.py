@@ -8,6 +8,8 @@ condition evaluated, with both sides' values.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from arazzo_engine.criteria.kind import CriterionKind, Verdict, parse_context
 from arazzo_engine.errors import CriterionCompileError, ExpressionSyntaxError
 from arazzo_engine.expressions import (
@@ -37,6 +39,16 @@ class SimpleKind(CriterionKind[Condition]):
 
     def judge(self, compiled: Condition, context: EvaluationContext) -> Verdict:
         return evaluate_condition(compiled, context), None
+
+    def judgement(self, compiled: Condition) -> Callable[[EvaluationContext], Verdict]:
+        """:meth:`judge` in one function (unless a subclass judges its own way)."""
+        if type(self).judge is not SimpleKind.judge:
+            return super().judgement(compiled)
+
+        def judged(context: EvaluationContext) -> Verdict:
+            return evaluate_condition(compiled, context), None
+
+        return judged
 
     def terms(
         self, compiled: Condition, context: EvaluationContext, passed: bool
