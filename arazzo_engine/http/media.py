@@ -121,7 +121,7 @@ def decode_body(content: bytes, media: str, charset: str | None) -> Any:
     replaced (``body_problem`` reports them when a charset was declared).
     """
     if is_json_media_type(media):
-        if not content.strip():
+        if content[:1] not in _UTF8_JSON_STARTS and not content.strip():  # blank: no value
             return None
         try:
             if charset:

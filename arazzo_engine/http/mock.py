@@ -72,10 +72,10 @@ class MockTransport:
 
     def send(self, request: HttpRequest, *, timeout: float) -> HttpResponse:
         cookies = request.cookies
-        if cookies is not None:
+        if cookies is not None and cookies.cookie_header(request.url) is not None:
+            # stored cookies apply: the handler sees them (else the request is sent as built)
             headers = cookies.request_headers(request.url, request.headers)
-            if headers != request.headers:  # stored cookies apply: the handler sees them
-                request = dataclasses.replace(request, headers=headers)
+            request = dataclasses.replace(request, headers=headers)
         with self._lock:
             self.requests.append(request)
         try:

@@ -298,9 +298,9 @@ def adopt(
         and len(response._content or b"") <= max_body_bytes
         and "Content-Length" not in response.headers
     ):
-        # Bytes already whole and within the cap (most handlers): what read_capped gives.
+        # Bytes already whole and within the cap (most handlers): what read_capped gives;
+        # there is no stream to close.
         response._content = response._content or b""
-        response.close()
     else:
         chunks = response._chunks if response._chunks is not None else [response._content or b""]
         try:

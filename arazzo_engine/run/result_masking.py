@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 __all__ = ["masked_request", "masked_response", "without_cookies"]
 
 
-def masked_request(request: HttpRequest, redactor: Redactor) -> HttpRequest:
+def masked_request(
+    request: HttpRequest, redactor: Redactor, masking: bool | None = None
+) -> HttpRequest:
     """A copy of ``request`` to keep in a result.
 
     ``Authorization``, ``Cookie``, ``Proxy-Authorization`` and the headers a
@@ -32,9 +34,12 @@ def masked_request(request: HttpRequest, redactor: Redactor) -> HttpRequest:
     the URL, the other headers, the body (bytes masked as bytes, so a binary
     body keeps its other bytes) and the values it was built from.  The copy
     has no cookie store: the run's cookies stay with the run.
+    ``masking`` is ``bool(redactor)`` when the caller knows it already.
     """
     listed = request.credential_headers
-    if not redactor and not listed and not _names_credential_header(request.headers):
+    if masking is None:
+        masking = bool(redactor)
+    if not masking and not listed and not _names_credential_header(request.headers):
         # Nothing to mask; the run's cookie store stays with the run, not the result.
         return request if request.cookies is None else without_cookies(request)
     whole = CREDENTIAL_HEADERS | {name.lower() for name in listed}

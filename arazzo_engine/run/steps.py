@@ -192,7 +192,7 @@ class StepRunner:
             masked_response(response, redactor) if masking else response,
             redactor.text(error) if masking and error is not None else error,
             elapsed,
-            masked_request(request, redactor) if request is not None else None,
+            masked_request(request, redactor, masking) if request is not None else None,
             tuple(redactor.text(f) for f in findings) if masking else tuple(findings),
         )
         self.records.append(result)

@@ -391,9 +391,10 @@ class RequestPlan:
         "_follow_redirects",
         "_json_type",
         "_media",
-        "_path",
         "_rules",
         "_specs",
+        "_tail",
+        "_variables",
         "operation",
     )
 
@@ -410,15 +411,16 @@ class RequestPlan:
             for name, location in parameters
         )
         template = operation.path_template
-        path: list[str | tuple[str, ParameterSpec, bool]] = []
+        variables: list[tuple[str, str, ParameterSpec, bool]] = []
         position = 0
         for match in _TEMPLATE_VARIABLE.finditer(template):
             name = match.group(1)
             spec = declared.get((name, "path")) or _default_spec(name, "path")
-            path += (template[position : match.start()], (name, spec, _plain_path(spec)))
+            variables.append((template[position : match.start()], name, spec, _plain_path(spec)))
             position = match.end()
-        path.append(template[position:])
-        self._path: tuple[str | tuple[str, ParameterSpec, bool], ...] = tuple(path)
+        self._variables = tuple(variables)
+        """The path template cut at its variables: (text before, name, declaration, plain)."""
+        self._tail = template[position:]
         media = content_type
         if media is None and len(operation.request_media_types) == 1:
             media = operation.request_media_types[0]
@@ -468,11 +470,8 @@ class RequestPlan:
         if operation.query_template:
             query[:0] = literal_query(operation.query_template, query_values)
         pieces: list[str] = []
-        for piece in self._path:
-            if isinstance(piece, str):
-                pieces.append(piece)
-                continue
-            name, spec, plain = piece
+        for before, name, spec, plain in self._variables:
+            pieces.append(before)
             if name not in path_values:
                 raise RequestBuildError(_no_path_value(operation, spec))
             value = path_values[name]
@@ -482,6 +481,7 @@ class RequestPlan:
                 pieces.append(quote(scalar_text(value), safe=slash))
             else:
                 pieces.append(serialize_path(spec, value, allow_reserved=path_allow_reserved))
+        pieces.append(self._tail)
         path = "".join(pieces)
         if "." in path:
             # A value that makes a whole segment "." or ".." is data, not a dot-segment:
