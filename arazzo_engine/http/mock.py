@@ -38,7 +38,7 @@ import threading
 from collections.abc import Callable
 
 from arazzo_engine.errors import ConfigurationError, TransportError
-from arazzo_engine.http.headers import header_values
+from arazzo_engine.http.headers import Headers, header_values
 from arazzo_engine.http.response import HttpResponse, adopt
 from arazzo_engine.http.transport import DEFAULT_MAX_BODY_BYTES, HttpRequest, keeps_body_open
 
@@ -92,8 +92,9 @@ class MockTransport:
             raise TransportError(
                 f"the MockTransport handler returned {type(response).__name__}, not an HttpResponse"
             )
-        if cookies is not None:
-            set_cookies = header_values(response.headers, "Set-Cookie")
+        answered = response.headers
+        if cookies is not None and (type(answered) is not Headers or "Set-Cookie" in answered):
+            set_cookies = header_values(answered, "Set-Cookie")
             if set_cookies:
                 cookies.record(request.url, set_cookies)
         return adopt(

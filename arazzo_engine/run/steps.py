@@ -171,7 +171,7 @@ class StepRunner:
         findings: tuple[str, ...],
     ) -> StepResult:
         redactor = self.runtime.redactor
-        wid, sid = step.workflow_id, step.step_id
+        wid, sid = step.workflow_id, step.step.step_id
         outputs = _outputs(step.outputs, context, redactor)
         state.step_outputs[sid] = outputs  # the real values, for the steps that follow
         response = context.response

@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from arazzo_engine.errors import RequestBuildError
 from arazzo_engine.expressions import ValueNode, evaluate
 from arazzo_engine.expressions.ast import ArrayValue, ObjectValue
+from arazzo_engine.expressions.evaluate import compile_node
 from arazzo_engine.fixes import fix
 from arazzo_engine.http.transport import HttpRequest, TransportError
 from arazzo_engine.limits import MAX_DEPTH, too_deep
@@ -77,6 +78,21 @@ def _nested_too_deep(parameter: str | None) -> RequestBuildError:
     )
 
 
+class _CallPlan:
+    """A step's request plan, and its parameters as (name, in, node, reader, nested)."""
+
+    __slots__ = ("build", "readers")
+
+    def __init__(self, plan: RequestPlan, readers: tuple[Reader, ...]) -> None:
+        self.build = plan.build
+        self.readers = readers
+
+
+Reader = tuple[str, str, ValueNode, Callable[[Any], Any], bool]
+"""A parameter with an ``in``: its name and ``in``, its value node and compiled reader,
+and whether the node is a list or object (whose value is measured for depth)."""
+
+
 class EvaluatedRequest(NamedTuple):
     """The request, with the parameter values and body it was built from (to report)."""
 
@@ -95,12 +111,12 @@ class OpenAPICall:
     security_schemes: Mapping[str, SecurityScheme]
     """The schemes of the operation's source, by name."""
     request: StepRequest
-    _plan: RequestPlan | None = field(default=None, init=False, repr=False, compare=False)
+    _plan: _CallPlan | None = field(default=None, init=False, repr=False, compare=False)
     """The request plan, made on the first execution (see :meth:`request_plan`)."""
     _body_depth: DepthCheck | None = field(default=None, init=False, repr=False, compare=False)
     """How deep the body written around expressions nests, settled on first use."""
 
-    def request_plan(self) -> RequestPlan:
+    def request_plan(self) -> _CallPlan:
         """What building this step's request needs that no value changes; made once.
 
         Made on first use rather than at load, so loading stays as fast; two
@@ -109,8 +125,17 @@ class OpenAPICall:
         plan = self._plan
         if plan is None:
             step = self.request
-            located = [(p.name, p.location) for p in step.parameters if p.location is not None]
-            plan = RequestPlan(self.operation, located, step.content_type)
+            located = [
+                (p.name, p.location, p.value) for p in step.parameters if p.location is not None
+            ]
+            names = [(name, location) for name, location, _ in located]
+            plan = _CallPlan(
+                RequestPlan(self.operation, names, step.content_type),
+                tuple(
+                    (name, location, node, compile_node(node), type(node) in _CONTAINERS)
+                    for name, location, node in located
+                ),
+            )
             object.__setattr__(self, "_plan", plan)
         return plan
 
@@ -176,10 +201,10 @@ class OpenAPICall:
         Raises RequestBuildError (or the evaluation's own error) when it cannot be built.
         """
         step, operation = self.request, self.operation
+        plan = self._plan or self.request_plan()
         parameters = [
-            (p.name, p.location, _within_depth(p.value, evaluate(p.value, context), p.name))
-            for p in step.parameters
-            if p.location is not None
+            (name, location, _within_depth(node, read(context), name) if nested else read(context))
+            for name, location, node, read, nested in plan.readers
         ]
         body = evaluate(step.body, context) if step.body is not None else None
         if step.replacements:
@@ -205,7 +230,7 @@ class OpenAPICall:
             if operation.security
             else None
         )
-        request = (self._plan or self.request_plan()).build(
+        request = plan.build(
             base_url=base_url,
             parameters=parameters,
             body=body,
