@@ -25,6 +25,7 @@ from typing import Any, ClassVar, Generic, TypeVar, final
 
 from arazzo_engine.errors import CriterionCompileError, CriterionSyntaxError, ExpressionSyntaxError
 from arazzo_engine.expressions import EvaluationContext, Expression, evaluate, parse_expression
+from arazzo_engine.expressions.evaluate import compile_node
 from arazzo_engine.expressions.trace import Term
 from arazzo_engine.model import Criterion
 
@@ -201,7 +202,8 @@ class ContextKind(CriterionKind[ContextForm[C]]):
         missing: Verdict = (False, f"the context {compiled.context_text} has no value")
 
         def judged(context: EvaluationContext) -> Verdict:
-            value = evaluate(expression, context)
+            read = expression._compiled  # evaluate(expression, context), one call shorter
+            value = (read or compile_node(expression))(context)
             if value is None:
                 return missing
             return judge_value(condition, value)

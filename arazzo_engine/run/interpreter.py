@@ -214,7 +214,8 @@ class Interpreter:
             attempt = attempts[step_id] = attempts.get(step_id, 0) + 1  # as _execute counts
             result, context = run_step(step, state, attempt, depth, run_child)
             if result.succeeded:
-                retries.clear()  # a success resets every retry budget
+                if retries:
+                    retries.clear()  # a success resets every retry budget
                 decision = (
                     self.actions.after_success(step, context) if step.on_success else NEXT_STEP
                 )

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from arazzo_engine.errors import ArazzoError, InputValidationError
 from arazzo_engine.expressions import evaluate
+from arazzo_engine.expressions.evaluate import compile_node
 from arazzo_engine.results import StepResult
 from arazzo_engine.run.context import StepContext
 from arazzo_engine.run.observer import SILENT
@@ -209,7 +210,10 @@ def _outputs(
     All are computed in one go; only when one raises does each get its own
     :func:`evaluate_output` (the same values, the failure logged).
     """
-    try:
-        return {name: evaluate(expression, context) for name, expression in outputs}
+    try:  # evaluate(expression, context), one call shorter
+        return {
+            name: (expression._compiled or compile_node(expression))(context)
+            for name, expression in outputs
+        }
     except Exception:
         return {name: evaluate_output(expr, context, redactor) for name, expr in outputs}

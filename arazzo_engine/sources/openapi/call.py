@@ -23,7 +23,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from arazzo_engine.errors import RequestBuildError
 from arazzo_engine.expressions import ValueNode, evaluate
@@ -260,10 +260,8 @@ class _Answered:
     response: HttpResponse
     runtime: CallRuntime
     findings: tuple[str, ...]
-
-    @property
-    def failure(self) -> str | None:
-        return None
+    failure: ClassVar[None] = None
+    """An answer came: nothing kept the call from being judged."""
 
     @property
     def summary(self) -> str:
