@@ -122,7 +122,7 @@ def run_criterion(
 def test_patterns_run_on_the_bounded_engine_with_re2_absent() -> None:
     assert importlib.util.find_spec("re2") is None  # the dev venv does not install it
     compiled = compile_criterion(Criterion(condition=EVIL, context="$url", type="regex"))
-    form = compiled._judge.args[0]  # type: ignore[attr-defined]
+    form = compiled._terms.args[0]  # type: ignore[attr-defined]  # the kind's compiled form
     assert isinstance(form.condition, Pattern)
 
 
