@@ -677,3 +677,68 @@ def test_a_kind_that_judges_its_own_way_keeps_its_judge() -> None:
         False,
         "the context $response.body#/b has no value",
     )
+
+
+@pytest.mark.parametrize(
+    ("template", "url"),
+    [("/echo", "/echo"), ("/v1.0/./x/../y", "/v1.0/%2E/x/%2E%2E/y"), ("/", "/")],
+)
+def test_a_path_without_variables_is_settled_once(template: str, url: str) -> None:
+    plan = RequestPlan(operation(path_template=template, parameters={}), [], None)
+    for _ in range(2):
+        request = plan.build(
+            base_url="",
+            parameters=[],
+            body=None,
+            has_body=False,
+            credentials=None,
+            path_allow_reserved=False,
+        )
+        assert request.url == url
+
+
+@pytest.mark.parametrize(
+    ("media", "refusal"),
+    [
+        ("application/json\n", "line break"),
+        ("application/problem+json\r", "line break"),
+        ("application/json\r\nX-Evil: 1", "cannot encode a dict body"),
+    ],
+)
+def test_a_content_type_with_a_line_break_is_refused_with_a_json_body(
+    media: str, refusal: str
+) -> None:
+    """The JSON shortcut is not taken: encode_body and the header check refuse as ever."""
+    plan = RequestPlan(operation(path_template="/e", parameters={}), [], media)
+    with pytest.raises(RequestBuildError, match=refusal):
+        plan.build(
+            base_url="",
+            parameters=[],
+            body={"a": 1},
+            has_body=True,
+            credentials=None,
+            path_allow_reserved=False,
+        )
+
+
+def test_a_json_body_beside_header_parameters_has_every_header_checked() -> None:
+    op = operation(path_template="/e", parameters=SPECS)
+    plan = RequestPlan(op, [("X-H", "header")], "application/json")
+    with pytest.raises(RequestBuildError, match="line break"):
+        plan.build(
+            base_url="",
+            parameters=[("X-H", "header", "a\r\nb")],
+            body={"a": 1},
+            has_body=True,
+            credentials=None,
+            path_allow_reserved=False,
+        )
+    request = plan.build(
+        base_url="",
+        parameters=[("X-H", "header", "ok")],
+        body={"a": 1},
+        has_body=True,
+        credentials=None,
+        path_allow_reserved=False,
+    )
+    assert request.headers == {"X-H": "ok", "Content-Type": "application/json"}

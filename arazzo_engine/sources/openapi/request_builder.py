@@ -366,6 +366,14 @@ def build_request(
     )
 
 
+def _without_dot_segments(path: str) -> str:
+    """A value that makes a whole segment "." or ".." is data, not a dot-segment:
+    encoded, so the client's URL normalization does not resolve it away."""
+    if "." not in path:
+        return path
+    return "/".join(_DOT_SEGMENTS.get(s, s) for s in path.split("/"))
+
+
 def _plain_path(spec: ParameterSpec) -> bool:
     """Whether a path variable's scalar value is just percent-encoded (``simple`` style,
     no ``content``, no ``allowReserved``): :meth:`RequestPlan.build` does that itself."""
@@ -388,6 +396,7 @@ class RequestPlan:
     """
 
     __slots__ = (
+        "_fixed_path",
         "_follow_redirects",
         "_json_type",
         "_media",
@@ -421,6 +430,8 @@ class RequestPlan:
         self._variables = tuple(variables)
         """The path template cut at its variables: (text before, name, declaration, plain)."""
         self._tail = template[position:]
+        self._fixed_path = _without_dot_segments(template)
+        """The path of a template without variables."""
         media = content_type
         if media is None and len(operation.request_media_types) == 1:
             media = operation.request_media_types[0]
@@ -430,8 +441,8 @@ class RequestPlan:
         self._json_type: str | None = media or "application/json"
         """Where encode_body sends an object or array as JSON (no media type, or a JSON
         one), the Content-Type it gives; None elsewhere."""
-        if lowered and not is_json_media_type(lowered):
-            self._json_type = None
+        if (lowered and not is_json_media_type(lowered)) or _LINE_BREAK.search(self._json_type):
+            self._json_type = None  # encode_body (or the header check) has the last word
         self._follow_redirects = not declares_redirect(operation)
 
     def build(
@@ -469,6 +480,7 @@ class RequestPlan:
                 cookie_pairs.extend(serialize_cookie(spec, value))
         if operation.query_template:
             query[:0] = literal_query(operation.query_template, query_values)
+        path = self._fixed_path if not self._variables else ""
         pieces: list[str] = []
         for before, name, spec, plain in self._variables:
             pieces.append(before)
@@ -481,12 +493,9 @@ class RequestPlan:
                 pieces.append(quote(scalar_text(value), safe=slash))
             else:
                 pieces.append(serialize_path(spec, value, allow_reserved=path_allow_reserved))
-        pieces.append(self._tail)
-        path = "".join(pieces)
-        if "." in path:
-            # A value that makes a whole segment "." or ".." is data, not a dot-segment:
-            # encoded, so the client's URL normalization does not resolve it away.
-            path = "/".join(_DOT_SEGMENTS.get(s, s) for s in path.split("/"))
+        if pieces:
+            pieces.append(self._tail)
+            path = _without_dot_segments("".join(pieces))
         credential_headers = _NO_CREDENTIAL_HEADERS
         if credentials is not None:
             for name, value in credentials.query:
@@ -501,18 +510,20 @@ class RequestPlan:
             headers["Cookie"] = "; ".join(cookie_pairs)
         url = base_url + path + ("?" + "&".join(query) if query else "")
         encoded: bytes | None = None
+        check_headers = True
         if has_body:
             media: str | None
             if self._json_type is not None and type(body) in (dict, list):
                 # encode_body's answer for an object or array sent as JSON
                 encoded, media = _JSON_BODY.encode(body).encode("utf-8"), self._json_type
+                check_headers = bool(headers)  # else only this Content-Type, checked in __init__
             else:
                 encoded, media = encode_body(body, self._media, self._rules, file_folders)
             if media is not None and encoded is not None:
                 headers.setdefault("Content-Type", media)
                 if media.lower().startswith("multipart/"):
                     headers["Content-Type"] = media
-        if headers:
+        if headers and check_headers:
             _check_header_values(operation, headers)
         request: HttpRequest = _new_request(HttpRequest)
         fields = request.__dict__  # what HttpRequest(method=..., ...) sets, field for field
