@@ -156,7 +156,6 @@ class RequestsTransport:
         body = request.body
         cookies = request.cookies
         follow = request.follow_redirects and method in FOLLOWED_METHODS
-        stripped = ALWAYS_STRIPPED | {name.lower() for name in request.credential_headers}
         hops = 0
         while True:
             sent = headers if cookies is None else cookies.request_headers(url, headers)
@@ -181,6 +180,7 @@ class RequestsTransport:
                     f"more than {MAX_REDIRECTS} redirects (the last to {public_url(target)})"
                 )
             if origin_of(target) != origin_of(url):
+                stripped = ALWAYS_STRIPPED | {n.lower() for n in request.credential_headers}
                 headers = {k: v for k, v in headers.items() if k.lower() not in stripped}
             if status in (301, 302, 303) and body is not None:
                 body = None
