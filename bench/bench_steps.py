@@ -22,7 +22,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import QUICK, figure
+from _report import QUICK, figure, shared_folder
 from _server import PEER_OPENAPI, PeerServer, peer_chain_document
 
 from arazzo_engine import Engine
@@ -59,9 +59,12 @@ def engine_run(engine: Engine) -> float:
     return elapsed
 
 
-def measure(folder: str, server: PeerServer, *, posts: bool) -> tuple[float, float]:
-    doc = Path(folder, f"chain-{'mixed' if posts else 'get'}.arazzo.yaml")
-    doc.write_text(peer_chain_document(STEPS, posts=posts))
+def measure(
+    folder: str, server: PeerServer, *, posts: bool, document: Path | None = None
+) -> tuple[float, float]:
+    doc = document or Path(folder, f"chain-{'mixed' if posts else 'get'}.arazzo.yaml")
+    if document is None:
+        doc.write_text(peer_chain_document(STEPS, posts=posts))
     engine = Engine.load(doc, servers={"items": server.url})
     session = requests.Session()
     session.trust_env = False
@@ -77,8 +80,15 @@ def measure(folder: str, server: PeerServer, *, posts: bool) -> tuple[float, flo
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder, PeerServer() as server:
         Path(folder, "items.openapi.yaml").write_text(PEER_OPENAPI)
-        for label, posts in (("GET+POST, bodies, 3 criteria", True), ("GET only", False)):
-            b, e = measure(folder, server, posts=posts)
+        chains: list[tuple[str, bool, Path | None]] = [
+            ("GET+POST, bodies, 3 criteria", True, None),
+            ("GET only", False, None),
+        ]
+        peer = shared_folder("bench-data", "peer-chain")
+        if peer is not None and not QUICK:  # the same chain as written elsewhere, 100 steps
+            chains.append(("../shared peer-chain file", True, peer / "chain-100.arazzo.yaml"))
+        for label, posts, document in chains:
+            b, e = measure(folder, server, posts=posts, document=document)
             print(f"-- {STEPS}-step chain, {label}")
             print(f"   bare requests.Session(trust_env=False): {b * 1000 / STEPS:.3f} ms/call")
             print(f"   arazzo_engine run:                      {e * 1000 / STEPS:.3f} ms/step")
