@@ -156,6 +156,13 @@ def _compiler(language: str, condition: str, version: str | None) -> Callable[[s
     )
 
 
+def _holds(nodes: Nodes) -> Callable[[Any], bool]:
+    """The query form's judge: stops at the first node where the dialect can."""
+    from arazzo_engine.criteria import _jsonpath_dialects as dialects  # loaded by _compiler
+
+    return dialects.holds_function(nodes)
+
+
 class JsonPathCondition:
     """A ``jsonpath`` criterion's condition, compiled once (see the module docstring)."""
 
@@ -183,7 +190,7 @@ class JsonPathCondition:
                 query_error = error
             else:
                 self.form = "query"
-                self._judge: Callable[[Any], bool] = lambda value: bool(nodes(value))
+                self._judge: Callable[[Any], bool] = _holds(nodes)
                 return
         try:
             parser = FormParser(text, compile_query)
