@@ -20,7 +20,7 @@ from jsonpath.exceptions import JSONPathRecursionError
 
 from arazzo_engine.criteria._jsonpath_comparison import QueryError
 from arazzo_engine.criteria._jsonpath_dialects import _RFC_ENV, _rfc_path, compile_rfc9535
-from arazzo_engine.criteria._jsonpath_fast import Fallback, FastQuery, compile_fast
+from arazzo_engine.criteria._jsonpath_fast import MAX_PARTS, Fallback, FastQuery, compile_fast
 from arazzo_engine.criteria.jsonpath import JsonPathCondition
 from arazzo_engine.errors import EvaluationLimitError
 from arazzo_engine.patterns import budget, time_budget
@@ -253,6 +253,23 @@ def test_queries_outside_the_subset_keep_the_library(text: str) -> None:
     assert _same(query(value), compile_rfc9535(text, fast=False)(value))
 
 
+@pytest.mark.parametrize("parts", [MAX_PARTS // 2, MAX_PARTS // 2 + 1])
+def test_very_long_queries_keep_the_library(parts: int) -> None:
+    # Each '.a' is a segment and a selector: two parts.
+    text = "$" + ".a" * parts
+    assert (compile_fast(_rfc_path(_RFC_ENV, text)) is not None) is (parts * 2 <= MAX_PARTS)
+    value: Any = "end"
+    for _ in range(parts):
+        value = {"a": value}
+    assert compile_rfc9535(text)(value) == ["end"]
+
+
+def test_filter_parts_count_towards_the_limit() -> None:
+    nested = "$[?@.a" + "[?@.a" * 20 + "]" * 20 + "]"  # 3 parts a segment, 4 an existence test
+    assert compile_fast(_rfc_path(_RFC_ENV, nested)) is None
+    assert compile_fast(_rfc_path(_RFC_ENV, "$[?@.a[?@.a]]")) is not None
+
+
 def test_the_root_filter_rule_keeps_the_library() -> None:
     query = compile_rfc9535("$[?@.a]")
     direct = compile_fast(_rfc_path(_RFC_ENV, "$[?@.a]"))
@@ -356,11 +373,11 @@ def test_nested_descendants_on_the_fast_path_stop_at_the_budget(
 
 
 def test_unions_that_multiply_nodes_stop_at_the_budget() -> None:
-    # Each ['a','a'] doubles the nodes: 2**40 of them on a 40-level document.
+    # Each ['a','a'] doubles the nodes: 2**30 of them on a 30-level document.
     value: Any = 0
-    for _ in range(40):
+    for _ in range(30):
         value = {"a": value}
-    text = "$" + "['a','a']" * 40 + "[?@ == 1]"
+    text = "$" + "['a','a']" * 30 + "[?@ == 1]"
     query = compile_rfc9535(text)
     assert query.fast
     with pytest.raises(EvaluationLimitError), time_budget("the JSONPath condition", 0.2):

@@ -11,7 +11,8 @@ The subset: child and descendant segments of name, index, wildcard and slice
 selectors (unions too) and filters whose tests are existence tests (a relative
 or absolute query without a descendant segment) or comparisons
 (``== != < <= > >=``) between literals and singular queries, joined by ``&&``,
-``||``, ``!`` and parentheses.  Functions are outside it.
+``||``, ``!`` and parentheses, at most :data:`MAX_PARTS` parts in all.
+Functions are outside it.
 
 Exactness.  The results are python-jsonpath's, quirks included (its tests are
 ``tests/test_jsonpath_fast.py``): ``==`` is Python's on values, so ``[1]``
@@ -65,7 +66,7 @@ from jsonpath.selectors import (
 
 from arazzo_engine.patterns import checkpoint
 
-__all__ = ["Fallback", "FastQuery", "compile_fast"]
+__all__ = ["MAX_PARTS", "Fallback", "FastQuery", "compile_fast"]
 
 
 class Fallback(Exception):
@@ -544,8 +545,35 @@ class FastQuery:
         return True
 
 
+MAX_PARTS: Final = 100
+"""The most segments, selectors and filter expression nodes a query compiled here has.
+
+Far beyond real queries; a longer one stays with the library, whose nested
+generators reach Python's recursion limit at some length (about 490 segments)
+that closures would not: the two must fail alike."""
+
+
+def _parts(segments: tuple[Any, ...]) -> int:
+    total = 0
+    for segment in segments:
+        total += 1 + len(segment.selectors)
+        for selector in segment.selectors:
+            if type(selector) is Filter:
+                stack: list[Any] = [selector.expression]
+                while stack:
+                    node = stack.pop()
+                    total += 1
+                    if _is_query(node):
+                        total += _parts(node.path.segments)
+                    else:
+                        stack.extend(node.children())
+    return total
+
+
 def compile_fast(path: JSONPath) -> FastQuery | None:
     """``path`` compiled to closures, or None when it is outside the subset."""
+    if _parts(path.segments) > MAX_PARTS:
+        return None
     try:
         return FastQuery(path.segments, path.env.max_recursion_depth)
     except _Unsupported:
