@@ -14,9 +14,12 @@ This module reaches into both libraries' internals: ``python-jsonpath``'s
 environment hooks (``setup_function_extensions``, ``function_extensions.Count``,
 ``JSONPath(pseudo_root=True)``, segment and selector classes, ``JSONPathError.token``)
 and ``jsonpath-ng``'s AST (``Child``, ``Root``, ``Filter``, ``DatumInContext``)
-and parse-error texts, so pyproject.toml holds both libraries to the ranges
-``tests/test_jsonpath_criterion.py`` passes on (python-jsonpath 2.0.0 and 2.2.2,
-jsonpath-ng 1.17.0 tested; docs/dependencies.md): run it before widening them.
+and parse-error texts, and ``_jsonpath_fast`` reads python-jsonpath's parsed
+queries (selector and filter expression classes, ``max_recursion_depth``) and
+mirrors its evaluation, so pyproject.toml holds both libraries to the ranges
+``tests/test_jsonpath_criterion.py`` and ``tests/test_jsonpath_fast.py`` pass on
+(python-jsonpath 2.0.0 and 2.2.2, jsonpath-ng 1.17.0 tested; docs/dependencies.md):
+run them before widening them.
 The module is imported on the first ``jsonpath`` criterion compiled, never at
 ``import arazzo_engine``.
 

@@ -4,7 +4,9 @@ Dialects
 --------
 * No ``version`` (the default): **RFC 9535** JSONPath, evaluated by
   ``python-jsonpath`` in its strict mode (no non-standard syntax; the functions
-  ``length``, ``count``, ``match``, ``search`` and ``value``).
+  ``length``, ``count``, ``match``, ``search`` and ``value``).  Common queries
+  (no functions) run on closures compiled from its parse, which give the same
+  nodes faster (:mod:`arazzo_engine.criteria._jsonpath_fast`).
 * ``draft-goessner-dispatch-jsonpath-00``: Goessner's original JSONPath, as
   implemented by ``jsonpath-ng``'s extended parser (filters ``[?(...)]``, ``=~``
   regular expressions, the ``len`` extension ...).  Warnings that
