@@ -258,7 +258,7 @@ class RfcQuery:
             try:
                 return fast.holds(value)
             except Fallback:
-                pass
+                return bool(self._path.findall(value))
         return bool(self(value))
 
 
