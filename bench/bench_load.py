@@ -53,6 +53,7 @@ def clear_parse_caches() -> None:
 
     for cached in (parser._cached_expression, parser._cached_condition, parser._cached_template):
         cached.cache_clear()
+    parser._explained.clear()
     jsonpath._cached_condition.cache_clear()
     xpath._cached_condition.cache_clear()
     _jsonpath_dialects._iregexp.cache_clear()
