@@ -38,6 +38,7 @@ from _server import OPENAPI, PEER_OPENAPI, chain_document, peer_chain_document
 from arazzo_engine import Engine
 
 TARGET_MS = 50.0
+TARGET_STEPS = 100
 
 
 def expression_count(doc: str) -> int:
@@ -119,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     ):
         median = statistics.median(times) * 1000
         verdict = "met" if median < TARGET_MS else "MISSED"
+        if args.steps != TARGET_STEPS:
+            verdict = f"set for {TARGET_STEPS} steps"
         print(
             f"load {name}, {args.steps} steps / ~{expression_count(text)} expressions: "
             f"{median:.1f} ms median of {args.rounds} (target < {TARGET_MS:.0f} ms: {verdict})"

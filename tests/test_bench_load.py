@@ -57,7 +57,7 @@ def test_bench_load_prints_both_chains_and_the_first_load() -> None:
     out = bench("bench_load.py", "--steps", "4", "--rounds", "1")
     assert "load peer chain (GET/POST, bodies, regex + JSONPath), 4 steps" in out
     assert "load GET-only chain, 4 steps" in out
-    assert out.count("(target < 50 ms: ") == 2
+    assert out.count("(target < 50 ms: set for 100 steps)") == 2
     assert "first load of the peer chain in a fresh process" in out
 
 
