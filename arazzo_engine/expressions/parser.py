@@ -294,14 +294,28 @@ def _get_parser() -> Lark:
     return parser
 
 
+_EXPLAINED_MAX = 1024
+_explained: dict[tuple[str, str], tuple[int, str]] = {}
+"""(text, start rule) -> why it does not parse.  The caches of the public functions
+keep what parsed; a text that does not (a payload string such as ``$100``, a
+mistake a document repeats) is met again by every check that reads it, and its
+explanation simulates the parser on every candidate token: it is worked out once."""
+
+
 def _run(text: str, start: str) -> Any:
     """Parse ``text`` from rule ``start``; errors carry 0-based positions in ``text``."""
     parser = _get_parser()
     try:
         return parser.parse(text, start=start)
     except UnexpectedInput as exc:
-        where, reason = explain(parser, text, start, exc)
-        raise _SemanticError(where, reason) from None
+        key = (text, start)
+        found = _explained.get(key)
+        if found is None:
+            found = explain(parser, text, start, exc)
+            if len(_explained) >= _EXPLAINED_MAX:
+                _explained.clear()
+            _explained[key] = found
+        raise _SemanticError(*found) from None
 
 
 # ------------------------------------------------------------- public API

@@ -52,6 +52,7 @@ from arazzo_engine.validation.common import (
     resolve_parameter,
 )
 from arazzo_engine.validation.flow import StepGraph
+from arazzo_engine.validation.metaschema import surely_valid
 from arazzo_engine.validation.payloads import check_payloads
 from arazzo_engine.validation.references import ReferenceChecker
 from arazzo_engine.validation.symbols import Symbols
@@ -328,7 +329,7 @@ def check_input_schemas(findings: Findings, data: Mapping[str, Any], refs: RefRe
     for pointer, schema in _schemas(data):
         if not isinstance(schema, (dict, bool)):
             continue  # the model reports the type
-        for error in _META.iter_errors(schema):
+        for error in () if surely_valid(schema) else _META.iter_errors(schema):
             where = pointer + "".join(
                 child("", part if isinstance(part, int) else str(part))
                 for part in error.absolute_path
