@@ -2,7 +2,8 @@
 
 The grammar is ``grammar/expressions.lark`` (shipped in the wheel as
 ``arazzo_engine/grammar/expressions.lark``); one LALR parser with two start
-rules is built on first use and shared.
+rules is built on first use and shared, its tables loaded from the user's cache
+folder when an earlier process saved them (:mod:`.parser_cache`).
 
 Where names and pointers end
 ----------------------------
@@ -85,6 +86,7 @@ from arazzo_engine.expressions.ast import (
 )
 from arazzo_engine.expressions.files import FILE_KEY, FILE_MARKER_KEYS
 from arazzo_engine.expressions.parse_errors import KNOWN_ROOTS, explain, root_word
+from arazzo_engine.expressions.parser_cache import cache_folder, cached_lark
 from arazzo_engine.load.pointers import split
 
 __all__ = ["parse_condition", "parse_expression", "parse_payload", "parse_template", "parse_value"]
@@ -268,18 +270,22 @@ class _ToAst(Transformer[Token, Any]):
 
 _lock = threading.Lock()
 _parser: Lark | None = None
+PARSER_OPTIONS: Mapping[str, Any] = {
+    "parser": "lalr",
+    "lexer": "contextual",
+    "start": ["expression", "condition"],
+    "maybe_placeholders": True,
+}
+"""Lark's options for the parser, the transformer aside (the cache file's name holds them)."""
 
 
-def _new_parser(grammar: str) -> Lark:
-    """An LALR parser for ``grammar`` that builds AST nodes while it reduces."""
-    return Lark(
-        grammar,
-        parser="lalr",
-        lexer="contextual",
-        start=["expression", "condition"],
-        maybe_placeholders=True,
-        transformer=_ToAst(),
-    )
+def _new_parser(grammar: str, cache: Path | None = None) -> Lark:
+    """An LALR parser for ``grammar`` that builds AST nodes while it reduces.
+
+    ``cache`` is the folder its tables are kept in between processes
+    (:mod:`~arazzo_engine.expressions.parser_cache`); None builds them here.
+    """
+    return cached_lark(grammar, cache, **PARSER_OPTIONS, transformer=_ToAst())
 
 
 def _get_parser() -> Lark:
@@ -289,7 +295,7 @@ def _get_parser() -> Lark:
         with _lock:
             parser = _parser
             if parser is None:
-                parser = _new_parser(_grammar_text())
+                parser = _new_parser(_grammar_text(), cache_folder())
                 _parser = parser
     return parser
 
