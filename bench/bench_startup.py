@@ -1,4 +1,4 @@
-"""CLI start-up: ``arazzo --version``, ``--help``, ``validate`` and ``list`` of a 1-workflow document.
+"""CLI start-up: ``arazzo --version``, ``--help``, ``validate`` and ``list`` (1 workflow).
 
 Each is timed as a fresh process (wall time) beside the baseline
 ``python -c "import requests, yaml"``, with the ratio; the target is 1.5x.  The

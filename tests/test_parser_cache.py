@@ -21,12 +21,15 @@ from hypothesis import strategies as st
 from lark import Lark
 from lark.exceptions import UnexpectedInput
 
+from arazzo_engine.expressions.lark_transformer import ToAst
 from arazzo_engine.expressions.parse_errors import explain
 from arazzo_engine.expressions.parser import PARSER_OPTIONS, _grammar_text, _new_parser
 from arazzo_engine.expressions.parser_cache import cache_file, cache_folder
 
 LOADED = "<deserialized>"
 GRAMMAR = _grammar_text()
+OPTIONS = {**PARSER_OPTIONS, "transformer": ToAst()}
+"""What ``_new_parser`` gives Lark (the cache file's name depends on them)."""
 
 SAMPLES = [
     ("expression", "$statusCode"),
@@ -79,7 +82,7 @@ def parsers(tmp_path_factory: pytest.TempPathFactory) -> tuple[Lark, Lark]:
 def test_the_first_build_saves_the_tables_and_the_second_loads_them(tmp_path: Path) -> None:
     first = _new_parser(GRAMMAR, tmp_path)
     saved = list(tmp_path.iterdir())
-    assert [p.name for p in saved] == [cache_file(tmp_path, GRAMMAR, PARSER_OPTIONS).name]
+    assert [p.name for p in saved] == [cache_file(tmp_path, GRAMMAR, OPTIONS).name]
     assert first.source_path != LOADED
     second = _new_parser(GRAMMAR, tmp_path)
     assert second.source_path == LOADED
@@ -119,7 +122,7 @@ def test_a_file_made_from_another_grammar_is_never_used(tmp_path: Path) -> None:
     other = tmp_path / "other"
     _new_parser(other_grammar, other)
     (made,) = other.iterdir()
-    target = cache_file(tmp_path, GRAMMAR, PARSER_OPTIONS)
+    target = cache_file(tmp_path, GRAMMAR, OPTIONS)
     shutil.copy(made, target)  # the other grammar's tables under this grammar's name
     parser = _new_parser(GRAMMAR, tmp_path)
     assert parser.source_path != LOADED
@@ -128,16 +131,21 @@ def test_a_file_made_from_another_grammar_is_never_used(tmp_path: Path) -> None:
 
 
 def test_the_file_name_changes_with_the_grammar_and_the_options(tmp_path: Path) -> None:
+    class OtherTransformer(ToAst):
+        pass
+
     names = {
-        cache_file(tmp_path, GRAMMAR, {"parser": "lalr"}),
-        cache_file(tmp_path, GRAMMAR + "\n", {"parser": "lalr"}),
-        cache_file(tmp_path, GRAMMAR, {"parser": "lalr", "maybe_placeholders": False}),
+        cache_file(tmp_path, GRAMMAR, OPTIONS),
+        cache_file(tmp_path, GRAMMAR + "\n", OPTIONS),
+        cache_file(tmp_path, GRAMMAR, {**OPTIONS, "maybe_placeholders": False}),
+        cache_file(tmp_path, GRAMMAR, {**OPTIONS, "transformer": OtherTransformer()}),
     }
-    assert len(names) == 3
+    assert len(names) == 4
+    assert cache_file(tmp_path, GRAMMAR, {**OPTIONS, "transformer": ToAst()}) in names
 
 
 def test_a_damaged_file_is_rebuilt_without_an_error(tmp_path: Path) -> None:
-    target = cache_file(tmp_path, GRAMMAR, PARSER_OPTIONS)
+    target = cache_file(tmp_path, GRAMMAR, OPTIONS)
     target.write_bytes(b"not a parser\n\x00\x01")
     parser = _new_parser(GRAMMAR, tmp_path)
     assert parser.source_path != LOADED
@@ -155,7 +163,7 @@ def test_a_folder_that_cannot_be_made_means_building_with_no_error(tmp_path: Pat
 
 
 def test_a_file_that_cannot_be_written_means_building_with_no_error(tmp_path: Path) -> None:
-    target = cache_file(tmp_path, GRAMMAR, PARSER_OPTIONS)
+    target = cache_file(tmp_path, GRAMMAR, OPTIONS)
     target.mkdir()  # a folder where the file should go: neither read nor written
     for _ in range(2):
         parser = _new_parser(GRAMMAR, tmp_path)

@@ -5,7 +5,8 @@ paid by every process that parses an expression (``arazzo validate`` included);
 Lark can save the built parser and load it back in a few.  The file lives in the
 user's cache folder (``$XDG_CACHE_HOME/arazzo-engine``, else
 ``~/.cache/arazzo-engine``) and its name holds a hash of everything the tables
-depend on: the grammar text, the parser options, Lark's version and Python's.
+depend on: the grammar text, the parser options (the transformer by its class),
+Lark's version and Python's.
 The file's first line repeats that hash and is checked before anything else is
 read, so a file built from another grammar or Lark is never used.  A folder that
 cannot be created or written, or a damaged file, only means the parser is built
@@ -20,10 +21,10 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lark import Lark
-from lark import __version__ as lark_version
+if TYPE_CHECKING:
+    from lark import Lark
 
 __all__ = ["cache_folder", "cached_lark"]
 
@@ -43,11 +44,19 @@ def cache_folder() -> Path | None:
 
 
 def cache_file(folder: Path, grammar: str, options: Mapping[str, Any]) -> Path:
-    """The file for ``grammar`` built with ``options`` (their text, the transformer aside)."""
-    described = sorted((k, repr(v)) for k, v in options.items() if k != "transformer")
+    """The file for ``grammar`` built with ``options`` (the transformer by its class)."""
+    from lark import __version__ as lark_version
+
+    described = sorted(
+        (k, _class_name(v) if k == "transformer" else repr(v)) for k, v in options.items()
+    )
     key = "\n".join([grammar, repr(described), lark_version, sys.version])
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
     return folder / f"expressions-{digest}.lark"
+
+
+def _class_name(value: Any) -> str:
+    return f"{type(value).__module__}.{type(value).__qualname__}"
 
 
 def cached_lark(grammar: str, folder: Path | None, **options: Any) -> Lark:
@@ -57,6 +66,8 @@ def cached_lark(grammar: str, folder: Path | None, **options: Any) -> Lark:
     file of this process first and renamed into place, so a process reading
     the cache never sees half a file.
     """
+    from lark import Lark
+
     target = _prepared(folder, grammar, options)
     if target is None:
         return Lark(grammar, **options)
@@ -84,6 +95,8 @@ def _prepared(folder: Path | None, grammar: str, options: Mapping[str, Any]) -> 
 
 def _loaded(target: Path, header: bytes) -> Lark | None:
     """The parser saved in ``target`` when its first line is ``header``; None otherwise."""
+    from lark import Lark
+
     try:
         with target.open("rb") as file:
             if file.readline() != header:
