@@ -105,8 +105,10 @@ RUN_ONLY = (
     "jsonschema",
     "lark",
     "referencing",
+    "regex",
     "requests",
     "urllib3",
+    "xml.etree.ElementTree",
 )
 """What running, or an unusual document, needs: loading a plain one imports none of it
 (Lark reads the expressions that expressions/plain.py does not)."""
@@ -237,3 +239,17 @@ def test_an_inputs_schema_beyond_the_plain_keywords_is_still_checked(tmp_path: P
 def test_the_pytest_plugin_imports_no_engine_until_a_document_is_collected() -> None:
     # Every pytest run loads the plugin (entry point pytest11), Arazzo documents or not.
     assert _heavy_after("import arazzo_engine.pytest_plugin") == []
+
+
+def test_the_pattern_flags_are_the_regex_packages() -> None:
+    # patterns/matching.py spells them with re's values so that importing it needs no regex.
+    import regex
+
+    from arazzo_engine.patterns import matching
+
+    assert (matching.IGNORECASE, matching.MULTILINE, matching.DOTALL, matching.VERBOSE) == (
+        regex.IGNORECASE,
+        regex.MULTILINE,
+        regex.DOTALL,
+        regex.VERBOSE,
+    )
