@@ -16,7 +16,6 @@ as without a cache.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import sys
 from collections.abc import Mapping
@@ -45,6 +44,8 @@ def cache_folder() -> Path | None:
 
 def cache_file(folder: Path, grammar: str, options: Mapping[str, Any]) -> Path:
     """The file for ``grammar`` built with ``options`` (the transformer by its class)."""
+    import hashlib
+
     from lark import __version__ as lark_version
 
     described = sorted(
