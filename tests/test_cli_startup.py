@@ -253,3 +253,18 @@ def test_the_pattern_flags_are_the_regex_packages() -> None:
         regex.DOTALL,
         regex.VERBOSE,
     )
+
+
+def test_the_startup_bench_runs_and_prints_each_ratio() -> None:
+    bench = Path(__file__).resolve().parent.parent / "bench" / "bench_startup.py"
+    done = subprocess.run(
+        [sys.executable, str(bench), "--rounds", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    lines = done.stdout.splitlines()
+    for name in ("--version", "--help", "validate", "list"):
+        (line,) = [line for line in lines if line.startswith(f"arazzo {name}")]
+        assert " ms " in line and "x  " in line
