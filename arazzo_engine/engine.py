@@ -9,10 +9,10 @@ document with errors still loads: the workflows its errors do not reach
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from types import MappingProxyType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from arazzo_engine.errors import (
     ArazzoValidationError,
@@ -20,21 +20,27 @@ from arazzo_engine.errors import (
     Diagnostic,
     WorkflowNotFoundError,
 )
-from arazzo_engine.events import EventHandler, tag_run
 from arazzo_engine.fixes import option
-from arazzo_engine.http.requests_transport import RequestsTransport, Session
+from arazzo_engine.http.deferred import DeferredTransport
 from arazzo_engine.http.transport import DEFAULT_MAX_BODY_BYTES, Transport
-from arazzo_engine.load.inputs import InputsChecker
-from arazzo_engine.load.plan import WorkflowPlan
 from arazzo_engine.load.project import LoadedProject, ProjectLoader
 from arazzo_engine.load.scope import blocking_findings
-from arazzo_engine.model import ArazzoDocument
-from arazzo_engine.results import RunResult
-from arazzo_engine.run.context import RunState
-from arazzo_engine.run.interpreter import Interpreter, RunSettings
 from arazzo_engine.sources.openapi.oauth import ClientCredentials, LiveRedactor, prepare_credentials
 from arazzo_engine.sources.openapi.validation import OperationValidation, check_mode
 from arazzo_engine.sources.reading import check_override_names
+
+if TYPE_CHECKING:
+    from arazzo_engine.events import EventHandler
+    from arazzo_engine.http.requests_transport import Session
+    from arazzo_engine.load.inputs import InputsChecker
+    from arazzo_engine.load.plan import WorkflowPlan
+    from arazzo_engine.model import ArazzoDocument
+    from arazzo_engine.results import RunResult
+    from arazzo_engine.run.interpreter import RunSettings
+
+# What only running needs (the interpreter, events, the HTTP library under the
+# default transport) is imported when a run asks for it: ``arazzo validate`` and
+# ``arazzo list`` load documents and never pay for it (tests/test_cli_startup.py).
 
 __all__ = [
     "DEFAULT_MAX_DEPTH",
@@ -57,7 +63,7 @@ class Engine:
         *,
         document: ArazzoDocument,
         plans: Mapping[str, WorkflowPlan],
-        settings: RunSettings,
+        settings: RunSettings | Callable[[], RunSettings],
         transport: Transport,
         inputs_checker: InputsChecker,
         warnings: tuple[Diagnostic, ...],
@@ -67,7 +73,9 @@ class Engine:
     ) -> None:
         self.document = document
         self._plans = plans
-        self._settings = settings
+        self._made_settings: RunSettings | None = None if callable(settings) else settings
+        self._make_settings = settings if callable(settings) else None
+        self._settings_lock = threading.Lock()
         self._transport = transport
         self._owns_transport = owns_transport
         self._inputs = inputs_checker
@@ -78,6 +86,22 @@ class Engine:
 
     def __repr__(self) -> str:
         return f"<Engine {self.document.file} workflows={self.workflow_ids}>"
+
+    @property
+    def _settings(self) -> RunSettings:
+        """The settings of every run, made on the first: loading needs no interpreter."""
+        made = self._made_settings
+        if made is None:
+            with self._settings_lock:
+                made = self._made_settings
+                if made is None:
+                    assert self._make_settings is not None
+                    made = self._made_settings = self._make_settings()
+        return made
+
+    @_settings.setter
+    def _settings(self, settings: RunSettings) -> None:
+        self._made_settings = settings
 
     def close(self) -> None:
         """Release the engine's own transport (its pooled connections).
@@ -182,10 +206,10 @@ class Engine:
         validation = check_mode(validate)
         owns_transport = transport is None
         if transport is None:
-            transport = RequestsTransport(
+            transport = _default_transport(
                 session,
-                max_body_bytes=DEFAULT_MAX_BODY_BYTES if max_body_bytes is None else max_body_bytes,
-                max_response_seconds=max_response_seconds,
+                DEFAULT_MAX_BODY_BYTES if max_body_bytes is None else max_body_bytes,
+                max_response_seconds,
             )
         else:
             _check_transport(transport, session, max_body_bytes, max_response_seconds)
@@ -219,19 +243,25 @@ class Engine:
             if owns_transport:
                 transport.close()
             raise
-        settings = RunSettings(
-            timeout=timeout,
-            max_steps=max_steps,
-            max_depth=DEFAULT_MAX_DEPTH,
-            credentials=MappingProxyType(prepared),
-            path_allow_reserved=allow_reserved,
-            redactor=LiveRedactor(
-                prepared.values(),
-                [c for c in prepared.values() if isinstance(c, ClientCredentials)],
-            ),
-            validation=None if validation == "off" else OperationValidation(validation),
-            file_folders=folders,
+        redactor = LiveRedactor(
+            prepared.values(), [c for c in prepared.values() if isinstance(c, ClientCredentials)]
         )
+        checks = None if validation == "off" else OperationValidation(validation)
+
+        def settings() -> RunSettings:
+            from arazzo_engine.run.interpreter import RunSettings
+
+            return RunSettings(
+                timeout=timeout,
+                max_steps=max_steps,
+                max_depth=DEFAULT_MAX_DEPTH,
+                credentials=MappingProxyType(prepared),
+                path_allow_reserved=allow_reserved,
+                redactor=redactor,
+                validation=checks,
+                file_folders=folders,
+            )
+
         blocked = blocking_findings(
             project.diagnostics, project.documents, project.plans, project.links
         )
@@ -260,6 +290,9 @@ class Engine:
         as they happen, stream events included while the caller reads the stream.
         A workflow an error reaches (``strict=False``) raises ArazzoValidationError.
         """
+        from arazzo_engine.run.context import RunState
+        from arazzo_engine.run.interpreter import Interpreter
+
         self._check_runnable(workflow_id)
         given = dict(inputs or {})
         self._inputs.check(workflow_id, given)
@@ -284,6 +317,10 @@ class Engine:
         ``on_event`` gets every run's events, each stamped with ``run=`` the
         index of its inputs mapping; it is called from the worker threads.
         """
+        from concurrent.futures import ThreadPoolExecutor
+
+        from arazzo_engine.events import tag_run
+
         if concurrency < 1:
             raise ConfigurationError(f"concurrency must be at least 1, got {concurrency}")
         batch = [dict(item or {}) for item in inputs]
@@ -300,6 +337,25 @@ class Engine:
             return [one(index, item) for index, item in enumerate(batch)]
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
             return list(pool.map(one, range(len(batch)), batch))
+
+
+def _default_transport(
+    session: Session | None, max_body_bytes: int, max_response_seconds: float | None
+) -> Transport:
+    """A ``RequestsTransport``; made on the first request when no session is given.
+
+    A given session is the caller's ``requests``, already imported, and the
+    transport sets its cookie policy at once, as it always has.
+    """
+
+    def make() -> Transport:
+        from arazzo_engine.http.requests_transport import RequestsTransport
+
+        return RequestsTransport(
+            session, max_body_bytes=max_body_bytes, max_response_seconds=max_response_seconds
+        )
+
+    return make() if session is not None else DeferredTransport(make)
 
 
 def _built(project: LoadedProject, strict: bool) -> tuple[ArazzoDocument, InputsChecker]:

@@ -45,18 +45,24 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from arazzo_engine.cases import Case, check_result, read_cases, sidecar_path
-from arazzo_engine.engine import Engine
 from arazzo_engine.errors import ArazzoError, SidecarError
 from arazzo_engine.fixes import speaking
 from arazzo_engine.redaction import Redactor
 from arazzo_engine.reports.printable import printable_lines
-from arazzo_engine.reports.trace import RunTrace, explain_failure
-from arazzo_engine.results import RunResult
+
+if TYPE_CHECKING:
+    from arazzo_engine.cases import Case
+    from arazzo_engine.engine import Engine
+    from arazzo_engine.reports.trace import RunTrace
+    from arazzo_engine.results import RunResult
+
+# Every pytest run loads this module (entry point ``pytest11``), with Arazzo
+# documents or not: the engine, its run machinery and the reports are imported
+# where a document is collected or a workflow run (tests/test_cli_startup.py).
 
 __all__ = ["ArazzoFixture", "ArazzoItem", "EngineSettings"]
 
@@ -209,6 +215,8 @@ class EngineSettings:
         overrides.setdefault("timeout", self.timeout)
         overrides.setdefault("allow_remote", self.allow_remote)
         overrides.setdefault("file_folders", self.file_folders)
+        from arazzo_engine.engine import Engine
+
         return Engine.load(path, _defaults=self, **overrides)
 
     def secrets(self) -> list[str]:
@@ -285,6 +293,8 @@ class ArazzoFile(pytest.File):
     """An Arazzo document: one item per workflow and sidecar case."""
 
     def collect(self) -> Iterator[pytest.Item]:
+        from arazzo_engine.cases import Case, read_cases, sidecar_path
+
         try:
             with speaking("pytest"):  # errors name --arazzo-* options
                 engine = _settings(self.config).load(self.path)
@@ -367,6 +377,9 @@ class ArazzoItem(_ExplainedItem):
         self.add_marker("arazzo")
 
     def runtest(self) -> None:
+        from arazzo_engine.cases import check_result
+        from arazzo_engine.reports.trace import RunTrace
+
         trace = RunTrace()
         redactor = Redactor(_settings(self.config).secrets())
         try:
@@ -414,6 +427,8 @@ class ArazzoFixture:
         self, engine: Engine, workflow_id: str, inputs: Mapping[str, Any] | None = None
     ) -> RunResult:
         """``engine.run``, recorded for :meth:`check` and :meth:`explain`."""
+        from arazzo_engine.reports.trace import RunTrace
+
         trace = RunTrace()
         result = engine.run(workflow_id, inputs, on_event=trace)
         self._traces[id(result)] = trace
@@ -426,12 +441,16 @@ class ArazzoFixture:
 
     def explain(self, result: RunResult) -> str:
         """Why the run failed: the failing step, its request and response, the criterion."""
+        from arazzo_engine.reports.trace import explain_failure
+
         redactor = Redactor(self.settings.secrets())
         lines = explain_failure(self.trace(result)) or [result.error or ""]
         return redactor.text("\n".join(lines))
 
     def check(self, result: RunResult, outputs: Mapping[str, Any] | None = None) -> None:
         """Fail the test, explained, unless the run succeeded (with these ``outputs``)."""
+        from arazzo_engine.cases import Case, check_result
+
         lines = check_result(result, self.trace(result), Case(outputs=outputs))
         if lines:
             redactor = Redactor(self.settings.secrets())

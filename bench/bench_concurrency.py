@@ -8,11 +8,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _report import QUICK, figure
 from _server import OPENAPI, BenchServer, chain_document
 
 from arazzo_engine import Engine
 
-RUNS = 64
+RUNS = 8 if QUICK else 64
 
 
 def main() -> None:
@@ -31,6 +32,12 @@ def main() -> None:
             rate = RUNS / elapsed
             base = base or rate
             print(f"N={n:2d}: {rate:6.1f} runs/s  ({rate / base:.1f}x N=1; ideal {n}x)")
+        figure(
+            "run_many, 16 threads, 20 ms server latency",
+            f"{rate:.0f} runs/s ({rate / base:.1f}x)",
+            compared_with=f"1 thread: {base:.0f} runs/s",
+            target="ideal 16x",
+        )
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ criterion, the part of a step that is neither the wire nor the JSONPath library.
 side: each checkout runs in its own process and their rounds alternate, so
 machine noise falls on both; the ratio is printed.
 
-Run: .venv/bin/python bench/bench_step_overhead.py [--against ../main] [--steps N]
+Run: .venv/bin/python bench/bench_step_overhead.py [--against ../main] [--steps N] [--quick]
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _report import QUICK, figure
 from _server import PEER_OPENAPI, peer_chain_document
 
 HERE = Path(__file__).resolve().parent
@@ -136,15 +137,29 @@ class Worker:
 Round = tuple[float, float, float]
 
 
-def report(label: str, rounds: list[Round], steps: int) -> float:
-    """Print a checkout's medians; its cost without JSONPath and the handler (ms/step)."""
+def report(label: str, rounds: list[Round], steps: int) -> tuple[float, float]:
+    """Print a checkout's medians; its cost without the handler, and without JSONPath
+    criteria too (ms/step)."""
     run, plain, alone = (statistics.median(r[i] for r in rounds) * 1000 / steps for i in range(3))
     print(f"-- {label}")
     print(f"   engine run on MockTransport:        {run:.4f} ms/step")
     print(f"   the handler alone:                  {alone:.4f} ms/step")
     print(f"   engine without the handler:         {run - alone:.4f} ms/step")
     print(f"   the same without JSONPath criteria: {plain - alone:.4f} ms/step")
-    return plain - alone
+    return run - alone, plain - alone
+
+
+def headline(steps: int, costs: tuple[float, float], other: tuple[float, float] | None) -> None:
+    """The figures for bench/run_all.py's table (compared with --against when given)."""
+    for name, own, theirs in (
+        ("engine-only per step", costs[0], other and other[0]),
+        ("engine-only per step without JSONPath criteria", costs[1], other and other[1]),
+    ):
+        figure(
+            f"{name}, {steps}-step chain on MockTransport",
+            f"{own:.4f} ms" + (f" ({own / theirs:.2f}x)" if theirs else ""),
+            compared_with=f"--against: {theirs:.4f} ms" if theirs else "",
+        )
 
 
 def main() -> None:
@@ -152,8 +167,11 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=ROUNDS)
     parser.add_argument("--against", type=Path, help="another checkout, measured side by side")
+    parser.add_argument("--quick", action="store_true", help="smallest sizes (a smoke run)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if QUICK:
+        args.steps, args.rounds = min(args.steps, 10), min(args.rounds, 3)
     if args.worker:
         worker(args.steps)
         return
@@ -162,7 +180,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             chains = Chain(folder, args.steps), Chain(folder, args.steps, jsonpath=False)
             rounds = [one_round(*chains) for _ in range(args.rounds)]
-        report("this checkout", rounds, args.steps)
+        headline(args.steps, report("this checkout", rounds, args.steps), None)
         return
     workers = [Worker(HERE.parent, args.steps), Worker(args.against.resolve(), args.steps)]
     times: list[list[Round]] = [[], []]
@@ -175,7 +193,8 @@ def main() -> None:
             each.close()
     own = report(f"this checkout ({HERE.parent})", times[0], args.steps)
     other = report(f"--against {args.against}", times[1], args.steps)
-    print(f"   ratio this/against (without JSONPath and the handler): {own / other:.2f}")
+    print(f"   ratio this/against (without JSONPath and the handler): {own[1] / other[1]:.2f}")
+    headline(args.steps, own, other)
 
 
 if __name__ == "__main__":

@@ -5,14 +5,21 @@
 query text into :data:`~arazzo_engine.criteria._jsonpath_comparison.Nodes` or
 raises :class:`~arazzo_engine.criteria._jsonpath_comparison.QueryError`, and
 applies the root filter rule (see :mod:`arazzo_engine.criteria.jsonpath`).
+An RFC 9535 query is parsed by ``python-jsonpath`` and, when it is in the
+common subset, evaluated by :mod:`~arazzo_engine.criteria._jsonpath_fast`'s
+closures, which give the library's node lists several times faster
+(:class:`RfcQuery`).
 
 This module reaches into both libraries' internals: ``python-jsonpath``'s
 environment hooks (``setup_function_extensions``, ``function_extensions.Count``,
 ``JSONPath(pseudo_root=True)``, segment and selector classes, ``JSONPathError.token``)
 and ``jsonpath-ng``'s AST (``Child``, ``Root``, ``Filter``, ``DatumInContext``)
-and parse-error texts, so pyproject.toml holds both libraries to the ranges
-``tests/test_jsonpath_criterion.py`` passes on (python-jsonpath 2.0.0 and 2.2.2,
-jsonpath-ng 1.17.0 tested; docs/dependencies.md): run it before widening them.
+and parse-error texts, and ``_jsonpath_fast`` reads python-jsonpath's parsed
+queries (selector and filter expression classes, ``max_recursion_depth``) and
+mirrors its evaluation, so pyproject.toml holds both libraries to the ranges
+``tests/test_jsonpath_criterion.py`` and ``tests/test_jsonpath_fast.py`` pass on
+(python-jsonpath 2.0.0 and 2.2.2, jsonpath-ng 1.17.0 tested; docs/dependencies.md):
+run them before widening them.
 The module is imported on the first ``jsonpath`` criterion compiled, never at
 ``import arazzo_engine``.
 
@@ -51,11 +58,18 @@ from jsonpath_ng.jsonpath import Child, DatumInContext, Root
 from jsonpath_ng.jsonpath import JSONPath as GoessnerNode
 
 from arazzo_engine.criteria._jsonpath_comparison import Nodes, QueryError
+from arazzo_engine.criteria._jsonpath_fast import Fallback, compile_fast
 from arazzo_engine.errors import PatternError
 from arazzo_engine.patterns import Pattern, checkpoint, compile_pattern
 from arazzo_engine.patterns.budget import exceeded
 
-__all__ = ["MAX_REPEATED_LENGTH", "compile_goessner", "compile_rfc9535"]
+__all__ = [
+    "MAX_REPEATED_LENGTH",
+    "RfcQuery",
+    "compile_goessner",
+    "compile_rfc9535",
+    "holds_function",
+]
 
 MAX_REPEATED_LENGTH: Final = 10_000_000
 """The longest string or array a Goessner ``*`` (``$.name * 3``) may build."""
@@ -203,7 +217,53 @@ def _rfc_path(env: JSONPathEnvironment, text: str) -> JSONPath:
     return path
 
 
-def compile_rfc9535(text: str) -> Nodes:
+class RfcQuery:
+    """A compiled RFC 9535 query: its node list, and an early-exit test for the query form.
+
+    A query in the subset of :mod:`~arazzo_engine.criteria._jsonpath_fast` is
+    evaluated by its closures; the library evaluates the others, the root
+    filter rule's, and any value the closures hand back (:class:`Fallback`).
+    """
+
+    __slots__ = ("_fast", "_has_segments", "_path", "_wrapped")
+
+    def __init__(self, path: JSONPath, wrapped: JSONPath | None, fast: bool) -> None:
+        self._path = path
+        self._wrapped = wrapped
+        self._has_segments = bool(path.segments)
+        self._fast = compile_fast(path) if fast else None
+
+    @property
+    def fast(self) -> bool:
+        """Whether the query is in the closures' subset."""
+        return self._fast is not None
+
+    def __call__(self, value: Any) -> list[Any]:
+        if isinstance(value, str):  # a JSON string has no children
+            return [] if self._has_segments else [value]
+        if self._wrapped is not None and isinstance(value, Mapping):
+            return self._wrapped.findall(value)
+        if self._fast is not None:
+            try:
+                return self._fast.nodes(value)
+            except Fallback:
+                pass
+        return self._path.findall(value)
+
+    def holds(self, value: Any) -> bool:
+        """Whether the node list is not empty (the query form's pass rule)."""
+        fast = self._fast
+        by_library = self._wrapped is not None and isinstance(value, Mapping)
+        if fast is not None and not by_library and not isinstance(value, str):
+            try:
+                return fast.holds(value)
+            except Fallback:
+                return bool(self._path.findall(value))
+        return bool(self(value))
+
+
+def compile_rfc9535(text: str, *, fast: bool = True) -> RfcQuery:
+    """``text`` compiled; ``fast=False``: always the library's evaluation (for comparing)."""
     path = _rfc_path(_RFC_ENV, text)
     segments = path.segments
     first = segments[0] if segments else None
@@ -217,15 +277,14 @@ def compile_rfc9535(text: str) -> Nodes:
         # ``pseudo_root`` applies the segments to ``[context]``, ``$`` still the context.
         root_filter = _rfc_path(_ROOT_FILTER_ENV, text)
         wrapped = JSONPath(env=_ROOT_FILTER_ENV, segments=root_filter.segments, pseudo_root=True)
+    return RfcQuery(path, wrapped, fast)
 
-    def nodes(value: Any) -> list[Any]:
-        if isinstance(value, str):  # a JSON string has no children
-            return [] if segments else [value]
-        if wrapped is not None and isinstance(value, Mapping):
-            return wrapped.findall(value)
-        return path.findall(value)
 
-    return nodes
+def holds_function(nodes: Nodes) -> Callable[[Any], bool]:
+    """Whether a compiled query selects a node: early exit when the query has it."""
+    if isinstance(nodes, RfcQuery):
+        return nodes.holds
+    return lambda value: bool(nodes(value))
 
 
 # ------------------------------------------------------------------ Goessner

@@ -4,7 +4,9 @@ Dialects
 --------
 * No ``version`` (the default): **RFC 9535** JSONPath, evaluated by
   ``python-jsonpath`` in its strict mode (no non-standard syntax; the functions
-  ``length``, ``count``, ``match``, ``search`` and ``value``).
+  ``length``, ``count``, ``match``, ``search`` and ``value``).  Common queries
+  (no functions) run on closures compiled from its parse, which give the same
+  nodes faster (:mod:`arazzo_engine.criteria._jsonpath_fast`).
 * ``draft-goessner-dispatch-jsonpath-00``: Goessner's original JSONPath, as
   implemented by ``jsonpath-ng``'s extended parser (filters ``[?(...)]``, ``=~``
   regular expressions, the ``len`` extension ...).  Warnings that
@@ -156,6 +158,13 @@ def _compiler(language: str, condition: str, version: str | None) -> Callable[[s
     )
 
 
+def _holds(nodes: Nodes) -> Callable[[Any], bool]:
+    """The query form's judge: stops at the first node where the dialect can."""
+    from arazzo_engine.criteria import _jsonpath_dialects as dialects  # loaded by _compiler
+
+    return dialects.holds_function(nodes)
+
+
 class JsonPathCondition:
     """A ``jsonpath`` criterion's condition, compiled once (see the module docstring)."""
 
@@ -183,7 +192,7 @@ class JsonPathCondition:
                 query_error = error
             else:
                 self.form = "query"
-                self._judge: Callable[[Any], bool] = lambda value: bool(nodes(value))
+                self._judge: Callable[[Any], bool] = _holds(nodes)
                 return
         try:
             parser = FormParser(text, compile_query)

@@ -74,14 +74,14 @@ import re
 import threading
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Final
-from xml.etree import ElementTree
-from xml.parsers import expat
 
 from arazzo_engine.criteria.kind import ContextKind, ExpressionVersion, Verdict, check_length
 from arazzo_engine.errors import CriterionSyntaxError, EvaluationLimitError
 from arazzo_engine.model import Criterion
 
 if TYPE_CHECKING:
+    from xml.etree import ElementTree
+
     from elementpath import XPathToken
 
 __all__ = [
@@ -149,6 +149,9 @@ def parse_xml(
     leading white space and byte-order mark removed).  Payload edits splice there.
     Raises :class:`ValueError` when ``value`` is not safe, well-formed XML text.
     """
+    from xml.etree import ElementTree  # the XML libraries: when XML is first parsed
+    from xml.parsers import expat
+
     if isinstance(value, str):
         data: str | bytes = value.lstrip("\ufeff \t\r\n")
         parser = expat.ParserCreate("utf-8", "}")  # a str is already decoded

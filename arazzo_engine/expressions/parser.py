@@ -2,7 +2,8 @@
 
 The grammar is ``grammar/expressions.lark`` (shipped in the wheel as
 ``arazzo_engine/grammar/expressions.lark``); one LALR parser with two start
-rules is built on first use and shared.
+rules is built on first use and shared, its tables loaded from the user's cache
+folder when an earlier process saved them (:mod:`.parser_cache`).
 
 Where names and pointers end
 ----------------------------
@@ -35,57 +36,35 @@ from :mod:`~arazzo_engine.expressions.parse_errors`.
 from __future__ import annotations
 
 import importlib.resources
-import json
 import threading
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, cast
-
-from lark import Lark, Token, Transformer
-from lark.exceptions import UnexpectedInput
+from typing import TYPE_CHECKING, Any, cast
 
 from arazzo_engine.errors import ExpressionSyntaxError
 from arazzo_engine.expressions.ast import (
-    Access,
     And,
     ArrayValue,
-    Compare,
-    CompareOp,
-    ComponentRef,
     Condition,
     Constant,
     FileValue,
-    Index,
-    InputRef,
-    Literal,
-    Member,
-    Method,
-    Not,
     ObjectValue,
     Or,
-    OutputRef,
-    RequestBody,
-    RequestHeader,
-    RequestPath,
-    RequestQuery,
-    ResponseBody,
-    ResponseHeader,
-    ResponsePath,
-    ResponseQuery,
     RuntimeExpression,
-    SourceDescriptionRef,
-    StatusCode,
-    StepOutputRef,
     Template,
-    Url,
     ValueNode,
-    WorkflowInputRef,
-    WorkflowOutputRef,
 )
 from arazzo_engine.expressions.files import FILE_KEY, FILE_MARKER_KEYS
-from arazzo_engine.expressions.parse_errors import KNOWN_ROOTS, explain, root_word
+from arazzo_engine.expressions.parser_cache import cache_folder, cached_lark
+from arazzo_engine.expressions.plain import plain_condition, plain_expression
 from arazzo_engine.load.pointers import split
+
+if TYPE_CHECKING:
+    from lark import Lark
+
+# Lark, the transformer and the error explanations are imported when a text is
+# not of the plain shapes :mod:`.plain` reads (and so the parser is needed).
 
 __all__ = ["parse_condition", "parse_expression", "parse_payload", "parse_template", "parse_value"]
 
@@ -126,7 +105,7 @@ class _SemanticError(Exception):
         self.reason = reason
 
 
-def _pointer(token: Token | None) -> tuple[str, ...] | None:
+def _pointer(token: str | None) -> tuple[str, ...] | None:
     if token is None:
         return None
     body = str(token)[1:]
@@ -154,132 +133,26 @@ def _flatten(kind: type[And] | type[Or], items: Sequence[Any]) -> tuple[Conditio
     return tuple(out)
 
 
-class _ToAst(Transformer[Token, Any]):
-    """Builds AST nodes while the LALR parser reduces (used as an inline transformer)."""
-
-    # expressions
-    def url(self, _: list[Any]) -> RuntimeExpression:
-        return Url()
-
-    def method(self, _: list[Any]) -> RuntimeExpression:
-        return Method()
-
-    def status_code(self, _: list[Any]) -> RuntimeExpression:
-        return StatusCode()
-
-    def request_header(self, c: list[Token]) -> RuntimeExpression:
-        return RequestHeader(str(c[0]))
-
-    def request_query(self, c: list[Token]) -> RuntimeExpression:
-        return RequestQuery(str(c[0]))
-
-    def request_path(self, c: list[Token]) -> RuntimeExpression:
-        return RequestPath(str(c[0]))
-
-    def request_body(self, c: list[Token | None]) -> RuntimeExpression:
-        return RequestBody(_pointer(c[0]))
-
-    def response_header(self, c: list[Token]) -> RuntimeExpression:
-        return ResponseHeader(str(c[0]))
-
-    def response_query(self, c: list[Token]) -> RuntimeExpression:
-        return ResponseQuery(str(c[0]))
-
-    def response_path(self, c: list[Token]) -> RuntimeExpression:
-        return ResponsePath(str(c[0]))
-
-    def response_body(self, c: list[Token | None]) -> RuntimeExpression:
-        return ResponseBody(_pointer(c[0]))
-
-    def input_ref(self, c: list[Token]) -> RuntimeExpression:
-        return InputRef(str(c[0]), _pointer(c[1]))
-
-    def output_ref(self, c: list[Token]) -> RuntimeExpression:
-        return OutputRef(str(c[0]), _pointer(c[1]))
-
-    def step_output_ref(self, c: list[Token]) -> RuntimeExpression:
-        return StepOutputRef(str(c[0]), str(c[1]), _pointer(c[2]))
-
-    def workflow_input_ref(self, c: list[Token]) -> RuntimeExpression:
-        return WorkflowInputRef(str(c[0]), str(c[1]), _pointer(c[2]))
-
-    def workflow_output_ref(self, c: list[Token]) -> RuntimeExpression:
-        return WorkflowOutputRef(str(c[0]), str(c[1]), _pointer(c[2]))
-
-    def source_description_ref(self, c: list[Token]) -> RuntimeExpression:
-        return SourceDescriptionRef(str(c[0]), str(c[1]))
-
-    def component_ref(self, c: list[Token]) -> RuntimeExpression:
-        return ComponentRef(str(c[0])[:-1], str(c[1]))
-
-    # condition operands
-    def index(self, c: list[Token]) -> Index:
-        try:
-            return Index(int(c[0]))
-        except ValueError:
-            raise _SemanticError(c[0].start_pos or 0, "this index is too large") from None
-
-    def member(self, c: list[Token]) -> Member:
-        return Member(str(c[0]))
-
-    def operand(self, c: list[Any]) -> Access:
-        return Access(c[0], tuple(c[1:]))
-
-    def true(self, _: list[Any]) -> Literal:
-        return Literal(True)
-
-    def false(self, _: list[Any]) -> Literal:
-        return Literal(False)
-
-    def null(self, _: list[Any]) -> Literal:
-        return Literal(None)
-
-    def number(self, c: list[Token]) -> Literal:
-        return Literal(_number(str(c[0])))
-
-    def sq_string(self, c: list[Token]) -> Literal:
-        return Literal(str(c[0])[1:-1].replace("''", "'"))
-
-    def dq_string(self, c: list[Token]) -> Literal:
-        token = c[0]
-        try:
-            value = json.loads(str(token), strict=False)
-        except json.JSONDecodeError as exc:
-            raise _SemanticError(
-                (token.start_pos or 0) + exc.pos,
-                "invalid escape in a double-quoted string (JSON escapes only: "
-                '\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u plus four hex digits)',
-            ) from None
-        return Literal(cast(str, value))
-
-    # conditions
-    def comparison(self, c: list[Any]) -> Compare:
-        return Compare(cast(CompareOp, str(c[1]).strip()), c[0], c[2])
-
-    def negation(self, c: list[Any]) -> Not:
-        return Not(c[0])
-
-    def and_test(self, c: list[Any]) -> And:
-        return And(_flatten(And, c))
-
-    def or_test(self, c: list[Any]) -> Or:
-        return Or(_flatten(Or, c))
-
-
 _lock = threading.Lock()
 _parser: Lark | None = None
+PARSER_OPTIONS: Mapping[str, Any] = {
+    "parser": "lalr",
+    "lexer": "contextual",
+    "start": ["expression", "condition"],
+    "maybe_placeholders": True,
+}
+"""Lark's options for the parser, the transformer aside (the cache file's name holds them)."""
 
 
-def _new_parser(grammar: str) -> Lark:
-    """An LALR parser for ``grammar`` that builds AST nodes while it reduces."""
-    return Lark(
-        grammar,
-        parser="lalr",
-        lexer="contextual",
-        start=["expression", "condition"],
-        maybe_placeholders=True,
-        transformer=_ToAst(),
-    )
+def _new_parser(grammar: str, cache: Path | None = None) -> Lark:
+    """An LALR parser for ``grammar`` that builds AST nodes while it reduces.
+
+    ``cache`` is the folder its tables are kept in between processes
+    (:mod:`~arazzo_engine.expressions.parser_cache`); None builds them here.
+    """
+    from arazzo_engine.expressions.lark_transformer import ToAst
+
+    return cached_lark(grammar, cache, **PARSER_OPTIONS, transformer=ToAst())
 
 
 def _get_parser() -> Lark:
@@ -289,19 +162,37 @@ def _get_parser() -> Lark:
         with _lock:
             parser = _parser
             if parser is None:
-                parser = _new_parser(_grammar_text())
+                parser = _new_parser(_grammar_text(), cache_folder())
                 _parser = parser
     return parser
 
 
+_EXPLAINED_MAX = 1024
+_explained: dict[tuple[str, str], tuple[int, str]] = {}
+"""(text, start rule) -> why it does not parse.  The caches of the public functions
+keep what parsed; a text that does not (a payload string such as ``$100``, a
+mistake a document repeats) is met again by every check that reads it, and its
+explanation simulates the parser on every candidate token: it is worked out once."""
+
+
 def _run(text: str, start: str) -> Any:
     """Parse ``text`` from rule ``start``; errors carry 0-based positions in ``text``."""
+    from lark.exceptions import UnexpectedInput
+
     parser = _get_parser()
     try:
         return parser.parse(text, start=start)
     except UnexpectedInput as exc:
-        where, reason = explain(parser, text, start, exc)
-        raise _SemanticError(where, reason) from None
+        key = (text, start)
+        found = _explained.get(key)
+        if found is None:
+            from arazzo_engine.expressions.parse_errors import explain
+
+            found = explain(parser, text, start, exc)
+            if len(_explained) >= _EXPLAINED_MAX:
+                _explained.clear()
+            _explained[key] = found
+        raise _SemanticError(*found) from None
 
 
 # ------------------------------------------------------------- public API
@@ -313,6 +204,9 @@ def _syntax_error(text: str, offset: int, error: _SemanticError) -> ExpressionSy
 
 @lru_cache(maxsize=4096)
 def _cached_expression(text: str) -> RuntimeExpression:
+    plain = plain_expression(text)
+    if plain is not None:
+        return plain
     try:
         return cast(RuntimeExpression, _run(text, "expression"))
     except _SemanticError as exc:
@@ -324,6 +218,9 @@ def _cached_condition(text: str) -> Condition:
     body = text.strip()
     if not body:
         raise ExpressionSyntaxError(text, 1, "the condition is empty")
+    plain = plain_condition(body)
+    if plain is not None:
+        return plain
     try:
         return cast(Condition, _run(body, "condition"))
     except _SemanticError as exc:
@@ -383,6 +280,8 @@ def _parse_string_value(text: str) -> ValueNode:
         try:
             return _cached_expression(text)
         except ExpressionSyntaxError:
+            from arazzo_engine.expressions.parse_errors import KNOWN_ROOTS, root_word
+
             if root_word(text) in KNOWN_ROOTS:
                 raise
     if "{$" in text:

@@ -17,11 +17,16 @@ before each hop it adds the stored cookies for that hop's URL
 from __future__ import annotations
 
 import threading
-import urllib.request
 from collections.abc import Iterable, Mapping
-from http.cookiejar import CookieJar, DefaultCookiePolicy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    import urllib.request
+    from http.cookiejar import CookieJar
+
+# http.cookiejar (and urllib.request under it) is imported when a response first
+# sets a cookie: loading a document, or a run without cookies, never needs it.
 
 __all__ = ["CookieStore", "origin_of"]
 
@@ -111,6 +116,8 @@ class CookieStore:
         values = [value for value in set_cookies if value]
         if not values:
             return
+        from http.cookiejar import CookieJar, DefaultCookiePolicy
+
         key = origin_of(url)
         with self._lock:
             jar = self._jars.get(key)
@@ -121,6 +128,8 @@ class CookieStore:
 
 def _probe(url: str) -> urllib.request.Request:
     """What the standard-library jar reads a URL from; never opened."""
+    import urllib.request
+
     return urllib.request.Request(url)  # noqa: S310 - a description of a URL, not a fetch
 
 

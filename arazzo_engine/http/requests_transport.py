@@ -26,6 +26,12 @@ Its policy (``docs/faults.md`` has the whole of it):
   naming the cause; no library exception escapes :meth:`RequestsTransport.send`.
 * urllib3 logs request lines at DEBUG, query strings included: query values
   are masked there (:func:`mask_query_values_in_urllib3_logs`).
+* What the process environment and the session say about an origin (proxies
+  and ``NO_PROXY``, the CA bundle, ``.netrc`` credentials, the session's
+  ``proxies``/``verify``/``cert``/``auth``) is read once per transport and
+  origin, on the first request to it, exactly as ``requests`` reads it; the
+  requests that follow reuse it instead of re-reading the environment on every
+  call.  An engine made after the environment changes sees the change.
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from http.cookiejar import Cookie, DefaultCookiePolicy
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3.exceptions
@@ -45,6 +51,7 @@ import urllib3.exceptions
 from arazzo_engine.errors import BodyError, TransportError
 from arazzo_engine.http.cookies import origin_of
 from arazzo_engine.http.media import media_type
+from arazzo_engine.http.origin_settings import OriginSettings
 from arazzo_engine.http.requests_failures import (
     bad_headers,
     body_failure,
@@ -106,6 +113,7 @@ class RequestsTransport:
         self._own_session = session is None
         self.session = session if session is not None else _pooled_session()
         self.session.cookies.set_policy(_RefuseEveryCookie())
+        self._origins = OriginSettings(self.session)
         self.max_body_bytes = max_body_bytes
         self.max_response_seconds = max_response_seconds
         """The whole of a non-streaming response, redirects included; None: 10 x timeout."""
@@ -148,7 +156,6 @@ class RequestsTransport:
         body = request.body
         cookies = request.cookies
         follow = request.follow_redirects and method in FOLLOWED_METHODS
-        stripped = ALWAYS_STRIPPED | {name.lower() for name in request.credential_headers}
         hops = 0
         while True:
             sent = headers if cookies is None else cookies.request_headers(url, headers)
@@ -173,6 +180,7 @@ class RequestsTransport:
                     f"more than {MAX_REDIRECTS} redirects (the last to {public_url(target)})"
                 )
             if origin_of(target) != origin_of(url):
+                stripped = ALWAYS_STRIPPED | {n.lower() for n in request.credential_headers}
                 headers = {k: v for k, v in headers.items() if k.lower() not in stripped}
             if status in (301, 302, 303) and body is not None:
                 body = None
@@ -195,16 +203,11 @@ class RequestsTransport:
         body: bytes | None,
         timeout: float,
     ) -> requests.Response:
-        session = self.session
         try:
-            prepared = session.prepare_request(
-                requests.Request(method, url, headers=dict(headers), data=body)
-            )
-            prepared.url = _target_as_built(prepared.url, url)
+            prepared, options = self._origins.prepare(method, url, headers, body)
             _only_given_cookies(prepared, headers)
-            settings = session.merge_environment_settings(prepared.url, {}, True, None, None)
-            return session.send(
-                prepared, timeout=(timeout, timeout), allow_redirects=False, **settings
+            return self.session.send(
+                prepared, timeout=(timeout, timeout), allow_redirects=False, **options
             )
         except requests.ConnectTimeout:
             raise TransportError(f"could not connect within {timeout:g} s") from None
@@ -301,19 +304,6 @@ def _set_cookies(raw: requests.Response) -> list[str]:
         return [str(value) for value in getlist("Set-Cookie")]
     joined = raw.headers.get("Set-Cookie")  # pragma: no cover - an adapter without urllib3
     return [joined] if joined else []
-
-
-def _target_as_built(prepared: str | None, built: str) -> str:
-    """The prepared URL's scheme and host, with the path and query exactly as built.
-
-    requests re-quotes a URL (``%2E%2E`` becomes ``..``, which the server then
-    resolves as a dot-segment) and urllib3 resolves literal dot-segments; the
-    request target must be what the engine built.  urllib3 only percent-encodes
-    characters a URL cannot hold, which the engine never builds.
-    """
-    scheme, netloc, _, _, _ = urlsplit(prepared or built)
-    parts = urlsplit(built)
-    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
 
 
 def _only_given_cookies(prepared: requests.PreparedRequest, headers: Mapping[str, str]) -> None:

@@ -1,6 +1,8 @@
 """Workflow inputs checked against their JSON Schema before anything is sent.
 
-Validators are built once per workflow at load.  ``$ref`` s resolve against the
+Validators are built once per workflow, when its inputs are first checked (a
+load that runs nothing, like ``arazzo validate``, never imports jsonschema
+here).  ``$ref`` s resolve against the
 whole Arazzo document, so ``#/components/inputs/...`` works.  Inputs left out
 take the ``default`` their schema gives them (top-level properties, and the
 properties of nested objects and array items that are given or defaulted).
@@ -16,10 +18,8 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator, Mapping, MutableMapping
+from functools import cache
 from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
 
 from arazzo_engine.errors import EvaluationLimitError, InputValidationError, PatternError
 from arazzo_engine.limits import MAX_DEPTH, too_deep
@@ -30,8 +30,15 @@ from arazzo_engine.patterns.json_schema import bounded_validator
 
 __all__ = ["InputsChecker"]
 
-_VALIDATOR = bounded_validator(Draft202012Validator)
-"""JSON Schema 2020-12, its pattern keywords on bounded patterns."""
+
+@cache
+def _validator_class() -> Any:
+    """JSON Schema 2020-12, its pattern keywords on bounded patterns."""
+    from jsonschema import Draft202012Validator
+
+    return bounded_validator(Draft202012Validator)
+
+
 _MAX_SCHEMA_DEPTH = 32
 """Deepest nesting of schemas (properties, items, allOf, $ref) read for defaults."""
 
@@ -60,9 +67,6 @@ class InputsChecker:
                 continue
             pointer = f"/workflows/{index}/inputs"
             key = prefix + workflow.workflow_id
-            self._validators[key] = _VALIDATOR(
-                {"$ref": f"{DOCUMENT_URI}#{pointer}"}, registry=refs.registry
-            )
             self._schemas[key] = (Located(workflow.inputs, DOCUMENT_URI, pointer), refs)
 
     def absorb(self, other: InputsChecker) -> None:
@@ -97,7 +101,7 @@ class InputsChecker:
             )
         if isinstance(inputs, MutableMapping):
             inputs.update(self.with_defaults(workflow_id, inputs))
-        validator = self._validators.get(workflow_id)
+        validator = self._validator(workflow_id)
         if validator is None:
             return
         try:
@@ -108,10 +112,21 @@ class InputsChecker:
         errors = sorted(found, key=lambda e: list(e.absolute_path))
         if not errors:
             return
+        from jsonschema.exceptions import best_match
+
         first = best_match(errors)
         ordered = [first] + [e for e in errors if e is not first]
         violations = [f"{_input_path(e.absolute_path)}: {e.message}" for e in ordered]
         raise InputValidationError(workflow_id, violations)
+
+    def _validator(self, workflow_id: str) -> Any:
+        """The workflow's inputs validator, built on first use; None when it has no schema."""
+        validator = self._validators.get(workflow_id)
+        if validator is None and workflow_id in self._schemas:
+            schema, refs = self._schemas[workflow_id]
+            validator = _validator_class()({"$ref": schema.ref}, registry=refs.registry)
+            validator = self._validators.setdefault(workflow_id, validator)
+        return validator
 
     def filter_for(self, workflow_id: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
         """The inputs the target workflow's schema declares (all of them if it declares none)."""

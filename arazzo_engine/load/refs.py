@@ -26,16 +26,15 @@ import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
-
-from referencing import Registry, Resource, Specification
-from referencing.exceptions import Unretrievable
-from referencing.jsonschema import DRAFT202012
 
 from arazzo_engine.errors import DocumentError, RefError
 from arazzo_engine.load.pointers import PointerError, child, follow, split
 from arazzo_engine.load.reader import read_data
+
+if TYPE_CHECKING:
+    from referencing import Registry, Resource, Specification
 
 __all__ = ["DOCUMENT_URI", "MAX_HOPS", "Located", "RefError", "RefResolver", "absolute_refs"]
 
@@ -89,15 +88,44 @@ class RefResolver:
     ) -> None:
         self.root_uri = root_uri
         self._root = root
-        self._specification: Specification[Any] = (
-            DRAFT202012 if json_schema else Specification.OPAQUE
-        )
+        self._json_schema = json_schema
         self._read_files = read_files
         self._remote_root = urlsplit(root_uri).scheme in ("http", "https")
         self._lock = threading.RLock()
-        self._registry: Registry[Any] = Registry(  # type: ignore[call-arg]
-            retrieve=self._retrieve
-        ).with_resource(root_uri, self._specification.create_resource(root))
+        self._made: Registry[Any] | None = None
+        """The registry, made when first needed: a reference inside the root
+        document is followed without it (and without importing ``referencing``)."""
+
+    @property
+    def _registry(self) -> Registry[Any]:
+        made = self._made
+        if made is None:
+            with self._lock:
+                made = self._made
+                if made is None:
+                    made = self._made = self._new_registry()
+        return made
+
+    @_registry.setter
+    def _registry(self, registry: Registry[Any]) -> None:
+        self._made = registry
+
+    def _new_registry(self) -> Registry[Any]:
+        """A registry holding the root document; it reads others through :meth:`_retrieve`."""
+        from referencing import Registry
+
+        empty: Registry[Any] = Registry(retrieve=self._retrieve)  # type: ignore[call-arg]
+        made: Registry[Any] = empty.with_resource(
+            self.root_uri, self._specification.create_resource(self._root)
+        )
+        return made
+
+    @property
+    def _specification(self) -> Specification[Any]:
+        from referencing import Specification
+        from referencing.jsonschema import DRAFT202012
+
+        return DRAFT202012 if self._json_schema else Specification.OPAQUE
 
     @property
     def root(self) -> Located:
@@ -111,12 +139,16 @@ class RefResolver:
     @property
     def documents(self) -> dict[str, Any]:
         """The documents read so far, by URI."""
-        return {uri: resource.contents for uri, resource in self._registry.items()}
+        if self._made is None:
+            return {self.root_uri: self._root}
+        return {uri: resource.contents for uri, resource in self._made.items()}
 
     def document(self, uri: str) -> Any:
         """The document at an absolute URI (no fragment), read on first use."""
         if uri == self.root_uri:
             return self._root
+        from referencing.exceptions import Unretrievable
+
         found = self._registry.get(uri)
         if found is not None:
             return found.contents

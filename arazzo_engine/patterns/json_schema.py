@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from jsonschema.exceptions import ValidationError
-from jsonschema.validators import extend
-
 from arazzo_engine.patterns.matching import compile_pattern
+
+# jsonschema is imported by the functions that use it, which only a validation
+# (already holding it) calls: importing this module costs nothing more.
 
 __all__ = ["bounded_validator"]
 
@@ -33,6 +33,8 @@ def _matches(pattern: Any, text: str) -> bool:
 
 def _pattern(validator: Validator, pattern: Any, instance: Any, schema: Any) -> Iterator[Any]:
     if validator.is_type(instance, "string") and not _matches(pattern, instance):
+        from jsonschema.exceptions import ValidationError
+
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
@@ -75,6 +77,8 @@ def _additional_properties(
         for extra in extras:
             yield from validator.descend(instance[extra], allowed, path=extra)
     elif not allowed and extras:
+        from jsonschema.exceptions import ValidationError
+
         if "patternProperties" in schema:
             verb = "does" if len(extras) == 1 else "do"
             joined = ", ".join(repr(extra) for extra in sorted(extras))
@@ -101,6 +105,8 @@ def _unevaluated_properties(
     ]
     if not rejected:
         return
+    from jsonschema.exceptions import ValidationError
+
     if unevaluated is False:
         listed = _listed(sorted(rejected, key=str))
         yield ValidationError(f"Unevaluated properties are not allowed ({listed} unexpected)")
@@ -165,5 +171,7 @@ _BOUNDED = {
 
 def bounded_validator(cls: Any) -> Any:
     """``cls`` extended so that every keyword it has that reads a pattern reads it bounded."""
+    from jsonschema.validators import extend
+
     replaced = {name: check for name, check in _BOUNDED.items() if name in cls.VALIDATORS}
     return extend(cls, replaced)  # type: ignore[no-untyped-call, unused-ignore]

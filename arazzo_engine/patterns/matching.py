@@ -20,11 +20,10 @@ to more than ``MAX_PATTERN_EXPANSION`` characters, is refused with
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, Final, TypeVar
-
-import regex
 
 from arazzo_engine.errors import PatternError
 from arazzo_engine.patterns.budget import exceeded, remaining
@@ -50,10 +49,12 @@ MAX_PATTERN_LENGTH: Final = 10_000
 MAX_PATTERN_EXPANSION: Final = 100_000
 """The most characters a pattern's counted repeats may expand to when it is compiled."""
 
-IGNORECASE: Final = int(regex.IGNORECASE)
-MULTILINE: Final = int(regex.MULTILINE)
-DOTALL: Final = int(regex.DOTALL)
-VERBOSE: Final = int(regex.VERBOSE)
+# ``regex`` is imported by the first compile: loading a document without patterns
+# never pays for it.  Its flags have ``re``'s values (tests/test_cli_startup.py).
+IGNORECASE: Final = int(re.IGNORECASE)
+MULTILINE: Final = int(re.MULTILINE)
+DOTALL: Final = int(re.DOTALL)
+VERBOSE: Final = int(re.VERBOSE)
 _FLAGS: Final = IGNORECASE | MULTILINE | DOTALL | VERBOSE
 _SHOWN: Final = 60
 
@@ -143,6 +144,8 @@ def compile_pattern(
             f"expands to {size} characters when compiled (counted repeats multiply); "
             f"the limit is {MAX_PATTERN_EXPANSION}",
         )
+    import regex
+
     try:
         compiled = regex.compile(source, (flags & _FLAGS) | regex.VERSION0)
     except (regex.error, ValueError, TypeError, OverflowError, RecursionError) as error:

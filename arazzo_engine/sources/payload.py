@@ -21,7 +21,6 @@ from typing import Any
 from arazzo_engine.errors import LimitError, RequestBuildError
 from arazzo_engine.limits import MAX_DEPTH, load_json, too_deep
 from arazzo_engine.load.pointers import PointerError, array_index, follow, split
-from arazzo_engine.sources.xml_edit import edit_xml
 
 __all__ = ["apply_replacements"]
 
@@ -46,6 +45,8 @@ def apply_replacements(body: Any, replacements: Sequence[tuple[str, Any]]) -> An
     nest it deeper): RequestBuildError beyond.
     """
     if isinstance(body, str) and body.lstrip("\ufeff \t\r\n").startswith("<"):
+        from arazzo_engine.sources.xml_edit import edit_xml  # only XML bodies need it
+
         return edit_xml(body, replacements)
     if isinstance(body, str):
         try:

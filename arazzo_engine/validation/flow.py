@@ -9,7 +9,9 @@ so with one present the next step is never reached by falling through).  A
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from arazzo_engine.model import Components, Workflow
 from arazzo_engine.validation.common import Entry, action_lists
@@ -28,8 +30,8 @@ class StepGraph:
     failure_actions: tuple[tuple[Entry, ...], ...]
     reachable: frozenset[int]
     """Steps that can run: reachable from the first step."""
-    after: tuple[frozenset[int], ...]
-    """``after[i]``: steps that can run after step ``i`` has run (one or more moves)."""
+    positions: Mapping[str, int]
+    """stepId -> the position of the first step with it (``Workflow.step_index``, kept)."""
 
     @classmethod
     def build(cls, workflow: Workflow, components: Components) -> StepGraph:
@@ -51,26 +53,46 @@ class StepGraph:
             if position + 1 < len(steps) and all(action.criteria for action, _ in success):
                 targets.add(position + 1)
             successors.append(frozenset(targets))
-        after = tuple(_closure(successors, start) for start in range(len(steps)))
-        reachable = frozenset({0} | after[0]) if steps else frozenset()
+        reachable = frozenset({0} | _closure(successors, 0)) if steps else frozenset()
         return cls(
             workflow=workflow,
             successors=tuple(successors),
             success_actions=tuple(success_lists),
             failure_actions=tuple(failure_lists),
             reachable=reachable,
-            after=after,
+            positions=MappingProxyType(index),
         )
 
     def index(self, step_id: str) -> int | None:
-        return self.workflow.step_index(step_id)
+        return self.positions.get(step_id)
 
     def can_precede(self, earlier: int, later: int) -> bool:
-        """Whether step ``earlier`` can have run (and set its outputs) before ``later`` runs."""
-        return earlier in self.reachable and later in self.after[earlier]
+        """Whether step ``earlier`` can have run (and set its outputs) before ``later`` runs:
+        ``later`` can run after ``earlier`` (one or more moves)."""
+        return earlier in self.reachable and _reaches(self.successors, earlier, later)
 
 
-def _closure(successors: list[frozenset[int]], start: int) -> frozenset[int]:
+def _reaches(successors: Sequence[frozenset[int]], start: int, goal: int) -> bool:
+    """Whether ``goal`` is one or more moves from ``start``.
+
+    A search that stops when it gets there: a step usually reads the step just
+    before it, found in one move, where every step's full closure would cost the
+    square of the number of steps.
+    """
+    seen: set[int] = set()
+    stack = list(successors[start])
+    while stack:
+        node = stack.pop()
+        if node == goal:
+            return True
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.extend(successors[node])
+    return False
+
+
+def _closure(successors: Sequence[frozenset[int]], start: int) -> frozenset[int]:
     seen: set[int] = set()
     stack = list(successors[start])
     while stack:

@@ -27,10 +27,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from arazzo_engine.errors import Diagnostic
 from arazzo_engine.load.pointers import child, find
@@ -52,16 +50,35 @@ from arazzo_engine.validation.common import (
     resolve_parameter,
 )
 from arazzo_engine.validation.flow import StepGraph
+from arazzo_engine.validation.metaschema import surely_valid
 from arazzo_engine.validation.payloads import check_payloads
 from arazzo_engine.validation.references import ReferenceChecker
 from arazzo_engine.validation.symbols import Symbols
 from arazzo_engine.validation.warnings import check_warnings
 
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+
 __all__ = ["check_document"]
 
 ID = re.compile(r"^[A-Za-z0-9_\-]+$")
 SCHEMA_DATA_KEYWORDS = ("enum", "const", "default", "examples", "example")
-_META = Draft202012Validator(Draft202012Validator.META_SCHEMA)
+
+
+@cache
+def _meta() -> Any:
+    """The 2020-12 metaschema's validator, made when a schema first needs it."""
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(Draft202012Validator.META_SCHEMA)
+
+
+def _meta_errors(schema: Any) -> Iterator[ValidationError]:
+    """The metaschema's complaints about ``schema``; none, unasked, when it is plainly valid."""
+    if surely_valid(schema):
+        return iter(())
+    errors: Iterator[ValidationError] = _meta().iter_errors(schema)
+    return errors
 
 
 def check_document(document: ArazzoDocument, raw: RawDocument) -> list[Diagnostic]:
@@ -328,7 +345,7 @@ def check_input_schemas(findings: Findings, data: Mapping[str, Any], refs: RefRe
     for pointer, schema in _schemas(data):
         if not isinstance(schema, (dict, bool)):
             continue  # the model reports the type
-        for error in _META.iter_errors(schema):
+        for error in _meta_errors(schema):
             where = pointer + "".join(
                 child("", part if isinstance(part, int) else str(part))
                 for part in error.absolute_path

@@ -14,9 +14,8 @@ import mimetypes
 import os
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-from xml.etree import ElementTree
 
 from arazzo_engine.errors import DocumentError, RequestBuildError
 from arazzo_engine.expressions.files import FILE_KEY, FileReference
@@ -39,6 +38,9 @@ from arazzo_engine.sources.openapi.serialize import (
     serialize_query,
 )
 from arazzo_engine.sources.openapi.shapes import Operation, ParameterSpec, parameter_key
+
+if TYPE_CHECKING:
+    from xml.etree import ElementTree
 
 __all__ = ["MAX_FILE_BYTES", "RequestPlan", "build_request", "declares_redirect", "encode_body"]
 
@@ -247,9 +249,15 @@ def _xml_fill(element: ElementTree.Element, value: Any) -> None:
                 element.text = scalar_text(item)
             else:
                 for each in item if isinstance(item, list) else [item]:
-                    _xml_fill(ElementTree.SubElement(element, _xml_name(key)), each)
+                    _xml_fill(_sub_element(element, _xml_name(key)), each)
     elif value is not None:
         element.text = scalar_text(value)
+
+
+def _sub_element(parent: ElementTree.Element, tag: str) -> ElementTree.Element:
+    from xml.etree import ElementTree
+
+    return ElementTree.SubElement(parent, tag)
 
 
 def _xml_body(value: Any) -> bytes:
@@ -259,6 +267,8 @@ def _xml_body(value: Any) -> bytes:
             "an XML body built from a value must be an object with exactly one property "
             "(the root element); give XML text as a string instead"
         )
+    from xml.etree import ElementTree  # only XML bodies need it
+
     ((name, content),) = value.items()
     root = ElementTree.Element(_xml_name(str(name)))
     _xml_fill(root, content)
