@@ -9,19 +9,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _JsonHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1 keep-alive, TCP_NODELAY, silent; answers 200 with a JSON body."""
+
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
-    latency = 0.0
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
-    def do_GET(self) -> None:
-        if self.latency:
-            time.sleep(self.latency)
-        n = self.path.rsplit("/", 1)[-1]
-        body = json.dumps({"status": "ok", "next": f"{n}x", "items": [1, 2, 3]}).encode()
+    def _send_json(self, body: bytes) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -29,11 +26,21 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
+class _Handler(_JsonHandler):
+    latency = 0.0
+
+    def do_GET(self) -> None:
+        if self.latency:
+            time.sleep(self.latency)
+        n = self.path.rsplit("/", 1)[-1]
+        self._send_json(json.dumps({"status": "ok", "next": f"{n}x", "items": [1, 2, 3]}).encode())
+
+
 class BenchServer:
     """Context manager: a threaded server on 127.0.0.1 with optional fixed latency."""
 
-    def __init__(self, latency: float = 0.0) -> None:
-        handler = type("Handler", (_Handler,), {"latency": latency})
+    def __init__(self, latency: float = 0.0, handler: type[_JsonHandler] | None = None) -> None:
+        handler = handler or type("Handler", (_Handler,), {"latency": latency})
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -97,21 +104,8 @@ def chain_document(steps: int, *, jsonpath: bool = True, extra_outputs: int = 0)
     return "\n".join(lines) + "\n"
 
 
-class _PeerHandler(BaseHTTPRequestHandler):
+class _PeerHandler(_JsonHandler):
     """``GET /items/{id}`` returns an item; ``POST /echo`` returns its JSON body."""
-
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def _send_json(self, body: bytes) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
     def do_GET(self) -> None:
         n = int(self.path.rsplit("/", 1)[-1])
@@ -127,9 +121,7 @@ class PeerServer(BenchServer):
     """The items/echo server the chained-steps benchmark talks to."""
 
     def __init__(self) -> None:
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _PeerHandler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__(handler=_PeerHandler)
 
 
 PEER_OPENAPI = """\
