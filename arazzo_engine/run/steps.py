@@ -184,17 +184,17 @@ class StepRunner:
         # security scheme may have filled) is looked at then.
         masking = bool(redactor)
         result = StepResult(
-            sid,
-            wid,
-            failure is None,
-            response.status_code if response is not None else None,
-            redactor.value(outputs) if masking else outputs,
-            attempt,
-            masked_response(response, redactor) if masking else response,
-            redactor.text(error) if masking and error is not None else error,
-            elapsed,
-            masked_request(request, redactor, masking) if request is not None else None,
-            tuple(redactor.text(f) for f in findings) if masking else tuple(findings),
+            step_id=sid,
+            workflow_id=wid,
+            succeeded=failure is None,
+            status_code=response.status_code if response is not None else None,
+            outputs=redactor.value(outputs) if masking else outputs,
+            attempt=attempt,
+            response=masked_response(response, redactor) if masking else response,
+            error=redactor.text(error) if masking and error is not None else error,
+            elapsed=elapsed,
+            request=masked_request(request, redactor, masking) if request is not None else None,
+            validation=tuple(redactor.text(f) for f in findings) if masking else tuple(findings),
         )
         self.records.append(result)
         if self.observer is not SILENT:
