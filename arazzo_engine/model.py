@@ -1,4 +1,8 @@
-"""The typed model of an Arazzo 1.0.x document: one frozen dataclass per object.
+"""The typed model of an Arazzo 1.0.x or 1.1.x document: one frozen dataclass per object.
+
+Fields that only Arazzo 1.1 has (``$self``, step ``timeout``/``dependsOn``/
+``channelPath``/``action``/``correlationId``, action ``parameters``, Selector
+Objects, ``targetSelectorType``) keep their defaults in a 1.0 document.
 
 Every object carries where it came from (``pointer``, ``line``, ``column``) and
 its ``x-`` extension fields (``extensions``, empty when none).  Field names are
@@ -28,6 +32,7 @@ __all__ = [
     "Components",
     "Criterion",
     "CriterionExpressionType",
+    "ExpressionType",
     "FailureAction",
     "Info",
     "Parameter",
@@ -35,6 +40,7 @@ __all__ = [
     "PayloadReplacement",
     "RequestBody",
     "ReusableObject",
+    "Selector",
     "SourceDescription",
     "Step",
     "SuccessAction",
@@ -60,7 +66,8 @@ COMPONENT_PREFIX = "$components."
 
 SuccessActionType = Literal["end", "goto"]
 FailureActionType = Literal["end", "goto", "retry"]
-TargetKind = Literal["operationId", "operationPath", "workflowId"]
+TargetKind = Literal["operationId", "operationPath", "channelPath", "workflowId"]
+StepAction = Literal["send", "receive"]
 
 
 def _empty() -> Mapping[str, Any]:
@@ -90,7 +97,7 @@ class SourceDescription(ArazzoObject):
     name: str
     url: str
     type: str | None = None
-    """``openapi``, ``arazzo`` or None when the document does not say."""
+    """``openapi``, ``arazzo``, ``asyncapi`` (1.1) or None when the document does not say."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -104,9 +111,28 @@ class ReusableObject(ArazzoObject):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CriterionExpressionType(ArazzoObject):
+    """An Expression Type Object (1.0: Criterion Expression Type Object)."""
+
     type: str
-    """A criterion kind that has versions: ``jsonpath`` or ``xpath``."""
+    """A kind that has versions: ``jsonpath``, ``xpath``, or (1.1, selectors) ``jsonpointer``."""
     version: str
+
+
+ExpressionType = CriterionExpressionType
+"""The Arazzo 1.1 name of the object."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Selector(ArazzoObject):
+    """An Arazzo 1.1 Selector Object: a value picked out of ``context`` by ``selector``."""
+
+    context: str
+    """A runtime expression (unparsed) giving the structured data."""
+    selector: str
+    type: str
+    """``jsonpath``, ``xpath`` or ``jsonpointer``."""
+    expression_type: CriterionExpressionType | None = None
+    """The object form of ``type`` as written, None for the plain string form."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -127,7 +153,10 @@ class Parameter(ArazzoObject):
     name: str
     value: Any = field(hash=False)
     location: str | None = None
-    """The Arazzo field ``in``: path, query, header or cookie; None for workflow inputs."""
+    """The Arazzo field ``in``: path, query, header or cookie (1.1 also querystring and
+    channel); None for workflow inputs."""
+    selector: Selector | None = None
+    """Set when ``value`` is a 1.1 Selector Object (``value`` keeps the raw mapping)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -137,6 +166,8 @@ class SuccessAction(ArazzoObject):
     workflow_id: str | None = None
     step_id: str | None = None
     criteria: tuple[Criterion, ...] = ()
+    parameters: tuple[Parameter | ReusableObject, ...] = ()
+    """1.1: inputs passed to the ``workflowId`` target."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -148,12 +179,20 @@ class FailureAction(ArazzoObject):
     retry_after: float | None = None
     retry_limit: int | None = None
     criteria: tuple[Criterion, ...] = ()
+    parameters: tuple[Parameter | ReusableObject, ...] = ()
+    """1.1: inputs passed to the ``workflowId`` target."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PayloadReplacement(ArazzoObject):
     target: str
     value: Any = field(hash=False)
+    target_selector_type: str | None = None
+    """1.1: ``jsonpath``, ``xpath`` or ``jsonpointer``; None means by content type."""
+    target_expression_type: CriterionExpressionType | None = None
+    """The object form of ``targetSelectorType`` as written."""
+    selector: Selector | None = None
+    """Set when ``value`` is a 1.1 Selector Object."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -166,7 +205,8 @@ class RequestBody(ArazzoObject):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Step(ArazzoObject):
-    """A step; exactly one of ``operation_id``, ``operation_path``, ``workflow_id`` is set."""
+    """A step; exactly one of ``operation_id``, ``operation_path``, ``channel_path`` (1.1),
+    ``workflow_id`` is set."""
 
     step_id: str
     description: str | None = None
@@ -179,6 +219,19 @@ class Step(ArazzoObject):
     on_success: tuple[SuccessAction | ReusableObject, ...] = ()
     on_failure: tuple[FailureAction | ReusableObject, ...] = ()
     outputs: Mapping[str, str] = field(default_factory=_empty, hash=False)
+    """The outputs that are runtime expressions."""
+    output_selectors: Mapping[str, Selector] = field(default_factory=_empty, hash=False)
+    """1.1: the outputs that are Selector Objects."""
+    channel_path: str | None = None
+    """1.1: an AsyncAPI channel, as a reference."""
+    action: StepAction | None = None
+    """1.1: ``send`` or ``receive`` on an AsyncAPI target."""
+    correlation_id: Any = field(default=None, hash=False)
+    """1.1: the value a received message must correlate with (None when absent)."""
+    timeout: int | None = None
+    """1.1: milliseconds the step may take."""
+    depends_on: tuple[str, ...] = ()
+    """1.1: steps that must have completed first, as written."""
 
     @property
     def target_kind(self) -> TargetKind:
@@ -187,6 +240,8 @@ class Step(ArazzoObject):
             return "operationId"
         if self.operation_path is not None:
             return "operationPath"
+        if self.channel_path is not None:
+            return "channelPath"
         return "workflowId"
 
 
@@ -202,6 +257,9 @@ class Workflow(ArazzoObject):
     success_actions: tuple[SuccessAction | ReusableObject, ...] = ()
     failure_actions: tuple[FailureAction | ReusableObject, ...] = ()
     outputs: Mapping[str, str] = field(default_factory=_empty, hash=False)
+    """The outputs that are runtime expressions."""
+    output_selectors: Mapping[str, Selector] = field(default_factory=_empty, hash=False)
+    """1.1: the outputs that are Selector Objects."""
     parameters: tuple[Parameter | ReusableObject, ...] = ()
 
     def step(self, step_id: str) -> Step | None:
@@ -271,6 +329,8 @@ class ArazzoDocument(ArazzoObject):
     """The path as given, for messages."""
     path: Path = field(default_factory=Path)
     """The resolved absolute path."""
+    self_uri: str | None = None
+    """1.1: the root ``$self`` as written."""
 
     def workflow(self, workflow_id: str) -> Workflow | None:
         """The first workflow with this id, or None."""

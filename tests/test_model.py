@@ -497,7 +497,7 @@ def test_rule_enum_unknown_expression_version_is_a_warning(tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize(
-    ("value", "got"), [("'1.1.0'", "'1.1.0'"), ("1.0", "1.0"), ("'1.0'", "'1.0'")]
+    ("value", "got"), [("'1.2.0'", "'1.2.0'"), ("1.0", "1.0"), ("'1.0'", "'1.0'")]
 )
 def test_rule_arazzo_version(tmp_path: Path, value: str, got: str) -> None:
     _, diagnostics = build(

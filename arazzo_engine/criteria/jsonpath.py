@@ -130,14 +130,19 @@ __all__ = [
     "GOESSNER",
     "KNOWN_VERSIONS",
     "MAX_QUERY_LENGTH",
+    "RFC9535",
     "VERSIONS",
     "JsonPathCondition",
     "JsonPathKind",
 ]
 
 GOESSNER: Final = "draft-goessner-dispatch-jsonpath-00"
-VERSIONS: Final = (ExpressionVersion(GOESSNER, "Goessner JSONPath", arazzo="1.0"),)
-"""The versions a Criterion Expression Type may name; no version means RFC 9535."""
+RFC9535: Final = "rfc9535"
+VERSIONS: Final = (
+    ExpressionVersion(RFC9535, "RFC 9535 JSONPath", arazzo="1.1"),
+    ExpressionVersion(GOESSNER, "Goessner JSONPath", arazzo="1.0"),
+)
+"""The versions an Expression Type may name; no version means RFC 9535 (named in 1.1)."""
 KNOWN_VERSIONS: Final = tuple(version.name for version in VERSIONS)
 MAX_QUERY_LENGTH: Final = 4_000
 """The longest JSONPath condition compiled."""
@@ -146,7 +151,7 @@ MAX_QUERY_LENGTH: Final = 4_000
 def _compiler(language: str, condition: str, version: str | None) -> Callable[[str], Nodes]:
     from arazzo_engine.criteria import _jsonpath_dialects as dialects  # heavy: on first use
 
-    if version is None:
+    if version is None or version == RFC9535:
         return dialects.compile_rfc9535
     if version == GOESSNER:
         return dialects.compile_goessner

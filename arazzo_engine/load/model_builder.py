@@ -20,7 +20,15 @@ Rule ids (severity error unless noted):
                      ``in``, action ``type``, criterion ``type``: a registered
                      criterion kind); an expression-type ``version`` the
                      document's Arazzo version does not allow is a warning
-``arazzo-version``   ``arazzo`` is not a 1.0.x version
+``arazzo-version``   ``arazzo`` is not a 1.0.x or 1.1.x version
+``version-field``    a field or value of a later Arazzo version than the document's
+                     (``timeout`` in an ``arazzo: 1.0.1`` document)
+``not-run-yet``      an Arazzo 1.1 feature this engine reads but does not run yet
+                     (it blocks the workflows that use it)
+``step-fields``      1.1 AsyncAPI step fields where they do not apply (``action`` on a
+                     workflow step, ``channelPath`` without ``action``...)
+``step-depends-on``  a step ``dependsOn`` entry of no allowed form, or repeated
+``action-parameters`` action ``parameters`` without a ``workflowId`` target, or with ``in``
 ``not-arazzo``       the root is an OpenAPI/AsyncAPI description, not Arazzo
 ``unknown-field``    a field that is neither an Arazzo field nor ``x-``
 ``min-items``        ``sourceDescriptions``, ``workflows`` or ``steps`` is empty
@@ -44,6 +52,14 @@ from arazzo_engine.criteria.registry import allowed_versions, kind_names, versio
 from arazzo_engine.errors import Diagnostic, Severity
 from arazzo_engine.load.pointers import child
 from arazzo_engine.load.reader import RawDocument
+from arazzo_engine.load.versions import (
+    SELECTOR_VERSIONS,
+    added_field,
+    added_value,
+    fields_in,
+    supported_minor,
+    values_in,
+)
 from arazzo_engine.model import (
     EMPTY,
     ArazzoDocument,
@@ -57,6 +73,7 @@ from arazzo_engine.model import (
     PayloadReplacement,
     RequestBody,
     ReusableObject,
+    Selector,
     SourceDescription,
     Step,
     SuccessAction,
@@ -69,7 +86,6 @@ __all__ = ["build_model"]
 T = TypeVar("T")
 Raw = dict[str, Any]
 
-VERSION = re.compile(r"^1\.0\.\d+(-.+)?$")
 KEY = re.compile(r"^[a-zA-Z0-9.\-_]+$")
 
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -90,12 +106,23 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "Criterion Expression Type": "type version",
         "Request Body": "contentType payload replacements",
         "Payload Replacement": "target value",
+        "Selector": "context selector type",
     }.items()
 }
 PARAMETER_IN = ("path", "query", "header", "cookie")
 NOT_ARAZZO = {"openapi": "an OpenAPI", "swagger": "a Swagger", "asyncapi": "an AsyncAPI"}
 RETRY_FIELDS = ("retryAfter", "retryLimit")
 TARGETS = ("operationId", "operationPath", "workflowId")
+TARGETS_11 = ("operationId", "operationPath", "channelPath", "workflowId")
+SELECTOR_KEYS = frozenset(("context", "selector", "type"))
+STEP_ACTIONS = ("send", "receive")
+DEPENDS_ON = re.compile(
+    r"^(?:(?!\$).+"
+    r"|\$workflows\.[^.]+\.steps\.[^.]+"
+    r"|\$sourceDescriptions\.[^.]+\.[^.]+\.steps\.[^.]+)$"
+)
+"""The three forms of a step ``dependsOn`` entry (Arazzo 1.1 schema)."""
+SELF_URI = re.compile(r"^[^#\s]*$")
 
 
 def build_model(raw: RawDocument) -> tuple[ArazzoDocument | None, list[Diagnostic]]:
@@ -126,6 +153,30 @@ class _Builder:
         self.diagnostics: list[Diagnostic] = []
         self.arazzo_version = "1.0.0"
         """The document's ``arazzo`` when valid: which expression versions it may name."""
+        self.minor = "1.1"
+        """The document's ``major.minor``: which fields it has (the latest when invalid)."""
+
+    @property
+    def v11(self) -> bool:
+        return self.minor != "1.0"
+
+    def newer(self, what: str, first: str, pointer: str) -> None:
+        """Report a 1.1-only field or value in a document of an earlier version."""
+        self.report(
+            "version-field",
+            f"{what} is an Arazzo {first} field; this document says arazzo: "
+            f"{self.arazzo_version}: write 'arazzo: {first}.0' to use it, or remove it",
+            pointer,
+        )
+
+    def not_run(self, feature: str, pointer: str) -> None:
+        """Refuse a 1.1 feature the engine reads but cannot run yet, where it is used."""
+        self.report(
+            "not-run-yet",
+            f"{feature} is not run by this engine yet (Arazzo 1.1); remove it to run "
+            "this workflow, or leave the workflow out (strict=False runs the others)",
+            pointer,
+        )
 
     # -- reporting and field access -------------------------------------------------
     def report(self, rule: str, message: str, pointer: str, severity: Severity = "error") -> None:
@@ -144,11 +195,13 @@ class _Builder:
         self, data: Raw, pointer: str, kind: str, also: tuple[str, ...] = ()
     ) -> Mapping[str, Any]:
         """Report unknown fields; return the ``x-`` extensions."""
-        allowed = FIELDS[kind]
+        allowed = FIELDS[kind] + fields_in(kind, self.minor)
         extensions = {}
         for key, value in data.items():
             if key.startswith("x-"):
                 extensions[key] = value
+            elif key not in allowed and (first := added_field(kind, key, self.minor)):
+                self.newer(f"'{key}'", first, child(pointer, key))
             elif key not in allowed and key not in also:
                 self.report(
                     "unknown-field",
@@ -184,6 +237,10 @@ class _Builder:
         self, data: Raw, key: str, pointer: str, kind: str, allowed: tuple[str, ...], *, need: bool
     ) -> str | None:
         value = self.string(data, key, pointer, kind, need=need)
+        allowed = allowed + values_in(kind, key, self.minor)
+        if value is not None and (first := added_value(kind, key, value, self.minor)):
+            self.newer(f"'{key}: {value}'", first, child(pointer, key))
+            return None
         if value is not None and value not in allowed:
             hint = " ('body' was removed in Arazzo 1.0.1)" if value == "body" else ""
             self.report(
@@ -272,23 +329,82 @@ class _Builder:
         if not KEY.match(name):
             self.report("key-pattern", f"{what} '{name}' must match ^[a-zA-Z0-9.\\-_]+$", pointer)
 
-    def outputs(self, data: Raw, pointer: str) -> Mapping[str, str]:
+    def outputs(self, data: Raw, pointer: str) -> tuple[Mapping[str, str], Mapping[str, Selector]]:
+        """The expression outputs and (1.1) the Selector Object outputs."""
         table = self.mapping(data, "outputs", pointer, "names to runtime expressions")
         if not table:
-            return EMPTY
+            return EMPTY, EMPTY
         where = child(pointer, "outputs")
         result: dict[str, str] = {}
+        selectors: dict[str, Selector] = {}
         for name, value in table.items():
             self.key_pattern(name, "output name", child(where, name))
             if isinstance(value, str):
                 result[name] = value
+            elif isinstance(value, dict) and self.v11:
+                selector = self.selector(value, child(where, name))
+                if selector is not None:
+                    selectors[name] = selector
+                    self.not_run(f"output '{name}' as a Selector Object", child(where, name))
+            elif isinstance(value, dict):
+                self.newer(f"a Selector Object as output '{name}'", "1.1", child(where, name))
             else:
                 self.report(
                     "type",
                     f"output '{name}' must be a runtime expression string, got {describe(value)}",
                     child(where, name),
                 )
-        return MappingProxyType(result)
+        return MappingProxyType(result), MappingProxyType(selectors) if selectors else EMPTY
+
+    # -- 1.1 objects ----------------------------------------------------------------
+    def selector(self, data: Raw, pointer: str) -> Selector | None:
+        """An Arazzo 1.1 Selector Object; None when unusable (reported)."""
+        kind = "Selector"
+        extensions = self.fields(data, pointer, kind)
+        context = self.string(data, "context", pointer, kind, need=True)
+        selector = self.string(data, "selector", pointer, kind, need=True)
+        selector_type, expression_type = self.selector_type(data, "type", pointer, kind, need=True)
+        if context is None or selector is None or selector_type is None:
+            return None
+        return Selector(
+            context=context,
+            selector=selector,
+            type=selector_type,
+            expression_type=expression_type,
+            **self.base(pointer, extensions),
+        )
+
+    def selector_type(
+        self, data: Raw, key: str, pointer: str, kind: str, *, need: bool
+    ) -> tuple[str | None, CriterionExpressionType | None]:
+        """A selector type: a name of SELECTOR_VERSIONS or an Expression Type Object."""
+        raw_type = data.get(key)
+        if isinstance(raw_type, dict):
+            found = self.expression_type(raw_type, child(pointer, key), selector=True)
+            return (found.type if found else None), found
+        return self.choice(data, key, pointer, kind, tuple(SELECTOR_VERSIONS), need=need), None
+
+    def is_selector(self, value: Any) -> bool:
+        """Whether an Any-typed 1.1 value is a Selector Object: exactly its three keys
+        (and ``x-`` extensions)."""
+        return (
+            self.v11
+            and isinstance(value, dict)
+            and {k for k in value if not (isinstance(k, str) and k.startswith("x-"))}
+            == SELECTOR_KEYS
+        )
+
+    def payload_selectors(self, value: Any, pointer: str) -> None:
+        """Refuse every Selector Object inside a 1.1 request payload."""
+        if self.is_selector(value):
+            self.selector(value, pointer)
+            self.not_run("a Selector Object in a request payload", pointer)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                self.payload_selectors(item, child(pointer, str(key)))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                self.payload_selectors(item, child(pointer, index))
 
     # -- objects ------------------------------------------------------------------
     def root(self, data: Any) -> ArazzoDocument | None:
@@ -306,19 +422,29 @@ class _Builder:
                 )
                 return None
         kind = "Arazzo document"
-        extensions = self.fields(data, "", kind)
         version = data.get("arazzo")
-        if self.required(data, "arazzo", "", kind) and (
-            not isinstance(version, str) or not VERSION.match(version)
-        ):
+        minor = supported_minor(version)
+        if minor is not None and isinstance(version, str):
+            self.arazzo_version, self.minor = version, minor
+        extensions = self.fields(data, "", kind)
+        if self.required(data, "arazzo", "", kind) and minor is None:
             quote = "" if isinstance(version, str) else " (a string: quote it)"
             self.report(
                 "arazzo-version",
-                f"'arazzo' must be a 1.0.x version such as '1.0.1'{quote}, got {describe(version)}",
+                f"'arazzo' must be a 1.0.x or 1.1.x version such as '1.0.1' or '1.1.0'{quote}, "
+                f"got {describe(version)}",
                 "/arazzo",
             )
-        elif isinstance(version, str):
-            self.arazzo_version = version
+        self_uri = self.string(data, "$self", "", kind) if self.v11 else None
+        if self_uri is not None:
+            if not SELF_URI.match(self_uri):
+                self.report(
+                    "type",
+                    f"'$self' must be a URI reference without a fragment ('#') or spaces, got "
+                    f"{describe(self_uri)}",
+                    "/$self",
+                )
+            self.not_run("'$self' (identity-based lookup and base URI)", "/$self")
         info_data = self.mapping(data, "info", "", "an Info object")
         info = self.info(info_data) if info_data is not None else None
         if info is None:
@@ -349,6 +475,7 @@ class _Builder:
             components=components,
             file=raw.file,
             path=raw.path,
+            self_uri=self_uri,
             **self.base("", extensions),
         )
 
@@ -369,6 +496,8 @@ class _Builder:
         name = self.string(data, "name", pointer, kind, need=True)
         url = self.string(data, "url", pointer, kind, need=True)
         source_type = self.choice(data, "type", pointer, kind, ("openapi", "arazzo"), need=False)
+        if source_type == "asyncapi":
+            self.not_run("an AsyncAPI source description", child(pointer, "type"))
         if name is None or url is None:
             return None
         return SourceDescription(
@@ -409,7 +538,7 @@ class _Builder:
         parameters: tuple[Parameter | ReusableObject, ...]
         success = self.items(data, "successActions", pointer, self.success_item, "Success Actions")
         failure = self.items(data, "failureActions", pointer, self.failure_item, "Failure Actions")
-        outputs = self.outputs(data, pointer)
+        outputs, output_selectors = self.outputs(data, pointer)
         parameters = self.items(data, "parameters", pointer, self.parameter_item, "Parameters")
         if workflow_id is None:
             return None
@@ -423,6 +552,7 @@ class _Builder:
             success_actions=success,
             failure_actions=failure,
             outputs=outputs,
+            output_selectors=output_selectors,
             parameters=parameters,
             **self.base(pointer, extensions),
         )
@@ -431,39 +561,147 @@ class _Builder:
         kind = "Step"
         extensions = self.fields(data, pointer, kind)
         step_id = self.string(data, "stepId", pointer, kind, need=True)
-        targets = {key: self.string(data, key, pointer, kind) for key in TARGETS if key in data}
+        names = TARGETS_11 if self.v11 else TARGETS
+        targets = {key: self.string(data, key, pointer, kind) for key in names if key in data}
         body_data = self.mapping(data, "requestBody", pointer, "a Request Body")
         body = None
         if body_data is not None:
             body = self.request_body(body_data, child(pointer, "requestBody"))
+        outputs, output_selectors = self.outputs(data, pointer)
+        late = self.step_11(data, pointer) if self.v11 else {}
         step = Step(
             step_id=step_id or "",
             description=self.string(data, "description", pointer, kind),
             operation_id=targets.get("operationId"),
             operation_path=targets.get("operationPath"),
+            channel_path=targets.get("channelPath"),
             workflow_id=targets.get("workflowId"),
             parameters=self.items(data, "parameters", pointer, self.parameter_item, "Parameters"),
             request_body=body,
             success_criteria=self.items(
-                data, "successCriteria", pointer, self.criterion, "Criteria"
+                data, "successCriteria", pointer, self.criterion, "Criteria", min_items=self.v11
             ),
             on_success=self.items(data, "onSuccess", pointer, self.success_item, "Success Actions"),
             on_failure=self.items(data, "onFailure", pointer, self.failure_item, "Failure Actions"),
-            outputs=self.outputs(data, pointer),
+            outputs=outputs,
+            output_selectors=output_selectors,
+            **late,
             **self.base(pointer, extensions),
         )
         if len(targets) != 1:
             found = ", ".join(f"'{t}'" for t in targets) or "none"
+            listed = (
+                "'operationId', 'operationPath', 'channelPath'"
+                if self.v11
+                else ("'operationId', 'operationPath'")
+            )
             self.report(
                 "step-target",
-                f"a Step needs exactly one of 'operationId', 'operationPath' or 'workflowId'; "
-                f"found {found}",
+                f"a Step needs exactly one of {listed} or 'workflowId'; found {found}",
                 pointer,
             )
             return None
+        if self.v11:
+            self.step_exclusions(data, pointer, next(iter(targets)))
         if step_id is None or None in targets.values():
             return None
         return step
+
+    def step_11(self, data: Raw, pointer: str) -> dict[str, Any]:
+        """The Arazzo 1.1 step fields, each refused where used (the engine runs none yet)."""
+        kind = "Step"
+        found: dict[str, Any] = {}
+        if "timeout" in data:
+            value = data["timeout"]
+            timeout = _non_negative_int(value)
+            if timeout is None:
+                self.report(
+                    "type",
+                    f"'timeout' must be a non-negative integer of milliseconds, got "
+                    f"{describe(value)}",
+                    child(pointer, "timeout"),
+                )
+            else:
+                found["timeout"] = timeout
+            self.not_run("step 'timeout'", child(pointer, "timeout"))
+        if "dependsOn" in data:
+            found["depends_on"] = self.step_depends_on(data["dependsOn"], pointer)
+            self.not_run("step 'dependsOn'", child(pointer, "dependsOn"))
+        if "channelPath" in data:
+            self.not_run("an AsyncAPI step ('channelPath')", child(pointer, "channelPath"))
+        if "action" in data:
+            action = self.choice(data, "action", pointer, kind, STEP_ACTIONS, need=False)
+            if action is not None:
+                found["action"] = action
+            self.not_run("an AsyncAPI step ('action')", child(pointer, "action"))
+        if "correlationId" in data:
+            value = data["correlationId"]
+            if value is None:
+                self.report(
+                    "type",
+                    "'correlationId' must be a value or runtime expression, got null",
+                    child(pointer, "correlationId"),
+                )
+            found["correlation_id"] = value
+            self.not_run("an AsyncAPI step ('correlationId')", child(pointer, "correlationId"))
+        return found
+
+    def step_depends_on(self, listed: Any, pointer: str) -> tuple[str, ...]:
+        where = child(pointer, "dependsOn")
+        if not isinstance(listed, list):
+            self.report(
+                "type",
+                f"'dependsOn' must be a list of step references, got {describe(listed)}",
+                where,
+            )
+            return ()
+        if not listed:
+            self.report("min-items", "'dependsOn' needs at least one step reference", where)
+        result: list[str] = []
+        for index, item in enumerate(listed):
+            at = child(where, index)
+            if not isinstance(item, str):
+                self.report(
+                    "type", f"each item of 'dependsOn' must be a string, got {describe(item)}", at
+                )
+            elif not DEPENDS_ON.match(item):
+                self.report(
+                    "step-depends-on",
+                    f"'dependsOn' item {describe(item)} is not a stepId, "
+                    "'$workflows.<workflowId>.steps.<stepId>' or "
+                    "'$sourceDescriptions.<name>.<workflowId>.steps.<stepId>' (a step of "
+                    "this workflow is its bare stepId)",
+                    at,
+                )
+            elif item in result:
+                self.report("step-depends-on", f"'dependsOn' repeats {describe(item)}", at)
+            else:
+                result.append(item)
+        return tuple(result)
+
+    def step_exclusions(self, data: Raw, pointer: str, target: str) -> None:
+        """The 1.1 AsyncAPI step fields where they cannot apply, decidable without sources."""
+        if target in ("workflowId", "operationPath"):
+            for key in ("action", "correlationId"):
+                if key in data:
+                    self.report(
+                        "step-fields",
+                        f"'{key}' only applies to AsyncAPI steps (operationId or channelPath), "
+                        f"not to a step with '{target}': remove it",
+                        child(pointer, key),
+                    )
+        if target == "channelPath" and "action" not in data:
+            self.report(
+                "step-fields",
+                "an AsyncAPI step with 'channelPath' needs 'action' (send or receive)",
+                pointer,
+            )
+        if "correlationId" in data and data.get("action") == "send":
+            self.report(
+                "step-fields",
+                "'correlationId' only applies to 'action: receive', not 'send': remove it",
+                child(pointer, "correlationId"),
+            )
 
     def parameter_item(self, data: Raw, pointer: str) -> Parameter | ReusableObject | None:
         return (
@@ -476,10 +714,20 @@ class _Builder:
         name = self.string(data, "name", pointer, kind, need=True)
         location = self.choice(data, "in", pointer, kind, PARAMETER_IN, need=False)
         has_value = self.required(data, "value", pointer, kind)
+        if location in ("querystring", "channel"):
+            self.not_run(f"a parameter 'in: {location}'", child(pointer, "in"))
+        selector = None
+        if has_value and self.is_selector(data["value"]):
+            selector = self.selector(data["value"], child(pointer, "value"))
+            self.not_run("a Selector Object as a parameter value", child(pointer, "value"))
         if name is None or not has_value:
             return None
         return Parameter(
-            name=name, location=location, value=data["value"], **self.base(pointer, extensions)
+            name=name,
+            location=location,
+            value=data["value"],
+            selector=selector,
+            **self.base(pointer, extensions),
         )
 
     def reusable(self, data: Raw, pointer: str) -> ReusableObject | None:
@@ -518,6 +766,7 @@ class _Builder:
             workflow_id=workflow_id,
             step_id=step_id,
             criteria=criteria,
+            parameters=self.action_parameters(data, pointer, workflow_id),
             **self.base(pointer, extensions),
         )
 
@@ -568,8 +817,36 @@ class _Builder:
             retry_after=retry_after,
             retry_limit=retry_limit,
             criteria=criteria,
+            parameters=self.action_parameters(data, pointer, workflow_id),
             **self.base(pointer, extensions),
         )
+
+    def action_parameters(
+        self, data: Raw, pointer: str, workflow_id: str | None
+    ) -> tuple[Parameter | ReusableObject, ...]:
+        """1.1 action ``parameters``: the inputs of the ``workflowId`` target."""
+        if not self.v11 or "parameters" not in data:
+            return ()
+        built: tuple[Parameter | ReusableObject, ...]
+        built = self.items(data, "parameters", pointer, self.parameter_item, "Parameters")
+        where = child(pointer, "parameters")
+        if workflow_id is None:
+            self.report(
+                "action-parameters",
+                "action 'parameters' are inputs of a workflow: they need a 'workflowId' "
+                "target on the action",
+                where,
+            )
+        for item in built:
+            if isinstance(item, Parameter) and item.location is not None:
+                self.report(
+                    "action-parameters",
+                    f"action parameter '{item.name}' must not have 'in' (it is a workflow "
+                    "input): remove it",
+                    child(item.pointer, "in"),
+                )
+        self.not_run("action 'parameters'", where)
+        return built
 
     def action(
         self, data: Raw, pointer: str, kind: str, types: tuple[str, ...]
@@ -644,14 +921,30 @@ class _Builder:
             **self.base(pointer, extensions),
         )
 
-    def expression_type(self, data: Raw, pointer: str) -> CriterionExpressionType | None:
+    def expression_type(
+        self, data: Raw, pointer: str, *, selector: bool = False
+    ) -> CriterionExpressionType | None:
+        """A (Criterion) Expression Type Object; ``selector``: of a 1.1 Selector or target."""
         kind = "Criterion Expression Type"
         extensions = self.fields(data, pointer, kind)
-        dialect = self.choice(data, "type", pointer, kind, versioned_kind_names(), need=True)
+        kinds = tuple(SELECTOR_VERSIONS) if selector else versioned_kind_names()
+        dialect = self.choice(data, "type", pointer, kind, kinds, need=True)
         version = self.string(data, "version", pointer, kind, need=True)
         if dialect is None or version is None:
             return None
-        known = allowed_versions(dialect, self.arazzo_version)
+        if selector and version not in SELECTOR_VERSIONS[dialect]:
+            self.report(
+                "enum",
+                f"'version' of a {dialect} expression type is one of "
+                f"{', '.join(SELECTOR_VERSIONS[dialect])}, got {describe(version)}",
+                child(pointer, "version"),
+            )
+            return None
+        known = (
+            SELECTOR_VERSIONS[dialect]
+            if selector
+            else allowed_versions(dialect, self.arazzo_version)
+        )
         if version not in known:
             self.report(
                 "enum",
@@ -667,6 +960,8 @@ class _Builder:
     def request_body(self, data: Raw, pointer: str) -> RequestBody:
         kind = "Request Body"
         extensions = self.fields(data, pointer, kind)
+        if self.v11 and "payload" in data:
+            self.payload_selectors(data["payload"], child(pointer, "payload"))
         return RequestBody(
             content_type=self.string(data, "contentType", pointer, kind),
             payload=data.get("payload"),
@@ -682,10 +977,26 @@ class _Builder:
         extensions = self.fields(data, pointer, kind)
         target = self.string(data, "target", pointer, kind, need=True)
         has_value = self.required(data, "value", pointer, kind)
+        target_type: str | None = None
+        expression_type: CriterionExpressionType | None = None
+        if self.v11 and "targetSelectorType" in data:
+            target_type, expression_type = self.selector_type(
+                data, "targetSelectorType", pointer, kind, need=False
+            )
+            self.not_run("replacement 'targetSelectorType'", child(pointer, "targetSelectorType"))
+        selector = None
+        if has_value and self.is_selector(data["value"]):
+            selector = self.selector(data["value"], child(pointer, "value"))
+            self.not_run("a Selector Object as a replacement value", child(pointer, "value"))
         if target is None or not has_value:
             return None
         return PayloadReplacement(
-            target=target, value=data["value"], **self.base(pointer, extensions)
+            target=target,
+            value=data["value"],
+            target_selector_type=target_type,
+            target_expression_type=expression_type,
+            selector=selector,
+            **self.base(pointer, extensions),
         )
 
     def components(self, data: Raw) -> Components:
