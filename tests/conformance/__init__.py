@@ -10,8 +10,8 @@ It reads the shared corpora in place (never copies them) and prints one table:
   responses (:mod:`tests.conformance.workflows`);
 * ``real-world``: public Arazzo documents, each loaded in a worker process
   with a time limit (:mod:`tests.conformance.realworld`);
-* ``schema-tests``: the official Arazzo 1.1 schema test documents, judged by
-  this 1.0 engine (:mod:`tests.conformance.schema_tests`).
+* ``schema-tests``: the official Arazzo 1.1 schema test documents, each checked
+  alone (:mod:`tests.conformance.schema_tests`).
 
 A case whose expectation the corpus disputes (class ``b``: the peer is
 non-standard, ``c``: the specification does not decide) is reported apart and

@@ -96,6 +96,26 @@ def load_one(path: str, sources: Mapping[str, str]) -> dict[str, Any]:
     return answer
 
 
+def check_alone(path: str) -> dict[str, Any]:
+    """Check one document alone (``arazzo validate --no-sources``); its located error rules."""
+    from arazzo_engine.validation.alone import findings_without_sources
+
+    started = time.perf_counter()
+    try:
+        found, _ = findings_without_sources(path)
+    except Exception as error:  # any exception is a crash, as in load_one
+        answer: dict[str, Any] = {
+            "status": "crash",
+            "error": f"{type(error).__name__}: {str(error)[:300]}",
+        }
+    else:
+        errors = [d for d in found if d.severity == "error" and d.line > 0]
+        rules = sorted({d.rule for d in errors})
+        answer = {"status": "rejected" if rules else "accepted", "rules": rules}
+    answer["seconds"] = time.perf_counter() - started
+    return answer
+
+
 def worker() -> None:
     """Answer load requests from stdin, one JSON line each, until stdin closes."""
     import arazzo_engine  # noqa: F401  (imported before the first timed load)
@@ -103,7 +123,10 @@ def worker() -> None:
     print(json.dumps({"ready": True}), flush=True)
     for line in sys.stdin:
         request = json.loads(line)
-        print(json.dumps(load_one(request["path"], request["sources"])), flush=True)
+        if request.get("alone"):
+            print(json.dumps(check_alone(request["path"])), flush=True)
+        else:
+            print(json.dumps(load_one(request["path"], request["sources"])), flush=True)
 
 
 # ------------------------------------------------------------------ the parent side
@@ -134,10 +157,14 @@ class Worker:
         line = stdout.readline()
         return json.loads(line) if line else {"status": "crash", "error": "worker exited"}
 
-    def load(self, document: Document, timeout: float) -> dict[str, Any] | None:
+    def load(
+        self, document: Document, timeout: float, *, alone: bool = False
+    ) -> dict[str, Any] | None:
+        """Load ``document`` (with ``alone``: check it without its sources)."""
         stdin = self.process.stdin
         assert stdin is not None
-        stdin.write(json.dumps({"path": str(document.path), "sources": document.sources}) + "\n")
+        request = {"path": str(document.path), "sources": document.sources, "alone": alone}
+        stdin.write(json.dumps(request) + "\n")
         stdin.flush()
         return self._read(timeout)
 

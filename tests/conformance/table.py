@@ -190,9 +190,11 @@ copied into the project.  `--markdown docs/conformance.md` rewrites this page.
   `ArazzoError`; its rule ids are counted), a *crash* (any other exception) or a
   *timeout*.  Most of these documents have real defects: a rejection is not by
   itself wrong, a crash or a timeout always is.
-- **schema-tests**: the official Arazzo **1.1** schema test documents, judged by
-  this **1.0** engine until 1.1 lands: a `pass/` document passes when it loads,
-  a `fail/` document when a rule other than `arazzo-version` rejects it.
+- **schema-tests**: the official Arazzo **1.1** schema test documents, each
+  checked alone as the schema sees it (`arazzo validate --no-sources`): a `pass/`
+  document passes when no structural (model) error is reported, a `fail/`
+  document when at least one located error is.  `not-run-yet` (a 1.1 feature the
+  engine reads but does not run yet) counts for neither.
 
 A case whose expectation the corpus disputes (`dispute` class `b`: the peer is
 non-standard; `c`: Arazzo 1.0.1 does not decide) is counted apart and never as
