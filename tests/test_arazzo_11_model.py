@@ -488,3 +488,70 @@ def test_the_document_alone_check_reports_1_1_structure(tmp_path: Path) -> None:
     path = with_steps(tmp_path, PLAIN_STEP + "  timeout: -1\n")
     found, _ = findings_without_sources(path)
     assert sorted(d.rule for d in found if d.severity == "error") == ["not-run-yet", "type"]
+
+
+def test_an_asyncapi_source_is_not_read_and_blocks_only_its_workflows(tmp_path: Path) -> None:
+    (tmp_path / "events.yaml").write_text("asyncapi: 3.0.0\n", encoding="utf-8")
+    path = write(
+        tmp_path,
+        HEAD.format(version="1.1.0").replace(
+            "type: openapi}]", "type: openapi}, {name: events, url: events.yaml, type: asyncapi}]"
+        )
+        + textwrap.indent(PLAIN_STEP, "      ")
+        + "  - workflowId: listen\n    steps:\n"
+        + "      - {stepId: wait, operationId: $sourceDescriptions.events.done, action: receive}\n",
+    )
+    with RecordingServer() as server:
+        server.route("GET", "/pets/2", Reply(200, {"name": "Bo"}))
+        with Engine.load(path, servers={"api": server.url}, strict=False) as engine:
+            assert list(engine.runnable) == ["w"]
+            errors = [(d.rule, d.pointer) for d in engine.findings if d.severity == "error"]
+            assert errors == [
+                ("not-run-yet", "/sourceDescriptions/1/type"),
+                ("not-run-yet", "/workflows/1/steps/0/action"),
+            ]
+            assert engine.run("w", inputs={"id": "2"}).succeeded
+
+
+def test_a_1_1_expression_type_without_version_takes_the_default(tmp_path: Path) -> None:
+    step = PLAIN_STEP.replace(
+        "    - condition: $statusCode == 200\n",
+        "    - condition: $[?@.name == 'Rex']\n"
+        "      context: $response.body\n"
+        "      type: {type: jsonpath}\n",
+    )
+    document, found = build(with_steps(tmp_path, step))
+    assert [(d.severity, d.rule, d.pointer) for d in found] == [
+        ("warning", "required", "/workflows/0/steps/0/successCriteria/0/type")
+    ]
+    assert "default 'rfc9535' applies" in found[0].message
+    assert document is not None
+    criterion = document.workflows[0].steps[0].success_criteria[0]
+    assert (criterion.type, criterion.version) == ("jsonpath", "rfc9535")
+
+
+def test_a_1_1_criterion_naming_rfc9535_runs(tmp_path: Path) -> None:
+    step = PLAIN_STEP.replace(
+        "    - condition: $statusCode == 200\n",
+        "    - condition: $[?@.name == 'Rex']\n"
+        "      context: $response.body\n"
+        "      type: {type: jsonpath, version: rfc9535}\n",
+    )
+    path = with_steps(tmp_path, step)
+    with RecordingServer() as server:
+        server.route("GET", "/pets/1", Reply(200, {"name": "Rex"}))
+        server.route("GET", "/pets/2", Reply(200, {"name": "Bo"}))
+        with Engine.load(path, servers={"api": server.url}) as engine:
+            assert engine.run("w", inputs={"id": "1"}).succeeded
+            assert not engine.run("w", inputs={"id": "2"}).succeeded
+
+
+def test_rfc9535_is_a_1_1_jsonpath_version_only(tmp_path: Path) -> None:
+    step = PLAIN_STEP.replace(
+        "    - condition: $statusCode == 200\n",
+        "    - condition: $[?@.name == 'Rex']\n"
+        "      context: $response.body\n"
+        "      type: {type: jsonpath, version: rfc9535}\n",
+    )
+    _, found = build(with_steps(tmp_path, step, version="1.0.1"))
+    assert [(d.severity, d.rule) for d in found] == [("warning", "enum")]

@@ -14,7 +14,8 @@ expression-type object, replacement and parameter values of any JSON type, and
 
 Rule ids (severity error unless noted):
 
-``required``         a required field is missing
+``required``         a required field is missing (warning: a 1.1 Expression Type
+                     Object without ``version``, whose default applies)
 ``type``             a field or list item has the wrong JSON type or range
 ``enum``             a value outside its fixed set (source ``type``, parameter
                      ``in``, action ``type``, criterion ``type``: a registered
@@ -53,7 +54,7 @@ from arazzo_engine.errors import Diagnostic, Severity
 from arazzo_engine.load.pointers import child
 from arazzo_engine.load.reader import RawDocument
 from arazzo_engine.load.versions import (
-    SELECTOR_VERSIONS,
+    EXPRESSION_VERSIONS,
     added_field,
     added_value,
     fields_in,
@@ -377,12 +378,12 @@ class _Builder:
     def selector_type(
         self, data: Raw, key: str, pointer: str, kind: str, *, need: bool
     ) -> tuple[str | None, CriterionExpressionType | None]:
-        """A selector type: a name of SELECTOR_VERSIONS or an Expression Type Object."""
+        """A selector type: a name of EXPRESSION_VERSIONS or an Expression Type Object."""
         raw_type = data.get(key)
         if isinstance(raw_type, dict):
             found = self.expression_type(raw_type, child(pointer, key), selector=True)
             return (found.type if found else None), found
-        return self.choice(data, key, pointer, kind, tuple(SELECTOR_VERSIONS), need=need), None
+        return self.choice(data, key, pointer, kind, tuple(EXPRESSION_VERSIONS), need=need), None
 
     def is_selector(self, value: Any) -> bool:
         """Whether an Any-typed 1.1 value is a Selector Object: exactly its three keys
@@ -927,21 +928,31 @@ class _Builder:
         """A (Criterion) Expression Type Object; ``selector``: of a 1.1 Selector or target."""
         kind = "Criterion Expression Type"
         extensions = self.fields(data, pointer, kind)
-        kinds = tuple(SELECTOR_VERSIONS) if selector else versioned_kind_names()
+        kinds = tuple(EXPRESSION_VERSIONS) if selector else versioned_kind_names()
         dialect = self.choice(data, "type", pointer, kind, kinds, need=True)
-        version = self.string(data, "version", pointer, kind, need=True)
+        if self.v11 and "version" not in data and dialect in EXPRESSION_VERSIONS:
+            version: str | None = EXPRESSION_VERSIONS[dialect][0]
+            self.report(
+                "required",
+                f"an Expression Type Object needs 'version'; the {dialect} default "
+                f"'{version}' applies: write 'version: {version}' to say so",
+                pointer,
+                "warning",
+            )
+        else:
+            version = self.string(data, "version", pointer, kind, need=True)
         if dialect is None or version is None:
             return None
-        if selector and version not in SELECTOR_VERSIONS[dialect]:
+        if selector and version not in EXPRESSION_VERSIONS[dialect]:
             self.report(
                 "enum",
                 f"'version' of a {dialect} expression type is one of "
-                f"{', '.join(SELECTOR_VERSIONS[dialect])}, got {describe(version)}",
+                f"{', '.join(EXPRESSION_VERSIONS[dialect])}, got {describe(version)}",
                 child(pointer, "version"),
             )
             return None
         known = (
-            SELECTOR_VERSIONS[dialect]
+            EXPRESSION_VERSIONS[dialect]
             if selector
             else allowed_versions(dialect, self.arazzo_version)
         )

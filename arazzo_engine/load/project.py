@@ -34,6 +34,7 @@ from arazzo_engine.load.plan import (
 )
 from arazzo_engine.load.reader import RawDocument, read_document
 from arazzo_engine.load.scope import DocumentRecord, SourceLink
+from arazzo_engine.load.versions import ASYNCAPI
 from arazzo_engine.model import ArazzoDocument
 from arazzo_engine.sources.base import ExternalDocument, LoadedSource, OperationSource
 from arazzo_engine.sources.kinds import KINDS
@@ -128,8 +129,8 @@ class ProjectLoader:
         externals: dict[str, ExternalDocument] = {}
         for i, sd in enumerate(document.source_descriptions):
             project.source_names.add(sd.name)
-            if not self.read_sources:
-                continue
+            if not self.read_sources or sd.type == ASYNCAPI:
+                continue  # an AsyncAPI source is refused as not run yet where declared
             found = load_source(
                 name=sd.name,
                 url=sd.url,
@@ -168,7 +169,11 @@ class ProjectLoader:
                 project.diagnostics,
                 document,
                 raw,
-                () if self.read_sources else (sd.name for sd in document.source_descriptions),
+                (
+                    sd.name
+                    for sd in document.source_descriptions
+                    if not self.read_sources or sd.type == ASYNCAPI
+                ),
             )
         )
         project.plans.update(plans)

@@ -16,7 +16,8 @@ import re
 from typing import Final
 
 __all__ = [
-    "SELECTOR_VERSIONS",
+    "ASYNCAPI",
+    "EXPRESSION_VERSIONS",
     "SUPPORTED",
     "added_field",
     "added_value",
@@ -28,6 +29,9 @@ __all__ = [
 
 SUPPORTED: Final = ("1.0", "1.1")
 """The ``major.minor`` versions this engine loads, oldest first."""
+
+ASYNCAPI: Final = "asyncapi"
+"""The 1.1 source type the engine declares but does not read or run yet."""
 
 _VERSION: Final = re.compile(r"^(\d+)\.(\d+)\.\d+(-.+)?$")
 
@@ -52,14 +56,15 @@ _ADDED_VALUES: Final[dict[tuple[str, str], dict[str, str]]] = {
 }
 """Values a version added to a fixed set, by (object kind, field)."""
 
-SELECTOR_VERSIONS: Final[dict[str, tuple[str, ...]]] = {
+EXPRESSION_VERSIONS: Final[dict[str, tuple[str, ...]]] = {
     "jsonpath": ("rfc9535", "draft-goessner-dispatch-jsonpath-00"),
     "xpath": ("xpath-31", "xpath-30", "xpath-20", "xpath-10"),
     "jsonpointer": ("rfc6901",),
 }
-"""Arazzo 1.1 Expression Type Object versions of Selectors and ``targetSelectorType``, by
-type, the default first.  Criterion types read theirs from the criterion kinds
-(:func:`arazzo_engine.criteria.registry.allowed_versions`)."""
+"""Arazzo 1.1 Expression Type Object versions by type, the default first: all of them for
+Selectors and ``targetSelectorType``; criterion types check theirs against the criterion
+kinds (:func:`arazzo_engine.criteria.registry.allowed_versions`) and take only the default
+from here."""
 
 
 def minor_of(version: str) -> str | None:

@@ -21,7 +21,7 @@ _TABLE = """
 document|error|document|the file is missing, unreadable, or not YAML/JSON
 configuration|error|engine|an option (sources=, servers=...) names something unknown
 usage|error|cli|a malformed command-line option
-required|error|model_builder|a required field is missing
+required|error/warning|model_builder|a required field is missing (a 1.1 type version: warning)
 type|error|model_builder|a field has the wrong JSON type or range
 enum|error/warning|model_builder|a value outside its fixed set (unknown dialect version: warning)
 arazzo-version|error|model_builder|'arazzo' is not a 1.0.x or 1.1.x version string
