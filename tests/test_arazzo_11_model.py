@@ -555,3 +555,32 @@ def test_rfc9535_is_a_1_1_jsonpath_version_only(tmp_path: Path) -> None:
     )
     _, found = build(with_steps(tmp_path, step, version="1.0.1"))
     assert [(d.severity, d.rule) for d in found] == [("warning", "enum")]
+
+
+@pytest.mark.parametrize(
+    ("channel", "problem"),
+    [
+        ("'{$sourceDescriptions.events.url}#/channels/orders'", None),
+        ("$sourceDescriptions.events#/components/channels/orders", None),
+        ("orders", "must read"),
+        ("'{$sourceDescriptions.events.url}#/operations/x'", "must read"),
+        ("'{$sourceDescriptions.nope.url}#/channels/orders'", "does not declare"),
+        ("$sourceDescriptions.api#/channels/orders", "declared 'type: openapi'"),
+    ],
+)
+def test_a_channel_path_names_a_channel_of_a_declared_asyncapi_source(
+    tmp_path: Path, channel: str, problem: str | None
+) -> None:
+    path = write(
+        tmp_path,
+        HEAD.format(version="1.1.0").replace(
+            "type: openapi}]", "type: openapi}, {name: events, url: events.yaml, type: asyncapi}]"
+        )
+        + f"      - {{stepId: s, channelPath: {channel}, action: send}}\n",
+    )
+    found, _ = findings_without_sources(path)
+    messages = [d.message for d in found if d.rule == "channel-path"]
+    if problem is None:
+        assert messages == []
+    else:
+        assert len(messages) == 1 and problem in messages[0]

@@ -64,6 +64,7 @@ parameter-in|error|validation.semantic|an operation-step parameter without 'in'
 parameter-in-ignored|warning|validation.semantic|'in' on a parameter passed to a workflow
 inputs-ref|error|validation.semantic|an inputs schema $ref that does not resolve
 inputs-schema|error|validation.semantic|an inputs schema that is not JSON Schema 2020-12
+channel-path|error|validation.channels|a channelPath of no known form, or of a non-AsyncAPI source
 unknown-step|error|validation.references|$steps.<id> naming no step of the workflow
 unknown-output|error|validation.references|an output no step or workflow declares
 unknown-input|error|validation.references|an input a closed inputs schema cannot receive

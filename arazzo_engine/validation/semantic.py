@@ -20,7 +20,8 @@ Rule ids (severity error unless noted):
 ``inputs-schema``          an inputs schema that is not a valid JSON Schema 2020-12
 
 and those of :mod:`~arazzo_engine.validation.references`,
-:mod:`~arazzo_engine.validation.warnings` and :mod:`~arazzo_engine.validation.payloads`.
+:mod:`~arazzo_engine.validation.warnings`, :mod:`~arazzo_engine.validation.payloads` and
+:mod:`~arazzo_engine.validation.channels`.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from arazzo_engine.model import (
     Workflow,
     parameter_key,
 )
+from arazzo_engine.validation.channels import check_channel_paths
 from arazzo_engine.validation.common import (
     Findings,
     resolve_action,
@@ -96,6 +98,7 @@ def check_document(document: ArazzoDocument, raw: RawDocument) -> list[Diagnosti
     check_warnings(findings, document, graphs, references)
     check_payloads(findings, document, symbols)
     check_input_schemas(findings, data, symbols.refs)
+    check_channel_paths(findings, document)
     return findings.diagnostics
 
 
