@@ -584,3 +584,13 @@ def test_a_channel_path_names_a_channel_of_a_declared_asyncapi_source(
         assert messages == []
     else:
         assert len(messages) == 1 and problem in messages[0]
+
+
+def test_a_request_body_on_a_1_1_workflow_step_is_ignored_with_a_warning(tmp_path: Path) -> None:
+    step = "- {stepId: s, workflowId: w, requestBody: {payload: {a: 1}}}\n"
+    _, found = build(with_steps(tmp_path, step))
+    assert [(d.severity, d.rule, d.pointer) for d in found] == [
+        ("warning", "step-fields", "/workflows/0/steps/0/requestBody")
+    ]
+    _, found = build(with_steps(tmp_path, step, version="1.0.1"))
+    assert found == []  # 1.0 documents behave as before

@@ -27,7 +27,8 @@ Rule ids (severity error unless noted):
 ``not-run-yet``      an Arazzo 1.1 feature this engine reads but does not run yet
                      (it blocks the workflows that use it)
 ``step-fields``      1.1 AsyncAPI step fields where they do not apply (``action`` on a
-                     workflow step, ``channelPath`` without ``action``...)
+                     workflow step, ``channelPath`` without ``action``...); a warning for
+                     a 1.1 ``requestBody`` on a workflow step (ignored)
 ``step-depends-on``  a step ``dependsOn`` entry of no allowed form, or repeated
 ``action-parameters`` action ``parameters`` without a ``workflowId`` target, or with ``in``
 ``not-arazzo``       the root is an OpenAPI/AsyncAPI description, not Arazzo
@@ -691,6 +692,14 @@ class _Builder:
                         f"not to a step with '{target}': remove it",
                         child(pointer, key),
                     )
+        if target == "workflowId" and "requestBody" in data:
+            self.report(
+                "step-fields",
+                "'requestBody' does not apply to a step that runs a workflow: it is ignored "
+                "(pass values as parameters, which become the workflow's inputs)",
+                child(pointer, "requestBody"),
+                "warning",
+            )
         if target == "channelPath" and "action" not in data:
             self.report(
                 "step-fields",
