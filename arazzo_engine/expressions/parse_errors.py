@@ -294,6 +294,10 @@ def _explain(text: str, pos: int, expected: _Expected, mode: str) -> tuple[int, 
     if n == 0:
         what = "expression" if mode == "expression" else "condition"
         return 0, f"the {what} is empty"
+    if expected.version == "1.1" and text.startswith("$", pos) and pos > 0:
+        before = _expression_start(text[:pos], pos)
+        if before is not None and _ENDS_IN_IDENTIFIER.fullmatch(text, before, pos):
+            return pos, f"'$' cannot appear in a name: {_IDENTIFIER_RULE}"
     start = _expression_start(text, pos)
     if start is not None:
         found = _explain_expression(text, start, pos, expected, mode)
