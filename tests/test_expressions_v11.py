@@ -620,3 +620,18 @@ def test_the_1_1_nodes_have_no_value_yet(text: str, why: str) -> None:
         trace_condition(condition, DictContext())
     with pytest.raises(EvaluationError):
         evaluate(parse_template(f"x{{{text}}}", version="1.1"), DictContext())
+
+
+@pytest.mark.parametrize(
+    ("inputs", "value"),
+    [
+        ({"customer": {"firstName": "Ada"}}, "Ada"),  # D1 Q-C2: the longest existing name
+        ({"customer.firstName": "Grace", "customer": {"firstName": "Ada"}}, "Grace"),
+        ({"customer": "Ada"}, None),
+    ],
+)
+def test_a_dotted_1_1_identifier_navigates_as_in_1_0(inputs: dict[str, Any], value: Any) -> None:
+    context = DictContext(input_values=inputs)
+    node = parse_expression("$inputs.customer.firstName", version="1.1")
+    assert node == InputRef("customer.firstName")
+    assert evaluate(node, context) == value == evaluate(parse_expression(unparse(node)), context)
