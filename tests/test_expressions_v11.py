@@ -258,6 +258,19 @@ REFUSED: list[tuple[str, int, str, Any]] = [
         None,
     ),
     ("$message", 9, "'$message' must be followed by '.' and a name", None),
+    (
+        "$request.query.",
+        16,
+        "expected a name after '$request.query.'",
+        (16, "expected a name after '$request.query.'"),
+    ),
+    (
+        "$sourceDescriptions.s..x",
+        23,
+        "a name cannot start with '.'",
+        (23, "a name cannot start with '.'"),
+    ),
+    ("$inputs.", 9, "expected a name after '$inputs.'", (9, "expected a name after '$inputs.'")),
     ("$message.header.", 17, "expected a header name after '$message.header.'", None),
     (
         "$message.payload.orderId",
