@@ -43,6 +43,9 @@ MEMBERSHIP: dict[type, frozenset[str]] = {
     ast.WorkflowOutputRef: EXPRESSION,
     ast.SourceDescriptionRef: EXPRESSION,
     ast.ComponentRef: EXPRESSION,
+    ast.MessageHeader: EXPRESSION,  # Arazzo 1.1
+    ast.MessagePayload: EXPRESSION,
+    ast.SelfRef: EXPRESSION,
     ast.Template: VALUE,
     ast.Constant: VALUE,
     ast.ObjectValue: VALUE,

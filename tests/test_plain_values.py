@@ -182,8 +182,14 @@ def _plain(value: Any, where: str = "") -> None:
         )
 
 
+# Arazzo 1.1 roots a run has no value for yet: evaluating one is an EvaluationError
+# (tests/test_expressions_v11.py), never a value, so they are not in the table.
+NOT_AVAILABLE = frozenset({ast.MessageHeader, ast.MessagePayload, ast.SelfRef})
+
+
 def test_the_table_covers_every_expression_root() -> None:
-    assert set(EXPECTED) == set(typing.get_args(ast.RuntimeExpression))
+    assert set(EXPECTED) | NOT_AVAILABLE == set(typing.get_args(ast.RuntimeExpression))
+    assert not NOT_AVAILABLE & set(EXPECTED)
 
 
 def test_components_cover_every_kind() -> None:

@@ -8,6 +8,8 @@ Parse once, evaluate many times::
     evaluate(parse_template("Bearer {$inputs.token}"), ctx)
     evaluate(parse_value({"id": "$steps.s.outputs.id"}), ctx)
     evaluate(parse_payload({"$file": "$inputs.path"}, folder="/docs"), ctx)  # a FileReference
+    parse_expression("$message.payload#/id", version="1.1")   # the Arazzo 1.1 dialect
+    evaluate(split_embedded("^({$inputs.pattern})$"), ctx)   # a 1.1 regex condition's text
 
 The grammar and which characters end names and JSON pointers are described in
 :mod:`arazzo_engine.expressions.parser`; how parse errors get their plain-language
@@ -25,9 +27,11 @@ from arazzo_engine.expressions.ast import (
     walk_expressions,
 )
 from arazzo_engine.expressions.context import EvaluationContext
+from arazzo_engine.expressions.embedded import split_embedded
 from arazzo_engine.expressions.evaluate import evaluate, evaluate_condition
 from arazzo_engine.expressions.files import FileReference
 from arazzo_engine.expressions.parser import (
+    Version,
     parse_condition,
     parse_expression,
     parse_payload,
@@ -43,6 +47,7 @@ __all__ = [
     "FileReference",
     "Template",
     "ValueNode",
+    "Version",
     "evaluate",
     "evaluate_condition",
     "parse_condition",
@@ -51,6 +56,7 @@ __all__ = [
     "parse_template",
     "parse_value",
     "referenced_steps",
+    "split_embedded",
     "unparse",
     "walk_expressions",
 ]

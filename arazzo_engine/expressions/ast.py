@@ -14,6 +14,7 @@ Runtime expressions (:data:`RuntimeExpression`; all subclasses of :class:`Expres
     StepOutputRef(step_id, name, pointer)
     WorkflowInputRef(workflow_id, name, pointer)  WorkflowOutputRef(workflow_id, name, pointer)
     SourceDescriptionRef(name, field)  ComponentRef(kind, name)
+    MessageHeader(name)  MessagePayload(pointer)  SelfRef      (Arazzo 1.1 only)
 
 ``pointer`` is ``None`` when the text has no ``#``, else the tuple of decoded
 JSON Pointer reference tokens (``()`` for a bare ``#``: the whole value).
@@ -42,7 +43,7 @@ each kind of node matches on one of them and ends with
 ``case _: assert_never(node)``, so mypy names the branch a new node kind lacks.
 In a ``case``, ``Expression()`` stands for every runtime expression at once.
 Functions that accept any object narrow it with :func:`is_parsed_node` first
-(``isinstance`` against a union of 28 classes is slow on the load path).  A test
+(``isinstance`` against a union of 31 classes is slow on the load path).  A test
 checks that every node class of this module is in the unions it belongs to.
 """
 
@@ -72,6 +73,8 @@ __all__ = [
     "InputRef",
     "Literal",
     "Member",
+    "MessageHeader",
+    "MessagePayload",
     "Method",
     "Node",
     "Not",
@@ -88,6 +91,7 @@ __all__ = [
     "ResponsePath",
     "ResponseQuery",
     "RuntimeExpression",
+    "SelfRef",
     "SourceDescriptionRef",
     "StatusCode",
     "StepOutputRef",
@@ -253,6 +257,25 @@ class ComponentRef(Expression):
     name: str
 
 
+@dataclass(frozen=True, slots=True)
+class MessageHeader(Expression):
+    """``$message.header.<name>`` (Arazzo 1.1): a header of the step's AsyncAPI message."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class MessagePayload(Expression):
+    """``$message.payload`` with an optional ``#`` JSON pointer (Arazzo 1.1)."""
+
+    pointer: Pointer = None
+
+
+@dataclass(frozen=True, slots=True)
+class SelfRef(Expression):
+    """``$self`` (Arazzo 1.1): the canonical URI of the document holding the expression."""
+
+
 # -------------------------------------------------------------------- templates
 
 
@@ -411,6 +434,9 @@ RuntimeExpression = (
     | WorkflowOutputRef
     | SourceDescriptionRef
     | ComponentRef
+    | MessageHeader
+    | MessagePayload
+    | SelfRef
 )
 Accessor = Index | Member
 Comparable = Literal | RuntimeExpression | Access
@@ -424,7 +450,7 @@ _PARSED_NODE_CLASSES = frozenset(get_args(ParsedNode))
 def is_parsed_node(value: object) -> TypeGuard[ParsedNode]:
     """Whether ``value`` is a node a parse function can return (not an accessor, not text).
 
-    One set lookup: ``isinstance`` against the union tries its 28 classes in turn.
+    One set lookup: ``isinstance`` against the union tries its 31 classes in turn.
     """
     return type(value) in _PARSED_NODE_CLASSES or isinstance(value, ParsedNode)
 

@@ -7,7 +7,9 @@ Semantics
 ---------
 * An expression yields the JSON value it names, type preserved.  Anything
   absent (missing header or input, a step that has not run, a JSON pointer
-  without target, a pointer into text) yields ``None``; nothing raises.
+  without target, a pointer into text) yields ``None``; nothing raises, except
+  the Arazzo 1.1 expressions a run cannot give a value yet (``$message.*``,
+  ``$self``): they raise :class:`~arazzo_engine.errors.EvaluationError`.
 * Input and output names may contain dots (Q-C2): ``$inputs.a.b.c`` uses the
   longest prefix naming an existing key (``a.b.c``, then ``a.b``, then ``a``)
   and reads the rest as object members.
@@ -40,6 +42,7 @@ from decimal import Decimal
 from typing import Any
 
 from arazzo_engine._compat import assert_never
+from arazzo_engine.errors import EvaluationError
 from arazzo_engine.expressions.ast import (
     Access,
     Accessor,
@@ -55,6 +58,8 @@ from arazzo_engine.expressions.ast import (
     InputRef,
     Literal,
     Member,
+    MessageHeader,
+    MessagePayload,
     Method,
     Node,
     Not,
@@ -71,6 +76,7 @@ from arazzo_engine.expressions.ast import (
     ResponsePath,
     ResponseQuery,
     RuntimeExpression,
+    SelfRef,
     SourceDescriptionRef,
     StatusCode,
     StepOutputRef,
@@ -384,8 +390,33 @@ def _compile_expression(node: RuntimeExpression) -> Fn:
         case ComponentRef():
             kind, name = node.kind, node.name
             return lambda ctx: ctx.component(kind, name)
+        case MessageHeader() | MessagePayload() | SelfRef():
+            return _not_available(node)
         case _:
             assert_never(node)
+
+
+def _not_available(node: MessageHeader | MessagePayload | SelfRef) -> Fn:
+    """Arazzo 1.1 expressions the run context has no value for yet: evaluating one fails
+    loudly rather than yielding a null that a criterion or output would take at face value."""
+    from arazzo_engine.expressions.unparse import unparse
+
+    text = unparse(node)
+    if type(node) is SelfRef:
+        why = (
+            "the document's $self (Arazzo 1.1) is not given to runs yet; "
+            "it comes with the Arazzo 1.1 document support"
+        )
+    else:
+        why = (
+            "$message (Arazzo 1.1) is the message of an AsyncAPI step, and this engine "
+            "does not run AsyncAPI steps yet; it comes with AsyncAPI support"
+        )
+
+    def unavailable(ctx: EvaluationContext) -> Any:
+        raise EvaluationError(f"{text} has no value: {why}")
+
+    return unavailable
 
 
 def _accessor(accessor: Accessor) -> Callable[[Any], Any]:

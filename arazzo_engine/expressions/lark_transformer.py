@@ -22,6 +22,8 @@ from arazzo_engine.expressions.ast import (
     InputRef,
     Literal,
     Member,
+    MessageHeader,
+    MessagePayload,
     Method,
     Not,
     Or,
@@ -35,6 +37,7 @@ from arazzo_engine.expressions.ast import (
     ResponsePath,
     ResponseQuery,
     RuntimeExpression,
+    SelfRef,
     SourceDescriptionRef,
     StatusCode,
     StepOutputRef,
@@ -104,6 +107,16 @@ class ToAst(Transformer[Token, Any]):
 
     def component_ref(self, c: list[Token]) -> RuntimeExpression:
         return ComponentRef(str(c[0])[:-1], str(c[1]))
+
+    # Arazzo 1.1 only
+    def self_ref(self, _: list[Any]) -> RuntimeExpression:
+        return SelfRef()
+
+    def message_header(self, c: list[Token]) -> RuntimeExpression:
+        return MessageHeader(str(c[0]))
+
+    def message_payload(self, c: list[Token | None]) -> RuntimeExpression:
+        return MessagePayload(_pointer(c[0]))
 
     # condition operands
     def index(self, c: list[Token]) -> Index:

@@ -16,6 +16,10 @@ instead of degrading the reasons.
 the depth of the stack, so an example written at the top level does not match
 the same mistake inside ``(...)`` or after ``&&``, and it parses every example
 again for every error.
+
+Each dialect's parser (Arazzo 1.0 and 1.1, see :mod:`.parser`) learns its own
+landmarks; the 1.1 parser has two more places (:class:`_Place11`), and where
+the 1.1 ABNF differs from 1.0 the reason names the 1.1 rule.
 """
 
 from __future__ import annotations
@@ -29,7 +33,9 @@ from functools import lru_cache
 from lark import Lark
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
-__all__ = ["KNOWN_ROOTS", "explain", "root_word"]
+from arazzo_engine.expressions.parser import STARTS
+
+__all__ = ["KNOWN_ROOTS", "KNOWN_ROOTS_1_1", "explain", "known_roots", "root_word"]
 
 KNOWN_ROOTS = (
     "$url",
@@ -44,6 +50,14 @@ KNOWN_ROOTS = (
     "$sourceDescriptions",
     "$components",
 )
+KNOWN_ROOTS_1_1 = (*KNOWN_ROOTS, "$message", "$self")
+"""The roots of Arazzo 1.1 expressions."""
+
+
+def known_roots(version: str) -> tuple[str, ...]:
+    """The expression roots of the ``version`` ("1.0" or "1.1") dialect."""
+    return KNOWN_ROOTS_1_1 if version == "1.1" else KNOWN_ROOTS
+
 
 _END = "$END"  # lark's name for the end of the text, not a terminal of the grammar
 
@@ -71,6 +85,15 @@ class _Place(Enum):
     INDEX_END = "$url[0"
 
 
+class _Place11(Enum):
+    """The places only the Arazzo 1.1 parser has."""
+
+    AFTER_MESSAGE = "$message."
+    SOURCE_NAME = "$request.query."
+    """A 1.0-style ``name`` (query, path, a source's field): in 1.0 it is the NAME place;
+    in 1.1 the NAME place takes an ``identifier``, a different terminal."""
+
+
 # What may come next, each named by an example that stops there or shows it.
 _EXPRESSION_START = ""  # as an expression: only a root may come
 _OPERAND_START = "$url =="  # as a condition: a literal or an expression may come
@@ -82,7 +105,8 @@ _CLOSE_PAREN = ")"  # as a condition: the terminal the parser reads for ')'
 class _Landmarks:
     """What one parser accepts at each place, learnt from the examples above."""
 
-    places: Mapping[frozenset[str], _Place]
+    places: Mapping[frozenset[str], _Place | _Place11]
+    version: str
     roots: frozenset[str]
     operands: frozenset[str]
     comparison: str
@@ -93,7 +117,8 @@ class _Landmarks:
 class _Expected:
     """What the parser could have taken where it stopped, in the terms the reasons use."""
 
-    place: _Place | None
+    place: _Place | _Place11 | None
+    version: str  # the dialect: "1.0" or "1.1"
     root: bool  # a runtime expression may start here
     operand: bool  # a value (literal or runtime expression) may start here
     comparison: bool  # '==', '<', ... may come here
@@ -115,19 +140,26 @@ def _accepted(parser: Lark, text: str, start: str) -> frozenset[str]:
     return _error_position(text, _failure(parser, text, start))[1]
 
 
-def _token_type(parser: Lark, text: str) -> str:
-    failure = _failure(parser, text, "condition")
+def _token_type(parser: Lark, text: str, condition: str) -> str:
+    failure = _failure(parser, text, condition)
     if not isinstance(failure, UnexpectedToken):
         raise AssertionError(f"the example {text!r} should be read as one unexpected token")
     return str(failure.token.type)
 
 
+def _version_of(parser: Lark) -> str:
+    return "1.1" if STARTS["1.1"][1] in parser.options.start else "1.0"
+
+
 @lru_cache(maxsize=4)
 def _landmarks(parser: Lark) -> _Landmarks:
     """Parse every example once with ``parser`` (on its first error)."""
-    places: dict[frozenset[str], _Place] = {}
-    for place in _Place:
-        accepted = _accepted(parser, place.value, "condition")
+    version = _version_of(parser)
+    expression, condition = STARTS["1.1"] if version == "1.1" else STARTS["1.0"]
+    places: dict[frozenset[str], _Place | _Place11] = {}
+    examples: list[_Place | _Place11] = [*_Place, *(_Place11 if version == "1.1" else ())]
+    for place in examples:
+        accepted = _accepted(parser, place.value, condition)
         clash = places.setdefault(accepted, place)
         if clash is not place:
             raise AssertionError(
@@ -136,10 +168,11 @@ def _landmarks(parser: Lark) -> _Landmarks:
             )
     return _Landmarks(
         places=places,
-        roots=_accepted(parser, _EXPRESSION_START, "expression"),
-        operands=_accepted(parser, _OPERAND_START, "condition"),
-        comparison=_token_type(parser, _COMPARISON),
-        close_paren=_token_type(parser, _CLOSE_PAREN),
+        version=version,
+        roots=_accepted(parser, _EXPRESSION_START, expression),
+        operands=_accepted(parser, _OPERAND_START, condition),
+        comparison=_token_type(parser, _COMPARISON, condition),
+        close_paren=_token_type(parser, _CLOSE_PAREN, condition),
     )
 
 
@@ -170,19 +203,29 @@ def explain(parser: Lark, text: str, start: str, exc: UnexpectedInput) -> tuple[
     landmarks = _landmarks(parser)
     expected = _Expected(
         place=landmarks.places.get(accepted),
+        version=landmarks.version,
         root=not accepted.isdisjoint(landmarks.roots),
         operand=not accepted.isdisjoint(landmarks.operands),
         comparison=landmarks.comparison in accepted,
         close_paren=landmarks.close_paren in accepted,
     )
-    return _explain(text, pos, expected, start)
+    mode = "expression" if start in (STARTS["1.0"][0], STARTS["1.1"][0]) else "condition"
+    return _explain(text, pos, expected, mode)
 
 
 # ------------------------------------------------------------------- the reasons
 
 _BREAK = frozenset("{}()[]<>=!&|'\"")
 _ROOT_WORD = re.compile(r"\$[A-Za-z0-9_]*")
-_HEADER_PREFIX = re.compile(r"\$(?:request|response)\.header\.")
+_HEADER_PREFIX = re.compile(r"\$(?:request|response|message)\.header\.")
+# A 1.1 expression that ends in an `identifier` (an input, output or component name).
+_ENDS_IN_IDENTIFIER = re.compile(
+    r"\$(?:inputs|outputs|steps\.[A-Za-z0-9_-]+\.outputs"
+    r"|workflows\.[A-Za-z0-9_-]+\.(?:inputs|outputs)|components\.[A-Za-z]+)\.[A-Za-z0-9._-]+"
+)
+_IDENTIFIER_RULE = (
+    "Arazzo 1.1 input, output and component names are letters, digits, '.', '-' and '_'"
+)
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
 # Strings (closed or not) and parentheses, to find an unclosed '('.
 _PAREN_SCAN = re.compile(r"'(?:[^']|'')*'?|\"(?:[^\"\\]|\\[\s\S])*\"?|[()]")
@@ -191,6 +234,7 @@ _NEGATED_OPERAND_BEFORE = re.compile(
     r"!\s*(?:'(?:[^']|'')*'|\"(?:[^\"\\]|\\.)*\"|[^\s(){}<>=!&|'\"]+)\s*$"
 )
 _ROOT_LIST = ", ".join(KNOWN_ROOTS)
+_ROOT_LIST_1_1 = ", ".join(KNOWN_ROOTS_1_1)
 _VALUE_KINDS = "a runtime expression, a number, a 'string', true, false or null"
 _ACCESSOR_MISPLACED = "'[n]' may only follow a runtime expression, e.g. $inputs.list[0]"
 # Where a complete value or group stands, a character that cannot follow it.
@@ -250,23 +294,42 @@ def _explain(text: str, pos: int, expected: _Expected, mode: str) -> tuple[int, 
     if n == 0:
         what = "expression" if mode == "expression" else "condition"
         return 0, f"the {what} is empty"
+    if expected.version == "1.1" and text.startswith("$", pos) and pos > 0:
+        before = _expression_start(text[:pos], pos)
+        if before is not None and _ENDS_IN_IDENTIFIER.fullmatch(text, before, pos):
+            return pos, f"'$' cannot appear in a name: {_IDENTIFIER_RULE}"
     start = _expression_start(text, pos)
     if start is not None:
         found = _explain_expression(text, start, pos, expected, mode)
         if found is not None:
             return found
     if mode == "expression":
-        return _explain_bare(text, pos)
+        return _explain_bare(text, pos, expected.version)
     return _explain_condition(text, pos, expected)
 
 
-def _explain_unknown_root(root: str, start: int) -> tuple[int, str]:
+def _explain_unknown_root(root: str, start: int, version: str) -> tuple[int, str]:
+    roots = known_roots(version)
+    listed = _ROOT_LIST_1_1 if version == "1.1" else _ROOT_LIST
     if root == "$":
-        return start, f"'$' must start a runtime expression: one of {_ROOT_LIST}"
-    for known in KNOWN_ROOTS:
+        return start, f"'$' must start a runtime expression: one of {listed}"
+    for known in roots:
         if known.lower() == root.lower():
             return start, f"unknown expression root '{root}'; did you mean '{known}'?"
-    return start, f"unknown expression root '{root}'; expected one of {_ROOT_LIST}"
+    if root in KNOWN_ROOTS_1_1:
+        return start, (
+            f"'{root}' is an Arazzo 1.1 expression; this document is Arazzo 1.0 "
+            f"(expected one of {listed})"
+        )
+    return start, f"unknown expression root '{root}'; expected one of {listed}"
+
+
+def _following(text: str, pos: int) -> str:
+    """The name-like text from ``pos`` up to the next break (for quoting a wrong reference)."""
+    end = pos
+    while end < len(text) and not _is_break(text[end]) and text[end] != "#":
+        end += 1
+    return text[pos:end]
 
 
 def _explain_expression(
@@ -274,10 +337,14 @@ def _explain_expression(
 ) -> tuple[int, str] | None:
     ch = text[pos] if pos < len(text) else ""
     root = root_word(text[start:]) or "$"
-    if root not in KNOWN_ROOTS:
-        return _explain_unknown_root(root, start)
+    if root not in known_roots(expected.version):
+        return _explain_unknown_root(root, start, expected.version)
     written = text[start:pos]
     place = expected.place
+    if expected.version == "1.1":
+        differs = _explain_1_1(text, start, pos, expected)
+        if differs is not None:
+            return differs
     if pos == start:
         if not expected.root:
             return None  # an expression where none may stand: the caller explains
@@ -315,17 +382,64 @@ def _explain_expression(
         if ch and not _is_break(ch):
             return pos, f"{_shown(ch)} cannot appear in a header name"
         return pos, f"expected a header name after '{written}'"
-    if place is _Place.NAME:
+    if place is _Place.NAME or place is _Place11.SOURCE_NAME:
         if ch == ".":
             return pos, "a name cannot start with '.'"
         return pos, f"expected a name after '{written}'"
     if place is _Place.MEMBER:
         return pos, "expected a member name after '.'"
-    return _explain_after_expression(text, start, pos, written, mode)
+    return _explain_after_expression(text, start, pos, written, mode, expected.version)
+
+
+def _explain_1_1(text: str, start: int, pos: int, expected: _Expected) -> tuple[int, str] | None:
+    """The places where the Arazzo 1.1 ABNF differs from 1.0: the reason names its rule."""
+    ch = text[pos] if pos < len(text) else ""
+    written = text[start:pos]
+    place = expected.place
+    if place is _Place.AFTER_STEP_ID and not _continues_a_name(ch):
+        wrote = written + _following(text, pos)
+        return pos, f"'{wrote}': Arazzo 1.1 allows only $steps.<stepId>.outputs.<name>"
+    if place is _Place.AFTER_WORKFLOW_ID and not _continues_a_name(ch):
+        wrote = written + _following(text, pos)
+        return pos, (
+            f"'{wrote}': Arazzo 1.1 allows only $workflows.<workflowId>.inputs.<name> "
+            "or $workflows.<workflowId>.outputs.<name>"
+        )
+    if place is _Place.COMPONENT_KIND:
+        word = _WORD.match(text, pos)
+        found = f"unknown component type '{word.group()}'; expected" if word else "expected"
+        return pos, f"{found} parameters, successActions or failureActions (Arazzo 1.1)"
+    if place is _Place.AFTER_REQUEST:
+        root = root_word(written) or "$request"
+        also = ""
+        if text.startswith("payload", pos):
+            also = " ('payload' is only for $message in Arazzo 1.1)"
+        return (
+            pos,
+            f"after '{root}.' expected header.<name>, query.<name>, path.<name> or body{also}",
+        )
+    if place is _Place11.AFTER_MESSAGE:
+        return pos, (
+            "after '$message.' expected header.<name> or payload "
+            "(an Arazzo 1.1 message has no query, path or body)"
+        )
+    if place is _Place.NAME and ch and not _is_break(ch) and ch != "#":
+        return pos, f"{_shown(ch)} cannot start a name: {_IDENTIFIER_RULE}"
+    if place is None and written == "$self" and ch in (".", "#"):
+        return pos, "'$self' is a whole expression (the document's URI): nothing may follow it"
+    if (
+        place is None
+        and _ENDS_IN_IDENTIFIER.fullmatch(written)
+        and ch
+        and not _is_break(ch)
+        and ch not in "#/."
+    ):
+        return pos, f"{_shown(ch)} cannot appear in a name: {_IDENTIFIER_RULE}"
+    return None
 
 
 def _explain_after_expression(
-    text: str, start: int, pos: int, written: str, mode: str
+    text: str, start: int, pos: int, written: str, mode: str, version: str
 ) -> tuple[int, str] | None:
     """The expression ``written`` is complete and something unexpected follows it."""
     n = len(text)
@@ -335,6 +449,10 @@ def _explain_after_expression(
         nxt += 1
     if nxt > pos and nxt < n and text[nxt] in "#/[.~":
         return pos, "a runtime expression cannot contain whitespace"
+    if ch == "#" and version == "1.1":
+        return pos, (
+            "a JSON pointer ('#/...') may only follow body, payload or an inputs/outputs reference"
+        )
     if ch == "#":
         return pos, "a JSON pointer ('#/...') may only follow body or an inputs/outputs reference"
     if _HEADER_PREFIX.match(written) and ch and not _is_break(ch):
@@ -349,6 +467,8 @@ def _explain_after_expression(
         return None
     if ch == "." and written.endswith("body"):
         return pos, f"to select part of the body use a JSON pointer, e.g. '{written}#/name'"
+    if ch == "." and version == "1.1" and written.endswith("payload"):
+        return pos, f"to select part of the payload use a JSON pointer, e.g. '{written}#/name'"
     if ch == ".":
         return pos, "a name cannot end with '.'"
     if ch == "[":
@@ -358,12 +478,13 @@ def _explain_after_expression(
     return pos, f"unexpected {_shown(ch)} after the expression '{written}'"
 
 
-def _explain_bare(text: str, pos: int) -> tuple[int, str]:
+def _explain_bare(text: str, pos: int, version: str) -> tuple[int, str]:
     ch = text[pos] if pos < len(text) else ""
     if pos == 0 and text.startswith("{$"):
         return 0, "write the expression without braces: '{...}' is only for embedding in text"
     if pos == 0:
-        return 0, f"a runtime expression must start with '$' ({_ROOT_LIST})"
+        listed = _ROOT_LIST_1_1 if version == "1.1" else _ROOT_LIST
+        return 0, f"a runtime expression must start with '$' ({listed})"
     return pos, f"unexpected {_shown(ch)} in the expression"  # pragma: no cover - defensive
 
 

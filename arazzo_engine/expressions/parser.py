@@ -1,9 +1,12 @@
 """Parse runtime expressions, templates, "any | {expression}" values and conditions.
 
 The grammar is ``grammar/expressions.lark`` (shipped in the wheel as
-``arazzo_engine/grammar/expressions.lark``); one LALR parser with two start
-rules is built on first use and shared, its tables loaded from the user's cache
-folder when an earlier process saved them (:mod:`.parser_cache`).
+``arazzo_engine/grammar/expressions.lark``).  It holds two dialects, Arazzo 1.0.x
+and 1.1.x, selected by start rule; each public function takes ``version="1.0"``
+or ``version="1.1"``.  One LALR parser per dialect (two start rules each) is
+built on first use and shared, its tables loaded from the user's cache folder
+when an earlier process saved them (:mod:`.parser_cache`; the start rules are
+part of the file's key, so each dialect has its own file).
 
 Where names and pointers end
 ----------------------------
@@ -28,6 +31,17 @@ that expressions can sit inside conditions and templates:
 
 Inside a template an embedded expression ends at the first ``}``.
 
+Arazzo 1.1 (``version="1.1"``)
+------------------------------
+The same rules, with the 1.1.0 ABNF's changes (the grammar file lists them):
+``$message.header.<token>``, ``$message.payload[#pointer]`` and ``$self`` parse;
+input, output and component names are the 1.1 ``identifier`` (ASCII letters,
+digits, ``.``, ``-`` and ``_``; a dotted name is still read as the longest
+existing name plus members when evaluated); components are parameters,
+successActions or failureActions only.  ``$request.payload``,
+``$response.payload`` and ``$message.query|path|body``, which the 1.1 ABNF
+admits through its shared ``source`` rule, are refused with a reason.
+
 Every parse error is an :class:`~arazzo_engine.errors.ExpressionSyntaxError`
 whose column is 1-based in the text given to the parse function; its reason comes
 from :mod:`~arazzo_engine.expressions.parse_errors`.
@@ -40,7 +54,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from arazzo_engine.errors import ExpressionSyntaxError
 from arazzo_engine.expressions.ast import (
@@ -66,9 +80,29 @@ if TYPE_CHECKING:
 # Lark, the transformer and the error explanations are imported when a text is
 # not of the plain shapes :mod:`.plain` reads (and so the parser is needed).
 
-__all__ = ["parse_condition", "parse_expression", "parse_payload", "parse_template", "parse_value"]
+__all__ = [
+    "VERSIONS",
+    "Version",
+    "parse_condition",
+    "parse_expression",
+    "parse_payload",
+    "parse_template",
+    "parse_value",
+]
 
 GRAMMAR_NAME = "expressions.lark"
+
+Version = Literal["1.0", "1.1"]
+"""An expression dialect: the Arazzo minor version whose ABNF it follows."""
+VERSIONS: tuple[Version, ...] = ("1.0", "1.1")
+STARTS: Mapping[Version, tuple[str, str]] = {
+    "1.0": ("expression", "condition"),
+    "1.1": ("expression_1_1", "condition_1_1"),
+}
+"""Each dialect's start rules in the grammar: (a bare expression, a condition)."""
+_VERSION_OF_START: Mapping[str, Version] = {
+    start: version for version, starts in STARTS.items() for start in starts
+}
 
 # ---------------------------------------------------------------- the parser
 
@@ -135,35 +169,46 @@ def _flatten(kind: type[And] | type[Or], items: Sequence[Any]) -> tuple[Conditio
 
 _lock = threading.Lock()
 _parser: Lark | None = None
+"""The Arazzo 1.0 parser."""
+_parser_1_1: Lark | None = None
+"""The Arazzo 1.1 parser."""
 PARSER_OPTIONS: Mapping[str, Any] = {
     "parser": "lalr",
     "lexer": "contextual",
-    "start": ["expression", "condition"],
+    "start": list(STARTS["1.0"]),
     "maybe_placeholders": True,
 }
-"""Lark's options for the parser, the transformer aside (the cache file's name holds them)."""
+"""Lark's options for the 1.0 parser, the transformer aside (the cache file's name holds them)."""
 
 
-def _new_parser(grammar: str, cache: Path | None = None) -> Lark:
-    """An LALR parser for ``grammar`` that builds AST nodes while it reduces.
+def parser_options(version: Version) -> Mapping[str, Any]:
+    """Lark's options for the parser of ``version``: only the start rules differ."""
+    return {**PARSER_OPTIONS, "start": list(STARTS[version])}
+
+
+def _new_parser(grammar: str, cache: Path | None = None, version: Version = "1.0") -> Lark:
+    """An LALR parser for ``grammar``'s ``version`` dialect that builds AST nodes while it reduces.
 
     ``cache`` is the folder its tables are kept in between processes
     (:mod:`~arazzo_engine.expressions.parser_cache`); None builds them here.
     """
     from arazzo_engine.expressions.lark_transformer import ToAst
 
-    return cached_lark(grammar, cache, **PARSER_OPTIONS, transformer=ToAst())
+    return cached_lark(grammar, cache, **parser_options(version), transformer=ToAst())
 
 
-def _get_parser() -> Lark:
-    global _parser
-    parser = _parser
+def _get_parser(version: Version = "1.0") -> Lark:
+    global _parser, _parser_1_1
+    parser = _parser if version == "1.0" else _parser_1_1
     if parser is None:
         with _lock:
-            parser = _parser
+            parser = _parser if version == "1.0" else _parser_1_1
             if parser is None:
-                parser = _new_parser(_grammar_text(), cache_folder())
-                _parser = parser
+                parser = _new_parser(_grammar_text(), cache_folder(), version)
+                if version == "1.0":
+                    _parser = parser
+                else:
+                    _parser_1_1 = parser
     return parser
 
 
@@ -176,10 +221,11 @@ explanation simulates the parser on every candidate token: it is worked out once
 
 
 def _run(text: str, start: str) -> Any:
-    """Parse ``text`` from rule ``start``; errors carry 0-based positions in ``text``."""
+    """Parse ``text`` from rule ``start`` (of either dialect); errors carry 0-based
+    positions in ``text``."""
     from lark.exceptions import UnexpectedInput
 
-    parser = _get_parser()
+    parser = _get_parser(_VERSION_OF_START[start])
     try:
         return parser.parse(text, start=start)
     except UnexpectedInput as exc:
@@ -202,19 +248,25 @@ def _syntax_error(text: str, offset: int, error: _SemanticError) -> ExpressionSy
     return ExpressionSyntaxError(text, offset + error.pos + 1, error.reason)
 
 
+def _checked(version: object) -> Version:
+    if version == "1.0" or version == "1.1":
+        return version
+    raise ValueError(f"version must be '1.0' or '1.1' (an Arazzo minor version), not {version!r}")
+
+
 @lru_cache(maxsize=4096)
-def _cached_expression(text: str) -> RuntimeExpression:
+def _cached_expression(text: str, version: Version = "1.0") -> RuntimeExpression:
     plain = plain_expression(text)
     if plain is not None:
         return plain
     try:
-        return cast(RuntimeExpression, _run(text, "expression"))
+        return cast(RuntimeExpression, _run(text, STARTS[version][0]))
     except _SemanticError as exc:
         raise _syntax_error(text, 0, exc) from None
 
 
 @lru_cache(maxsize=4096)
-def _cached_condition(text: str) -> Condition:
+def _cached_condition(text: str, version: Version = "1.0") -> Condition:
     body = text.strip()
     if not body:
         raise ExpressionSyntaxError(text, 1, "the condition is empty")
@@ -222,13 +274,13 @@ def _cached_condition(text: str) -> Condition:
     if plain is not None:
         return plain
     try:
-        return cast(Condition, _run(body, "condition"))
+        return cast(Condition, _run(body, STARTS[version][1]))
     except _SemanticError as exc:
         raise _syntax_error(text, len(text) - len(text.lstrip()), exc) from None
 
 
 @lru_cache(maxsize=4096)
-def _cached_template(text: str) -> Template:
+def _cached_template(text: str, version: Version = "1.0") -> Template:
     parts: list[str | RuntimeExpression] = []
     i = 0
     while (at := text.find("{$", i)) >= 0:
@@ -238,7 +290,7 @@ def _cached_template(text: str) -> Template:
                 text, at + 1, "this '{$' has no closing '}' to end the embedded expression"
             )
         try:
-            expression = _cached_expression(text[at + 1 : close])
+            expression = _cached_expression(text[at + 1 : close], version)
         except ExpressionSyntaxError as exc:
             raise ExpressionSyntaxError(text, at + 1 + exc.column, exc.reason) from None
         if at > i:
@@ -256,45 +308,49 @@ def _require_str(text: object, what: str) -> str:
     return text
 
 
-def parse_expression(text: str) -> RuntimeExpression:
-    """Parse one bare runtime expression (the whole text), e.g. ``$response.body#/id``."""
-    return _cached_expression(_require_str(text, "a runtime expression"))
+def parse_expression(text: str, *, version: Version = "1.0") -> RuntimeExpression:
+    """Parse one bare runtime expression (the whole text), e.g. ``$response.body#/id``.
+
+    ``version`` is the Arazzo minor version of the document the text is in:
+    "1.0" (1.0.x) or "1.1" (1.1.x, see the module docstring).
+    """
+    return _cached_expression(_require_str(text, "a runtime expression"), _checked(version))
 
 
-def parse_template(text: str) -> Template:
+def parse_template(text: str, *, version: Version = "1.0") -> Template:
     """Parse text with zero or more embedded ``{$...}`` expressions.
 
     A ``{`` not followed by ``$`` is literal text; an embedded expression ends at
     the first ``}``.  Error columns point into the whole template.
     """
-    return _cached_template(_require_str(text, "a template"))
+    return _cached_template(_require_str(text, "a template"), _checked(version))
 
 
-def parse_condition(text: str) -> Condition:
+def parse_condition(text: str, *, version: Version = "1.0") -> Condition:
     """Parse a ``simple`` criterion condition, e.g. ``$statusCode == 200 && !$inputs.dry``."""
-    return _cached_condition(_require_str(text, "a condition"))
+    return _cached_condition(_require_str(text, "a condition"), _checked(version))
 
 
-def _parse_string_value(text: str) -> ValueNode:
+def _parse_string_value(text: str, version: Version) -> ValueNode:
     if text.startswith("$"):
         try:
-            return _cached_expression(text)
+            return _cached_expression(text, version)
         except ExpressionSyntaxError:
-            from arazzo_engine.expressions.parse_errors import KNOWN_ROOTS, root_word
+            from arazzo_engine.expressions.parse_errors import known_roots, root_word
 
-            if root_word(text) in KNOWN_ROOTS:
+            if root_word(text) in known_roots(version):
                 raise
     if "{$" in text:
         if text.startswith("{$") and text.find("}") == len(text) - 1:
             try:
-                return _cached_expression(text[1:-1])
+                return _cached_expression(text[1:-1], version)
             except ExpressionSyntaxError as exc:
                 raise ExpressionSyntaxError(text, exc.column + 1, exc.reason) from None
-        return _cached_template(text)
+        return _cached_template(text, version)
     return Constant(text)
 
 
-def parse_value(value: object) -> ValueNode:
+def parse_value(value: object, *, version: Version = "1.0") -> ValueNode:
     """Parse the value of an "any | {expression}" field (parameter value, payload, ...).
 
     * a non-string scalar is a :class:`Constant`;
@@ -306,11 +362,13 @@ def parse_value(value: object) -> ValueNode:
     * any other string (``$100``, ``'available'``) is a :class:`Constant`;
     * mappings and lists are walked (keys stay literal); a structure without any
       expression inside is one :class:`Constant` holding the original object.
+
+    ``version`` is the document's Arazzo minor version, as for :func:`parse_expression`.
     """
-    return _parse_value(value, _NO_FILES)
+    return _parse_value(value, _NO_FILES, _checked(version))
 
 
-def parse_payload(value: object, *, folder: str | None) -> ValueNode:
+def parse_payload(value: object, *, folder: str | None, version: Version = "1.0") -> ValueNode:
     """Parse a request body payload, or a payload replacement value: :func:`parse_value`
     plus file markers.
 
@@ -320,7 +378,7 @@ def parse_payload(value: object, *, folder: str | None) -> ValueNode:
     ``folder`` is the folder of the local document being parsed, where the
     marker's path will resolve; None for a remote document (bytes only).
     """
-    return _parse_value(value, folder)
+    return _parse_value(value, folder, _checked(version))
 
 
 class _NoFiles:
@@ -334,25 +392,26 @@ def _is_file_marker(value: Mapping[Any, Any]) -> bool:
     return FILE_KEY in value and all(key in FILE_MARKER_KEYS for key in value)
 
 
-def _file_value(marker: Mapping[Any, Any], folder: str | None) -> FileValue:
+def _file_value(marker: Mapping[Any, Any], folder: str | None, version: Version) -> FileValue:
     def part(key: str) -> ValueNode | None:
-        return parse_value(marker[key]) if key in marker else None
+        return _parse_value(marker[key], _NO_FILES, version) if key in marker else None
 
-    return FileValue(parse_value(marker[FILE_KEY]), part("filename"), part("contentType"), folder)
+    source = _parse_value(marker[FILE_KEY], _NO_FILES, version)
+    return FileValue(source, part("filename"), part("contentType"), folder)
 
 
-def _parse_value(value: object, files: str | _NoFiles | None) -> ValueNode:
+def _parse_value(value: object, files: str | _NoFiles | None, version: Version) -> ValueNode:
     if isinstance(value, str):
-        return _parse_string_value(value)
+        return _parse_string_value(value, version)
     if isinstance(value, Mapping):
         if files is not _NO_FILES and _is_file_marker(value):
-            return _file_value(value, cast("str | None", files))
-        items = tuple((key, _parse_value(item, files)) for key, item in value.items())
+            return _file_value(value, cast("str | None", files), version)
+        items = tuple((key, _parse_value(item, files, version)) for key, item in value.items())
         if all(type(node) is Constant for _, node in items):
             return Constant(value)
         return ObjectValue(items)
     if isinstance(value, (list, tuple)):
-        elements = tuple(_parse_value(item, files) for item in value)
+        elements = tuple(_parse_value(item, files, version) for item in value)
         if all(type(node) is Constant for node in elements):
             return Constant(value)
         return ArrayValue(elements)

@@ -26,6 +26,8 @@ from arazzo_engine.expressions.ast import (
     InputRef,
     Literal,
     Member,
+    MessageHeader,
+    MessagePayload,
     Method,
     Node,
     Not,
@@ -41,6 +43,7 @@ from arazzo_engine.expressions.ast import (
     ResponsePath,
     ResponseQuery,
     RuntimeExpression,
+    SelfRef,
     SourceDescriptionRef,
     StatusCode,
     StepOutputRef,
@@ -99,6 +102,12 @@ def _expression(node: RuntimeExpression) -> str:
             return f"$sourceDescriptions.{node.name}.{node.field}"
         case ComponentRef():
             return f"$components.{node.kind}.{node.name}"
+        case MessageHeader():
+            return f"$message.header.{node.name}"
+        case MessagePayload():
+            return "$message.payload" + _pointer(node.pointer)
+        case SelfRef():
+            return "$self"
         case _:
             assert_never(node)
 

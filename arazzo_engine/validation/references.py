@@ -20,6 +20,8 @@ from arazzo_engine.expressions import unparse
 from arazzo_engine.expressions.ast import (
     ComponentRef,
     InputRef,
+    MessageHeader,
+    MessagePayload,
     Method,
     OutputRef,
     RequestBody,
@@ -31,6 +33,7 @@ from arazzo_engine.expressions.ast import (
     ResponsePath,
     ResponseQuery,
     RuntimeExpression,
+    SelfRef,
     SourceDescriptionRef,
     StatusCode,
     StepOutputRef,
@@ -125,6 +128,8 @@ class ReferenceChecker:
                 self.source(expression, text, site)
             case ComponentRef():
                 self.component(expression, text, site)
+            case MessageHeader() | MessagePayload() | SelfRef():
+                pass  # Arazzo 1.1 only: a 1.0 document's expressions never parse to these
             case _:
                 assert_never(expression)
 
