@@ -299,18 +299,17 @@ def test_the_1_1_fields_are_in_the_model(tmp_path: Path) -> None:
     assert (b.action, b.correlation_id) == ("receive", "$steps.a.outputs.all#/id")
     assert b.depends_on == ("a", "$workflows.other.steps.c")
     assert c.target_kind == "channelPath" and c.action == "send"
-    # every 1.1 feature is refused where it is used, and nothing else is an error
+    # every 1.1 feature not run yet is refused where it is used (querystring parameters and
+    # action parameters run), and nothing else is an error
     refused = {d.pointer for d in found if d.rule == "not-run-yet"}
     assert refused == {
         "/$self",
         "/sourceDescriptions/1/type",
         "/workflows/0/outputs/first",
         "/workflows/0/steps/0/timeout",
-        "/workflows/0/steps/0/parameters/0/in",
         "/workflows/0/steps/0/parameters/1/value",
         "/workflows/0/steps/0/requestBody/replacements/0/targetSelectorType",
         "/workflows/0/steps/0/requestBody/replacements/0/value",
-        "/workflows/0/steps/0/onSuccess/0/parameters",
         "/workflows/0/steps/1/action",
         "/workflows/0/steps/1/correlationId",
         "/workflows/0/steps/1/dependsOn",

@@ -724,8 +724,8 @@ class _Builder:
         name = self.string(data, "name", pointer, kind, need=True)
         location = self.choice(data, "in", pointer, kind, PARAMETER_IN, need=False)
         has_value = self.required(data, "value", pointer, kind)
-        if location in ("querystring", "channel"):
-            self.not_run(f"a parameter 'in: {location}'", child(pointer, "in"))
+        if location == "channel":
+            self.not_run("a parameter 'in: channel'", child(pointer, "in"))
         selector = None
         if has_value and self.is_selector(data["value"]):
             selector = self.selector(data["value"], child(pointer, "value"))
@@ -855,7 +855,6 @@ class _Builder:
                     "input): remove it",
                     child(item.pointer, "in"),
                 )
-        self.not_run("action 'parameters'", where)
         return built
 
     def action(

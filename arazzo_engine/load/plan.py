@@ -69,6 +69,8 @@ class ActionPlan:
     retry_limit: int | None
     criteria: tuple[CompiledCriterion, ...]
     pointer: str
+    parameters: tuple[StepParameter, ...] = ()
+    """1.1: the target workflow's inputs, by name, evaluated in the step's context."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,9 +274,24 @@ class _Compiler:
                     retry_limit=action.retry_limit if is_failure else None,  # type: ignore[union-attr]
                     criteria=self.criteria(action.criteria),
                     pointer=item.pointer,
+                    parameters=self.action_parameters(action),
                 )
             )
         return plans
+
+    def action_parameters(self, action: SuccessAction | FailureAction) -> tuple[StepParameter, ...]:
+        """A 1.1 action's ``parameters``, their values parsed once (no ``in``: inputs)."""
+        compiled: list[StepParameter] = []
+        for parameter, raw, pointer in self.parameters(action.parameters):
+            value = self.value(
+                raw,
+                f"parameter '{parameter.name}' of action '{action.name}'",
+                f"{pointer}/value",
+                parameter.line,
+            )
+            if value is not None:
+                compiled.append(StepParameter(parameter.name, None, value))
+        return tuple(compiled)
 
     # -- steps and workflows -----------------------------------------------------
     def merged_parameters(self, workflow: Workflow, step: Step) -> tuple[StepParameter, ...]:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from arazzo_engine.errors import InputValidationError
 from arazzo_engine.results import RunResult, StepResult
-from arazzo_engine.run.actions import NEXT_STEP, ActionChooser, RetryCounts
+from arazzo_engine.run.actions import NEXT_STEP, ActionChooser, RetryCounts, target_inputs
 from arazzo_engine.run.context import StepContext, WorkflowRecord, WorkflowState
 from arazzo_engine.run.event_observer import EventObserver
 from arazzo_engine.run.observer import SILENT, WorkflowOutcome
@@ -168,23 +168,33 @@ class Interpreter:
         """A workflow step's child workflow (inputs already checked)."""
         return self.run_workflow(self.plans[key], inputs, depth)
 
-    def _transfer(self, key: str, state: WorkflowState, depth: int) -> WorkflowOutcome:
-        """Run another workflow with the current inputs filtered to its schema.
+    def _transfer(
+        self, action: ActionPlan, state: WorkflowState, depth: int, context: StepContext
+    ) -> WorkflowOutcome:
+        """Run the workflow ``action`` names with the inputs it gives (see target_inputs).
 
         Its schema's defaults fill what is left out; inputs that break its schema
         fail it before any of its steps runs.
         """
-        plan = self.plans[key]
-        inputs = self.inputs_checker.filter_for(key, state.inputs)
-        try:
-            self.inputs_checker.check(key, inputs)
-        except InputValidationError as error:
-            message = self.settings.redactor.text(
-                f"workflow '{state.workflow_id}' hands over to '{plan.workflow_id}', "
-                f"whose inputs are invalid: {error}"
-            )
-            return WorkflowOutcome(False, self._null_outputs(plan), message)
+        plan, inputs, failure = self._handover(action, state, context)
+        if failure is not None:
+            return WorkflowOutcome(False, self._null_outputs(plan), failure)
         return self.run_workflow(plan, inputs, depth + 1)
+
+    def _handover(
+        self, action: ActionPlan, state: WorkflowState, context: StepContext
+    ) -> tuple[WorkflowPlan, dict[str, Any], str | None]:
+        """The target of ``action``, its inputs, and why they are invalid (None: valid)."""
+        assert action.workflow_id is not None
+        plan = self.plans[action.workflow_id]
+        given = target_inputs(action, plan.key, state.inputs, context, self.inputs_checker)
+        if given.failure is None:
+            return plan, given.inputs, None
+        message = self.settings.redactor.text(
+            f"workflow '{state.workflow_id}' hands over to '{plan.workflow_id}', "
+            f"whose inputs are invalid: {given.failure}"
+        )
+        return plan, given.inputs, message
 
     def _evaluate_outputs(self, plan: WorkflowPlan, state: WorkflowState) -> None:
         context, redactor = StepContext(state), self.settings.redactor
@@ -231,12 +241,13 @@ class Interpreter:
             elif action.type == "retry":  # the same step runs again
                 if decision.delay:
                     self.settings.sleep(decision.delay)
-                self._run_retry_target(plan, action, state, attempts, depth)
+                failure = self._run_retry_target(plan, action, state, attempts, depth, context)
+                if failure is not None:
+                    return False, failure
             else:  # goto: control leaves the step, its retries count from zero again
                 retries.clear()
                 if action.step_id is None:
-                    assert action.workflow_id is not None
-                    outcome = self._transfer(action.workflow_id, state, depth)
+                    outcome = self._transfer(action, state, depth, context)
                     return outcome.succeeded, outcome.error
                 index = plan.step_index[action.step_id]
         return True, None
@@ -254,12 +265,22 @@ class Interpreter:
         state: WorkflowState,
         attempts: dict[str, int],
         depth: int,
-    ) -> None:
-        """What a retry names runs first (a token refresh...); its result is not judged."""
+        context: StepContext,
+    ) -> str | None:
+        """What a retry names runs first (a token refresh...); its result is not judged.
+
+        Only 1.1 action ``parameters`` that give invalid inputs fail the workflow
+        (the retry cannot run as written): that failure is returned.
+        """
         if action.step_id is not None:
             self._execute(plan.steps[plan.step_index[action.step_id]], state, attempts, depth)
         elif action.workflow_id is not None:
-            self._transfer(action.workflow_id, state, depth)
+            target, inputs, failure = self._handover(action, state, context)
+            if failure is None:
+                self.run_workflow(target, inputs, depth + 1)
+            elif action.parameters:
+                return failure
+        return None
 
 
 def _failure(step: StepPlan, result: StepResult) -> str:

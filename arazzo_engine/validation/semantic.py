@@ -10,12 +10,14 @@ Rule ids (severity error unless noted):
 ``duplicate-workflow-id``  two workflows with the same ``workflowId``
 ``duplicate-step-id``      two steps of one workflow with the same ``stepId``
 ``duplicate-source-name``  two source descriptions with the same ``name``
-``duplicate-parameter``    one ``parameters`` list naming a (name, in) twice
+``duplicate-parameter``    one ``parameters`` list naming a (name, in) twice (an action's:
+                           a name twice)
 ``duplicate-action``       one action list naming an action twice
 ``source-name-pattern``    a source ``name`` outside ``[A-Za-z0-9_-]+``
 ``id-pattern``             (warning) a workflowId or stepId outside ``[A-Za-z0-9_-]+``
 ``parameter-in``           a parameter of an operation step without ``in``
 ``parameter-in-ignored``   (warning) ``in`` on a parameter that only workflow steps get
+``action-parameters``      a reusable action parameter whose component has ``in``
 ``inputs-ref``             a ``$ref`` of an inputs schema that does not resolve
 ``inputs-schema``          an inputs schema that is not a valid JSON Schema 2020-12
 
@@ -93,6 +95,10 @@ def check_document(document: ArazzoDocument, raw: RawDocument) -> list[Diagnosti
     for workflow in document.workflows:
         check_parameters(findings, workflow, document.components, data)
         check_duplicate_actions(findings, workflow, document.components)
+    for kind in ("successActions", "failureActions"):
+        for action in document.components.table(kind).values():
+            if isinstance(action, (SuccessAction, FailureAction)):
+                check_action_parameters(findings, action, document.components)
     references = ReferenceChecker(findings, document, symbols)
     references.run(graphs)
     check_warnings(findings, document, graphs, references)
@@ -286,6 +292,8 @@ def check_duplicate_actions(findings: Findings, workflow: Workflow, components: 
             action = resolve_action(item, components, kind)
             if action is None:
                 continue
+            if item is action:  # an action of the components is checked once, on its own
+                check_action_parameters(findings, action, components)
             first = seen.get(action.name)
             if first is None:
                 seen[action.name] = findings.raw.locate(item.pointer).line
@@ -296,6 +304,38 @@ def check_duplicate_actions(findings: Findings, workflow: Workflow, components: 
                 "only the first could ever run",
                 item.pointer,
             )
+
+
+def check_action_parameters(
+    findings: Findings, action: SuccessAction | FailureAction, components: Components
+) -> None:
+    """A 1.1 action's ``parameters`` are workflow inputs: each name once, never an ``in``
+    (an inline ``in`` is the model builder's to report; a reusable one's is here)."""
+    seen: dict[str, str] = {}
+    for item in action.parameters:
+        resolved = resolve_parameter(item, components)
+        if resolved is None:
+            continue
+        parameter, pointer = resolved
+        if isinstance(item, ReusableObject) and parameter.location is not None:
+            findings.error(
+                "action-parameters",
+                f"action parameter '{parameter.name}' (from {item.reference}) has "
+                f"'in: {parameter.location}', but action parameters are workflow inputs and "
+                "must not have 'in': reference a parameter without it",
+                pointer,
+            )
+        first = seen.get(parameter.name)
+        if first is None:
+            seen[parameter.name] = pointer
+            continue
+        findings.error(
+            "duplicate-parameter",
+            f"parameter '{parameter.name}' is listed twice in the parameters of action "
+            f"'{action.name}' (first at line {findings.raw.locate(first).line}); each input "
+            "is passed once",
+            pointer,
+        )
 
 
 # -- inputs schemas ---------------------------------------------------------------------
