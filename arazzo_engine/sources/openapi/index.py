@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urljoin
 
 from arazzo_engine.errors import ArazzoError
 from arazzo_engine.load.pointers import child
@@ -30,6 +31,7 @@ from arazzo_engine.sources.base import LoadedSource
 from arazzo_engine.sources.openapi.openapi3 import OPENAPI3
 from arazzo_engine.sources.openapi.shapes import (
     HTTP_METHODS,
+    HTTP_METHODS_32,
     Adapter,
     Operation,
     OperationDetail,
@@ -43,11 +45,13 @@ from arazzo_engine.sources.openapi.swagger2 import SWAGGER2
 __all__ = ["OpenAPIShapeError", "OperationIndex", "build_operation_index"]
 
 _METHODS = frozenset(HTTP_METHODS)
+_METHODS_32 = frozenset(HTTP_METHODS_32)
+_ADDITIONAL = "additionalOperations"
 
 _ADAPTERS: Mapping[str, Adapter] = MappingProxyType(
-    {"2.0": SWAGGER2, "3.0": OPENAPI3, "3.1": OPENAPI3}
+    {"2.0": SWAGGER2, "3.0": OPENAPI3, "3.1": OPENAPI3, "3.2": OPENAPI3}
 )
-"""The adapter that reads each version (3.2 and later are read as 3.1)."""
+"""The adapter that reads each version (3.3 and later are read as 3.2)."""
 
 
 class OpenAPIShapeError(ArazzoError):
@@ -61,6 +65,11 @@ class _Entry:
     path_key: str
     """The ``paths`` key; the path template is the part before any ``?``."""
     method: str
+    """The method as sent: a fixed field in upper case, an ``additionalOperations`` key
+    as written."""
+    key: tuple[str, ...]
+    """Where the operation sits in its Path Item: ``("get",)``, ``("additionalOperations",
+    "COPY")``."""
     pointer: str
     item: Located
     operation_id: str | None
@@ -108,7 +117,7 @@ class OperationIndex:
     ) -> None:
         self.source = source
         self.version = version
-        """'2.0', '3.0' or '3.1' (3.2 and later read as 3.1)."""
+        """'2.0', '3.0', '3.1' or '3.2' (later 3.x read as 3.2)."""
         self.adapter = _ADAPTERS[version]
         self.resolver = resolver
         self._entries = entries
@@ -129,7 +138,7 @@ class OperationIndex:
 
     @property
     def dialect(self) -> str:
-        return "oas31" if self.version == "3.1" else "oas30"
+        return "oas31" if self.version in ("3.1", "3.2") else "oas30"
 
     def operation(self, pointer: str) -> Operation:
         """The operation at ``/paths/<path>/<method>``, resolved once."""
@@ -148,9 +157,9 @@ class OperationIndex:
 
     def _resolve(self, entry: _Entry) -> Operation:
         try:
-            parts = self.adapter.operation_parts(self, entry.item, entry.method)
+            parts = self.adapter.operation_parts(self, entry.item, entry.key)
         except (RefError, RecursionError, TypeError, ValueError, AttributeError) as error:
-            where = f"{entry.method.upper()} {entry.path_key}"
+            where = f"{entry.method} {entry.path_key}"
             reason = str(error) if isinstance(error, RefError) else repr(error)
             self.problems.append(
                 f"source description '{self.source.name}' ({self.source.location}): "
@@ -177,7 +186,7 @@ class OperationIndex:
         return Operation(
             source=self.source.name,
             operation_id=entry.operation_id,
-            method=entry.method.upper(),
+            method=entry.method,
             path_template=path_template,
             query_template=query_template,
             pointer=entry.pointer,
@@ -195,7 +204,7 @@ class OperationIndex:
 def _version(data: Mapping[str, Any]) -> str | None:
     openapi = data.get("openapi")
     if isinstance(openapi, str) and openapi.startswith("3."):
-        return "3.0" if openapi.startswith("3.0") else "3.1"
+        return {"3.0": "3.0", "3.1": "3.1"}.get(openapi[:3], "3.2")
     if str(data.get("swagger", "")) == "2.0" and "openapi" not in data:
         return "2.0"
     return None
@@ -211,13 +220,15 @@ def build_operation_index(source: LoadedSource) -> OperationIndex:
             f"source description '{source.name}' ({source.location}) is OpenAPI/Swagger "
             f"{found!r}; this engine reads Swagger 2.0 and OpenAPI 3.0 and 3.1 descriptions"
         )
-    resolver = RefResolver(source.document.uri, data, json_schema=version == "3.1")
+    resolver = RefResolver(
+        _base_uri(source, data, version), data, json_schema=version in ("3.1", "3.2")
+    )
     entries: dict[str, _Entry] = {}
     ids: dict[str, str] = {}
     duplicates: list[str] = []
     paths = data.get("paths")
     root_uri = resolver.root_uri
-    methods = _METHODS
+    methods = _METHODS_32 if version == "3.2" else _METHODS
     for template, raw_item in paths.items() if isinstance(paths, dict) else ():
         template = str(template)
         item_pointer = child("/paths", template)
@@ -226,13 +237,11 @@ def build_operation_index(source: LoadedSource) -> OperationIndex:
             item = _path_item(resolver, item, source)
         if not isinstance(item.value, dict):
             continue
-        for method, operation in item.value.items():
-            if method not in methods or not isinstance(operation, dict):
-                continue
+        for method, key, operation in _operations(item.value, methods, version):
             raw_id = operation.get("operationId")
             operation_id = None if raw_id is None else str(raw_id)
-            pointer = f"{item_pointer}/{method}"
-            entries[pointer] = _Entry(template, method, pointer, item, operation_id)
+            pointer = child(item_pointer, *key)
+            entries[pointer] = _Entry(template, method, key, pointer, item, operation_id)
             if operation_id is not None:
                 if operation_id in ids:
                     duplicates.append(operation_id)
@@ -250,6 +259,37 @@ def build_operation_index(source: LoadedSource) -> OperationIndex:
         duplicate_ids=tuple(duplicates),
         security_schemes=MappingProxyType(schemes),
     )
+
+
+def _operations(
+    item: Mapping[str, Any], methods: frozenset[str], version: str
+) -> Iterator[tuple[str, tuple[str, ...], Mapping[str, Any]]]:
+    """A Path Item's operations: (method as sent, key in the item, Operation Object).
+
+    OpenAPI 3.2 adds the ``query`` field and ``additionalOperations`` (any other
+    method, keyed as it is sent: ``COPY``, ``LINK``).
+    """
+    for method, operation in item.items():
+        if method in methods and isinstance(operation, dict):
+            yield method.upper(), (method,), operation
+    extra = item.get(_ADDITIONAL) if version == "3.2" else None
+    for method, operation in extra.items() if isinstance(extra, dict) else ():
+        if isinstance(operation, dict):
+            yield str(method), (_ADDITIONAL, str(method)), operation
+
+
+def _base_uri(source: LoadedSource, data: Mapping[str, Any], version: str) -> str:
+    """Where the description's ``$ref`` s resolve: its OpenAPI 3.2 ``$self`` (resolved
+    against where it was read), else where it was read."""
+    found = data.get("$self") if version == "3.2" else None
+    if found is None:
+        return source.document.uri
+    if not isinstance(found, str) or "#" in found:
+        raise OpenAPIShapeError(
+            f"source description '{source.name}' ({source.location}): '$self' must be a URI "
+            f"reference without a fragment, got {found!r}"
+        )
+    return urljoin(source.document.uri, found)
 
 
 def _path_item(resolver: RefResolver, item: Located, source: LoadedSource) -> Located:

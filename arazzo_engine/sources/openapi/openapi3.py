@@ -81,11 +81,13 @@ def _security_schemes(resolver: RefResolver) -> dict[str, SecurityScheme]:
     return schemes
 
 
-def operation_parts(document: DocumentDefaults, item: Located, method: str) -> OperationParts:
+def operation_parts(
+    document: DocumentDefaults, item: Located, key: tuple[str, ...]
+) -> OperationParts:
     """One operation of the Path Item ``item``, resolved."""
     resolver = document.resolver
     deref = resolver.deref
-    op = item.child(method)
+    op = item.child(*key)
     parts = OperationParts()
     for where in (item, op):
         listed = where.child("parameters")

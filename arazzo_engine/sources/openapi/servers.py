@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlsplit
 from arazzo_engine.errors import ConfigurationError
 from arazzo_engine.fixes import fix, option
 from arazzo_engine.sources.openapi.index import OperationIndex
-from arazzo_engine.sources.openapi.shapes import HTTP_METHODS, ServerSpec
+from arazzo_engine.sources.openapi.shapes import HTTP_METHODS_32, ServerSpec
 
 __all__ = ["BaseUrls", "parse_server_variables", "server_base_url"]
 
@@ -135,8 +135,10 @@ def declared_variables(data: Any) -> dict[str, None]:
         for item in paths.values() if isinstance(paths, Mapping) else ():
             if isinstance(item, Mapping):
                 add(item.get("servers"))
-                for method in HTTP_METHODS:
-                    operation = item.get(method)
+                extra = item.get("additionalOperations")  # OpenAPI 3.2
+                operations = [item.get(method) for method in HTTP_METHODS_32]
+                operations += list(extra.values()) if isinstance(extra, Mapping) else []
+                for operation in operations:
                     if isinstance(operation, Mapping):
                         add(operation.get("servers"))
     return names

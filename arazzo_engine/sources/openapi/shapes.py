@@ -21,6 +21,7 @@ from arazzo_engine.model import ParameterKey, parameter_key
 
 __all__ = [
     "HTTP_METHODS",
+    "HTTP_METHODS_32",
     "Adapter",
     "DocumentDefaults",
     "Operation",
@@ -38,6 +39,9 @@ __all__ = [
 ]
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+HTTP_METHODS_32 = (*HTTP_METHODS, "query")
+"""OpenAPI 3.2 Path Item fields that are operations; other methods sit in its
+``additionalOperations`` map, keyed by the method as it is sent."""
 
 SecurityRequirements = tuple[Mapping[str, tuple[str, ...]], ...]
 """Alternative requirements (OR); each maps scheme names that must all apply (AND)."""
@@ -184,7 +188,9 @@ class Adapter:
 
     security_schemes: Callable[[RefResolver], dict[str, SecurityScheme]]
     root_servers: Callable[[RefResolver], tuple[ServerSpec, ...]]
-    operation_parts: Callable[[DocumentDefaults, Located, str], OperationParts]
+    operation_parts: Callable[[DocumentDefaults, Located, tuple[str, ...]], OperationParts]
+    """Reads the operation at ``key`` in a Path Item: ``("get",)``, or for an OpenAPI 3.2
+    method outside the fixed fields ``("additionalOperations", "COPY")``."""
 
 
 def security_requirements(raw: Any) -> SecurityRequirements:

@@ -149,11 +149,13 @@ def _style(location: str, parameter: Mapping[str, Any]) -> tuple[str, bool]:
     return ("simple", False)
 
 
-def operation_parts(document: DocumentDefaults, item: Located, method: str) -> OperationParts:
+def operation_parts(
+    document: DocumentDefaults, item: Located, key: tuple[str, ...]
+) -> OperationParts:
     """One Swagger 2.0 operation of the Path Item ``item``, converted."""
     resolver = document.resolver
     root = resolver.root.value
-    op = item.child(method)
+    op = item.child(*key)
     data = op.value if isinstance(op.value, Mapping) else {}
     parts = OperationParts()
     merged: dict[ParameterKey, Located] = {}
