@@ -296,6 +296,7 @@ class _Compiler:
     # -- steps and workflows -----------------------------------------------------
     def merged_parameters(self, workflow: Workflow, step: Step) -> tuple[StepParameter, ...]:
         merged: dict[tuple[str, str | None], StepParameter] = {}
+        where: dict[tuple[str, str | None], tuple[str, int]] = {}
         for source in (workflow.parameters, step.parameters):
             for parameter, raw, pointer in self.parameters(source):
                 value = self.value(
@@ -310,7 +311,35 @@ class _Compiler:
                     else (parameter.name, None)
                 )
                 merged[key] = StepParameter(parameter.name, location, value)
+                where[key] = (pointer, parameter.line)
+        if step.workflow_id is None:
+            self.one_querystring(step, merged, where)
         return tuple(merged.values())
+
+    def one_querystring(
+        self,
+        step: Step,
+        merged: Mapping[tuple[str, str | None], StepParameter],
+        where: Mapping[tuple[str, str | None], tuple[str, int]],
+    ) -> None:
+        """A querystring is the whole query: one per request, and no ``query`` beside it."""
+        whole = [key for key, p in merged.items() if p.location == "querystring"]
+        query = [p.name for p in merged.values() if p.location == "query"]
+        if len(whole) > 1 or (whole and query):
+            pointer, line = where[whole[-1] if len(whole) > 1 else whole[0]]
+            others = (
+                f"querystring parameters {', '.join(repr(key[0]) for key in whole)}"
+                if len(whole) > 1
+                else f"query parameter(s) {', '.join(repr(name) for name in query)}"
+            )
+            self.error(
+                "querystring",
+                f"step '{step.step_id}' gets {others} (workflow and step parameters merged), "
+                "but a querystring parameter is the whole query: give it alone, with no "
+                "other querystring or query parameter",
+                pointer,
+                line,
+            )
 
     def step(self, workflow: Workflow, step: Step, index: int) -> StepPlan:
         target = self.targets.operation(step)

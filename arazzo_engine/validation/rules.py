@@ -48,6 +48,7 @@ operation|error|plan|operationId/operationPath that names no operation (or sever
 unqualified-operation-id|warning|plan|a bare operationId while the document has several API sources
 workflow-reference|error|plan|a step, action or dependsOn naming an unknown workflow
 action-target|error|plan|a goto/retry stepId that is not a step of the workflow
+querystring|error|plan|two querystring parameters, or one beside a query parameter
 reference|error|plan|a Reusable Object reference of the wrong kind or to nothing
 expression-syntax|error|plan|a runtime expression or value that does not parse
 criterion|error|plan|a criterion that does not compile (condition, regex, type)

@@ -40,9 +40,10 @@ from arazzo_engine.sources.call import (
     StepRequest,
 )
 from arazzo_engine.sources.openapi.oauth import TokenContext
+from arazzo_engine.sources.openapi.querystring import template_reader
 from arazzo_engine.sources.openapi.request_builder import RequestPlan
 from arazzo_engine.sources.openapi.security import apply_credentials
-from arazzo_engine.sources.openapi.shapes import Operation, SecurityScheme
+from arazzo_engine.sources.openapi.shapes import Operation, ParameterSpec, SecurityScheme
 from arazzo_engine.sources.openapi.value_depth import DepthCheck
 from arazzo_engine.sources.payload import apply_replacements
 
@@ -93,6 +94,16 @@ Reader = tuple[str, str, ValueNode, Callable[[Any], Any], bool]
 and whether the node is a list or object (whose value is measured for depth)."""
 
 
+def _reader(node: ValueNode, location: str, spec: ParameterSpec) -> Callable[[Any], Any]:
+    """How a parameter's value is read: compiled, or for a form querystring with embedded
+    values, each value percent-encoded as it is written in."""
+    if location == "querystring":
+        reader = template_reader(node, spec.content_type)
+        if reader is not None:
+            return reader
+    return compile_node(node)
+
+
 class EvaluatedRequest(NamedTuple):
     """The request, with the parameter values and body it was built from (to report)."""
 
@@ -129,11 +140,14 @@ class OpenAPICall:
                 (p.name, p.location, p.value) for p in step.parameters if p.location is not None
             ]
             names = [(name, location) for name, location, _ in located]
+            request_plan = RequestPlan(self.operation, names, step.content_type)
             plan = _CallPlan(
-                RequestPlan(self.operation, names, step.content_type),
+                request_plan,
                 tuple(
-                    (name, location, node, compile_node(node), type(node) in _CONTAINERS)
-                    for name, location, node in located
+                    (name, location, node, _reader(node, location, spec), type(node) in _CONTAINERS)
+                    for (name, location, node), spec in zip(
+                        located, request_plan.declarations, strict=True
+                    )
                 ),
             )
             object.__setattr__(self, "_plan", plan)

@@ -26,6 +26,7 @@ from arazzo_engine.http.multipart import Part, encode_multipart
 from arazzo_engine.http.transport import HttpRequest
 from arazzo_engine.load.local_files import read_local_file
 from arazzo_engine.sources.openapi.path_query import literal_query
+from arazzo_engine.sources.openapi.querystring import query_pairs, querystring_text
 from arazzo_engine.sources.openapi.security import AppliedCredentials
 from arazzo_engine.sources.openapi.serialize import (
     PATH_SLASH_KEPT,
@@ -455,6 +456,11 @@ class RequestPlan:
             self._json_type = None  # encode_body (or the header check) has the last word
         self._follow_redirects = not declares_redirect(operation)
 
+    @property
+    def declarations(self) -> tuple[ParameterSpec, ...]:
+        """Each parameter's declaration (or its location's default one), in order."""
+        return self._specs
+
     def build(
         self,
         *,
@@ -476,6 +482,7 @@ class RequestPlan:
         query: list[str] = []
         headers: dict[str, str] = {}
         cookie_pairs: list[str] = []
+        whole_query = False
         for (name, location, value), spec in zip(parameters, self._specs, strict=True):
             if value is None:
                 continue
@@ -488,6 +495,11 @@ class RequestPlan:
                 headers[name] = serialize_header(spec, value)
             elif location == "cookie":
                 cookie_pairs.extend(serialize_cookie(spec, value))
+            elif location == "querystring":
+                text = querystring_text(name, spec.content_type, value)
+                if text:
+                    query.append(text)
+                whole_query = True
         if operation.query_template:
             query[:0] = literal_query(operation.query_template, query_values)
         path = self._fixed_path if not self._variables else ""
@@ -518,6 +530,8 @@ class RequestPlan:
                 credential_headers |= _COOKIE_HEADER
         if cookie_pairs:
             headers["Cookie"] = "; ".join(cookie_pairs)
+        if whole_query:  # $request.query.<name> reads the query sent, as form data
+            query_values = query_pairs("&".join(query))
         url = base_url + path + ("?" + "&".join(query) if query else "")
         encoded: bytes | None = None
         check_headers = True

@@ -26,6 +26,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from arazzo_engine.errors import ConfigurationError, LimitError
 from arazzo_engine.http.media import is_json_media_type, media_type
@@ -36,6 +37,7 @@ from arazzo_engine.load.pointers import join
 from arazzo_engine.load.refs import absolute_refs
 from arazzo_engine.patterns import time_budget
 from arazzo_engine.patterns.json_schema import bounded_validator
+from arazzo_engine.sources.openapi.querystring import is_form, query_pairs
 from arazzo_engine.sources.openapi.shapes import Operation, OperationDetail, ParameterSpec, SchemaAt
 
 __all__ = ["MODES", "OperationValidation", "check_mode"]
@@ -303,7 +305,24 @@ def _parameter_value(
             if sep and name == spec.name:
                 return True, value
         return False, None
+    if spec.location == "querystring":
+        query = urlsplit(request.url).query
+        return bool(query), _querystring_value(spec, query) if query else None
     return True, None
+
+
+def _querystring_value(spec: ParameterSpec, query: str) -> Any:
+    """A sent query as its OpenAPI 3.2 querystring media type reads it: form data as an
+    object, JSON as its value, anything else as the decoded text."""
+    if is_form(spec.content_type):
+        return query_pairs(query)
+    text = unquote(query)
+    if spec.content_type is not None and is_json_media_type(spec.content_type.lower()):
+        try:
+            return load_json(text)
+        except (ValueError, LimitError):
+            return text
+    return text
 
 
 def _coerce(value: Any, schema: Any) -> Any:
