@@ -320,6 +320,21 @@ def test_the_1_1_fields_are_in_the_model(tmp_path: Path) -> None:
     assert all("is not run by this engine yet" in d.message for d in found)
 
 
+def test_querystring_and_action_parameters_run_but_channel_is_refused(tmp_path: Path) -> None:
+    step = (
+        "- stepId: s\n  operationId: getPet\n"
+        "  parameters:\n"
+        "    - {name: id, in: path, value: '1'}\n"
+        "    - {name: q, in: querystring, value: 'a={$inputs.id}'}\n"
+        "    - {name: c, in: channel, value: x}\n"
+        "  onSuccess:\n"
+        "    - {name: n, type: goto, workflowId: w, parameters: [{name: id, value: '2'}]}\n"
+    )
+    _, found = build(with_steps(tmp_path, step))
+    assert rules(found) == [("not-run-yet", "/workflows/0/steps/0/parameters/2/in")]
+    assert "a parameter 'in: channel' is not run by this engine yet" in found[0].message
+
+
 # -- structural checks of 1.1 fields ------------------------------------------------------
 
 STRUCTURAL = [

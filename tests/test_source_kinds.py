@@ -198,7 +198,7 @@ channels: {}
             ", type: openapi",
             ["source-openapi"],
             "source description 'src' ({path}) is OpenAPI/Swagger None; this engine reads "
-            "Swagger 2.0 and OpenAPI 3.0 and 3.1 descriptions",
+            "Swagger 2.0 and OpenAPI 3.0 to 3.2 descriptions",
         ),
         (
             ", type: arazzo",

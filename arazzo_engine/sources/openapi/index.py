@@ -8,7 +8,8 @@ the first time a step asks for it, and kept.  Nothing validates the whole
 description: a 3 MB description loads in about the time ``json.loads`` takes.
 
 Each version is read by its adapter, picked here by version: OpenAPI 3.0, 3.1
-and 3.2 by :mod:`~arazzo_engine.sources.openapi.openapi3`, Swagger 2.0 by
+and 3.2 (its ``query`` method, ``additionalOperations`` and ``$self`` base URI
+read here) by :mod:`~arazzo_engine.sources.openapi.openapi3`, Swagger 2.0 by
 :mod:`~arazzo_engine.sources.openapi.swagger2`; both produce the shapes of
 :mod:`~arazzo_engine.sources.openapi.shapes`.  A problem found while resolving
 an operation a step uses is kept in ``problems`` (the loader reports it as an
@@ -218,7 +219,7 @@ def build_operation_index(source: LoadedSource) -> OperationIndex:
         found = data.get("openapi", data.get("swagger"))
         raise OpenAPIShapeError(
             f"source description '{source.name}' ({source.location}) is OpenAPI/Swagger "
-            f"{found!r}; this engine reads Swagger 2.0 and OpenAPI 3.0 and 3.1 descriptions"
+            f"{found!r}; this engine reads Swagger 2.0 and OpenAPI 3.0 to 3.2 descriptions"
         )
     resolver = RefResolver(
         _base_uri(source, data, version), data, json_schema=version in ("3.1", "3.2")
