@@ -64,6 +64,7 @@ parameter-in|error|validation.semantic|an operation-step parameter without 'in'
 parameter-in-ignored|warning|validation.semantic|'in' on a parameter passed to a workflow
 inputs-ref|error|validation.semantic|an inputs schema $ref that does not resolve
 inputs-schema|error|validation.semantic|an inputs schema that is not JSON Schema 2020-12
+depends-on|error|validation.dependencies|a step dependsOn naming no step, cyclic, or never run first
 channel-path|error|validation.channels|a channelPath of no known form, or of a non-AsyncAPI source
 unknown-step|error|validation.references|$steps.<id> naming no step of the workflow
 unknown-output|error|validation.references|an output no step or workflow declares
@@ -73,7 +74,7 @@ unknown-workflow|error|validation.references|$workflows.<id> naming no workflow
 unknown-source|error|validation.references|$sourceDescriptions.<name> naming no source or field
 component-reference|error|validation.references|$components.<kind>.<name> naming nothing
 dotted-name|warning|validation.references|member access by dots ($inputs.a.b) instead of #/b
-step-output-order|warning|validation.references|a step output read before any path sets it
+step-output-order|error/warning|validation.references|an output read before set (1.1 no goto: error)
 response-context|warning|validation.references|$response/$request where there is none
 response-parameter|warning|validation.references|$response.query.x or $response.path.x (always null)
 unreachable-step|warning|validation.warnings|a step no path reaches
@@ -120,6 +121,7 @@ PARTLY_NEEDS_SOURCES: tuple[str, ...] = (
     "workflow-reference",
     "missing-workflow-input",
     "unpassed-workflow-input",
+    "depends-on",
 )
 """Rules that without the sources still check what the document alone says (an
 operationPath's form, a source name it does not declare, its own workflows), but not the
