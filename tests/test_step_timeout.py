@@ -131,11 +131,11 @@ def test_a_body_trickled_or_stalled_cannot_outlast_the_timeout(
     tmp_path: Path, operation: str
 ) -> None:
     """Headers come at once; then a byte every 50 ms (drip), or a part and nothing (stall)."""
-    with FaultServer(drip_interval=0.05) as server:
-        with load(tmp_path, one_step(operation, 250), server.url) as engine:
-            started = time.monotonic()
-            result = engine.run("w")
-            elapsed = time.monotonic() - started
+    workflow = one_step(operation, 250)
+    with FaultServer(drip_interval=0.05) as server, load(tmp_path, workflow, server.url) as engine:
+        started = time.monotonic()
+        result = engine.run("w")
+        elapsed = time.monotonic() - started
     assert not result.succeeded
     assert elapsed < 0.6, elapsed
     error = result.steps[0].error or ""
@@ -145,11 +145,10 @@ def test_a_body_trickled_or_stalled_cannot_outlast_the_timeout(
 
 
 def test_a_server_that_never_answers_fails_the_step_at_its_timeout(tmp_path: Path) -> None:
-    with FaultServer() as server:
-        with load(tmp_path, one_step("hang", 200), server.url) as engine:
-            started = time.monotonic()
-            result = engine.run("w")
-            elapsed = time.monotonic() - started
+    with FaultServer() as server, load(tmp_path, one_step("hang", 200), server.url) as engine:
+        started = time.monotonic()
+        result = engine.run("w")
+        elapsed = time.monotonic() - started
     assert 0.19 < elapsed < 0.6, elapsed
     assert "timeout: the step's timeout of 200 ms expired" in (result.error or "")
 
@@ -164,15 +163,14 @@ def test_a_streamed_response_is_judged_at_its_headers(tmp_path: Path) -> None:
           timeout: 300
           successCriteria: [{condition: $statusCode == 200}]
     """
-    with FaultServer() as server:
-        with load(tmp_path, workflow, server.url) as engine:
-            result = engine.run("w")
-            assert result.succeeded, result.error
-            response = result.steps[0].response
-            assert response is not None and response.is_stream
-            time.sleep(0.35)  # past the step's timeout: the open stream still reads
-            first = next(response.events())
-            response.close()
+    with FaultServer() as server, load(tmp_path, workflow, server.url) as engine:
+        result = engine.run("w")
+        assert result.succeeded, result.error
+        response = result.steps[0].response
+        assert response is not None and response.is_stream
+        time.sleep(0.35)  # past the step's timeout: the open stream still reads
+        first = next(response.events())
+        response.close()
     assert first.data
 
 

@@ -26,7 +26,7 @@ type|error|model_builder|a field has the wrong JSON type or range
 enum|error/warning|model_builder|a value outside its fixed set (unknown dialect version: warning)
 arazzo-version|error|model_builder|'arazzo' is not a 1.0.x or 1.1.x version string
 version-field|error|model_builder|an Arazzo 1.1 field or value in a 1.0.x document
-not-run-yet|error|model_builder|an Arazzo 1.1 feature this engine does not run yet (timeout...)
+not-run-yet|error|model_builder|an Arazzo 1.1 feature this engine does not run yet ($self...)
 step-fields|error/warning|model_builder|1.1 step fields where they cannot apply (body: warning)
 step-depends-on|error|model_builder|a step dependsOn entry of no allowed form, or repeated
 action-parameters|error|model_builder|action parameters without a workflowId target, or with in
