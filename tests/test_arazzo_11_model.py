@@ -299,20 +299,18 @@ def test_the_1_1_fields_are_in_the_model(tmp_path: Path) -> None:
     assert (b.action, b.correlation_id) == ("receive", "$steps.a.outputs.all#/id")
     assert b.depends_on == ("a", "$workflows.other.steps.c")
     assert c.target_kind == "channelPath" and c.action == "send"
-    # every 1.1 feature not run yet is refused where it is used (querystring parameters and
-    # action parameters run), and nothing else is an error
+    # every 1.1 feature not run yet is refused where it is used (querystring parameters,
+    # action parameters, timeout and dependsOn run), and nothing else is an error
     refused = {d.pointer for d in found if d.rule == "not-run-yet"}
     assert refused == {
         "/$self",
         "/sourceDescriptions/1/type",
         "/workflows/0/outputs/first",
-        "/workflows/0/steps/0/timeout",
         "/workflows/0/steps/0/parameters/1/value",
         "/workflows/0/steps/0/requestBody/replacements/0/targetSelectorType",
         "/workflows/0/steps/0/requestBody/replacements/0/value",
         "/workflows/0/steps/1/action",
         "/workflows/0/steps/1/correlationId",
-        "/workflows/0/steps/1/dependsOn",
         "/workflows/0/steps/2/channelPath",
         "/workflows/0/steps/2/action",
     }
@@ -479,15 +477,21 @@ def test_a_refused_1_1_feature_blocks_only_its_workflow(tmp_path: Path) -> None:
         HEAD.format(version="1.1.0")
         + textwrap.indent(PLAIN_STEP, "      ")
         + "  - workflowId: timed\n    steps:\n"
-        + textwrap.indent(PLAIN_STEP + "  timeout: 100\n", "      "),
+        + textwrap.indent(
+            PLAIN_STEP.replace(
+                "in: path, value: $inputs.id}",
+                "in: path, value: $inputs.id}\n    - {name: c, in: channel, value: x}",
+            ),
+            "      ",
+        ),
     )
     with pytest.raises(ArazzoValidationError) as raised:
         Engine.load(path)
     errors = [d for d in raised.value.errors if d.severity == "error"]
     assert [(d.rule, d.pointer) for d in errors] == [
-        ("not-run-yet", "/workflows/1/steps/0/timeout")
+        ("not-run-yet", "/workflows/1/steps/0/parameters/1/in")
     ]
-    assert "step 'timeout' is not run by this engine yet" in errors[0].message
+    assert "a parameter 'in: channel' is not run by this engine yet" in errors[0].message
     with RecordingServer() as server:
         server.route("GET", "/pets/1", Reply(200, {"name": "Ada"}))
         with Engine.load(path, servers={"api": server.url}, strict=False) as engine:
@@ -499,9 +503,9 @@ def test_a_refused_1_1_feature_blocks_only_its_workflow(tmp_path: Path) -> None:
 
 
 def test_the_document_alone_check_reports_1_1_structure(tmp_path: Path) -> None:
-    path = with_steps(tmp_path, PLAIN_STEP + "  timeout: -1\n")
+    path = with_steps(tmp_path, PLAIN_STEP + "  timeout: -1\n  dependsOn: [nowhere]\n")
     found, _ = findings_without_sources(path)
-    assert sorted(d.rule for d in found if d.severity == "error") == ["not-run-yet", "type"]
+    assert sorted(d.rule for d in found if d.severity == "error") == ["depends-on", "type"]
 
 
 def test_an_asyncapi_source_is_not_read_and_blocks_only_its_workflows(tmp_path: Path) -> None:

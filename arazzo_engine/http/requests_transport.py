@@ -2,6 +2,10 @@
 
 Its policy (``docs/faults.md`` has the whole of it):
 
+* A step ``timeout`` (:attr:`HttpRequest.deadline`) bounds the whole exchange:
+  connecting and every read wait at most until it (a non-streaming body to its
+  end, a streaming response to its headers, after which reads go on with
+  ``timeout``).
 * ``timeout`` bounds connecting and every single read; a non-streaming response
   must also arrive whole within ``max_response_seconds`` (default ten times
   ``timeout``), so a body dripped a byte at a time cannot hold a step forever.
@@ -123,14 +127,22 @@ class RequestsTransport:
         limit = self.max_response_seconds
         if limit is None:
             limit = RESPONSE_TIME_FACTOR * timeout
-        deadline = time.monotonic() + limit
+        now = time.monotonic()
+        deadline, limit_name = now + limit, "max_response_seconds"
+        step_deadline = request.deadline
+        if step_deadline is not None and step_deadline < deadline:
+            # A step timeout (Arazzo 1.1) sooner than the transport's own bound replaces it.
+            deadline, limit, limit_name = step_deadline, step_deadline - now, "the step's timeout"
         raw = self._open_following_redirects(request, timeout, deadline, limit)
         status, headers = raw.status_code, raw.headers
-        stream = ChunkStream(_read1_chunks(raw, timeout), on_close=raw.close)
         if keeps_body_open(request, media_type(headers.get("Content-Type"))):
+            if step_deadline is not None:
+                _set_read_timeout(raw, timeout)  # the step ended at the headers; reads go on
+            stream = ChunkStream(_read1_chunks(raw, timeout), on_close=raw.close)
             return HttpResponse(
                 status, headers, content=stream, url=raw.url, max_body_bytes=self.max_body_bytes
             )
+        stream = ChunkStream(_read1_chunks(raw, timeout, step_deadline), on_close=raw.close)
         try:
             if request.method == "HEAD" or status in _NO_BODY_STATUSES or status < 200:
                 content = b""
@@ -142,6 +154,7 @@ class RequestsTransport:
                     declared_length=headers.get("Content-Length"),
                     deadline=deadline,
                     limit=limit,
+                    limit_name=limit_name,
                 )
         finally:
             stream.close()
@@ -157,9 +170,19 @@ class RequestsTransport:
         cookies = request.cookies
         follow = request.follow_redirects and method in FOLLOWED_METHODS
         hops = 0
+        step_deadline = request.deadline
         while True:
             sent = headers if cookies is None else cookies.request_headers(url, headers)
-            raw = self._open(method, url, sent, body, timeout)
+            hop_timeout = timeout
+            if step_deadline is not None:  # each hop within what is left of the step's time
+                left = step_deadline - time.monotonic()
+                if left <= 0:
+                    raise TransportError(
+                        "the step's timeout ran out before the request was sent"
+                        + (f" (after {hops} redirects)" if hops else "")
+                    )
+                hop_timeout = min(timeout, left)
+            raw = self._open(method, url, sent, body, hop_timeout)
             if cookies is not None:
                 cookies.record(url, _set_cookies(raw))
             status = raw.status_code
@@ -245,7 +268,9 @@ class RequestsTransport:
             self.session.close()
 
 
-def _read1_chunks(raw: requests.Response, timeout: float | None) -> Iterator[bytes]:
+def _read1_chunks(
+    raw: requests.Response, timeout: float | None, deadline: float | None = None
+) -> Iterator[bytes]:
     """A response's body bytes (Content-Encoding decoded) as soon as they arrive.
 
     One read of the socket per chunk: urllib3's ``read1`` returns whatever has
@@ -253,6 +278,9 @@ def _read1_chunks(raw: requests.Response, timeout: float | None) -> Iterator[byt
     alike, where ``iter_content(None)`` would wait for a close-delimited body's
     end and ``iter_content(n)`` for ``n`` bytes.  A failure raises
     :class:`BodyError`.  The caller closes ``raw``.
+
+    With a ``deadline`` (``time.monotonic()``, a step timeout) each read waits at
+    most until it, so a body trickled a byte at a time cannot outlast it.
     """
     stream = raw.raw
     chunked = bool(getattr(stream, "chunked", False))
@@ -269,6 +297,14 @@ def _read1_chunks(raw: requests.Response, timeout: float | None) -> Iterator[byt
 
     received = 0
     while True:
+        wait = timeout
+        if deadline is not None:
+            wait = deadline - time.monotonic()
+            if wait <= 0:
+                raise BodyError("the step's timeout ran out while it was arriving", received)
+            if timeout is not None:
+                wait = min(wait, timeout)
+            _set_read_timeout(raw, wait)
         try:
             chunk = read()
         except (
@@ -278,13 +314,21 @@ def _read1_chunks(raw: requests.Response, timeout: float | None) -> Iterator[byt
             OSError,
             ValueError,
         ) as error:
-            raise BodyError(
-                body_failure(error, chunked=chunked, timeout=timeout), received
-            ) from None
+            raise BodyError(body_failure(error, chunked=chunked, timeout=wait), received) from None
         if not chunk:
             return
         received += len(chunk)
         yield chunk
+
+
+def _set_read_timeout(raw: requests.Response, seconds: float | None) -> None:
+    """Make the next reads of ``raw``'s socket wait at most ``seconds`` (its connection's
+    socket, as urllib3 holds it while the body is read; nothing when it has none)."""
+    connection = getattr(raw.raw, "connection", None)
+    sock = getattr(connection, "sock", None)
+    settimeout = getattr(sock, "settimeout", None)
+    if callable(settimeout):
+        settimeout(seconds)
 
 
 def _pooled_session() -> requests.Session:

@@ -104,13 +104,15 @@ def read_capped(
     declared_length: str | None = None,
     deadline: float | None = None,
     limit: float | None = None,
+    limit_name: str = "max_response_seconds",
 ) -> bytes:
     """A whole non-streaming body, within the transport's bounds; TransportError if not.
 
     ``declared_length`` (the Content-Length header) larger than the cap refuses
     the body before reading, and one that is not a byte count refuses the
     response (its framing cannot be trusted); ``deadline`` (``time.monotonic()``) bounds the whole
-    read, ``limit`` being the seconds it stands for in the message.  The caller
+    read, ``limit`` being the seconds it stands for in the message and ``limit_name``
+    the setting that set it.  The caller
     closes the stream.
     """
     try:
@@ -136,7 +138,7 @@ def read_capped(
             if deadline is not None and time.monotonic() > deadline:
                 raise TransportError(
                     f"HTTP {status}: the response did not arrive whole within {limit or 0:g} s "
-                    f"(max_response_seconds); {size} bytes of its body had arrived"
+                    f"({limit_name}); {size} bytes of its body had arrived"
                 )
     except BodyError as error:
         raise TransportError(

@@ -72,6 +72,12 @@ class HttpRequest:
     stream: bool = False
     """Hand the body over unread whatever its media type; the caller reads it within
     its own bounds and closes the response (token and source-description fetches)."""
+    deadline: float | None = field(default=None, repr=False, compare=False)
+    """When the whole exchange must be over, as ``time.monotonic()`` (a step ``timeout``,
+    Arazzo 1.1): connecting, sending, and reading a non-streaming body to its end, or a
+    streaming one's headers.  A transport stops there with :class:`TransportError`; one
+    that cannot still returns, and the step fails ``timeout`` all the same.  None: only
+    ``timeout`` and the transport's own limits apply."""
     cookies: CookieStore | None = field(default=None, repr=False, compare=False)
     """The run's cookie store: a transport adds its cookies for each hop's origin and
     records each answer's ``Set-Cookie`` in it.  None (token and source-description

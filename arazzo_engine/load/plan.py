@@ -14,7 +14,7 @@ knowing what protocol it speaks.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from arazzo_engine.criteria import CompiledCriterion, CriterionCompileError, compile_criterion
@@ -27,6 +27,7 @@ from arazzo_engine.expressions import (
     parse_value,
 )
 from arazzo_engine.load import pointers
+from arazzo_engine.load.step_dependencies import StepDependency, read_step_dependency
 from arazzo_engine.load.targets import Targets, workflow_key
 from arazzo_engine.model import (
     COMPONENT_PREFIX,
@@ -89,6 +90,8 @@ class StepPlan:
     on_success: tuple[ActionPlan, ...]
     on_failure: tuple[ActionPlan, ...]
     outputs: tuple[tuple[str, Expression], ...]
+    depends_on: tuple[StepDependency, ...] = ()
+    """1.1: the steps that must have succeeded first, their workflows' run-wide keys found."""
 
     @property
     def step_id(self) -> str:
@@ -403,7 +406,35 @@ class _Compiler:
             on_success=tuple(success),
             on_failure=tuple(failure),
             outputs=outputs,
+            depends_on=self.step_dependencies(step),
         )
+
+    def step_dependencies(self, step: Step) -> tuple[StepDependency, ...]:
+        """A step's ``dependsOn`` entries with their workflows' run-wide keys.
+
+        A workflow of this document that does not exist is reported by
+        :mod:`arazzo_engine.validation.dependencies` (it needs no source); one of
+        another document here, as every other workflow reference.
+        """
+        found: list[StepDependency] = []
+        for i, text in enumerate(step.depends_on):
+            dependency = read_step_dependency(text)
+            if dependency.workflow_id is None:
+                found.append(dependency)
+            elif dependency.source is None:
+                if self.document.workflow(dependency.workflow_id) is not None:
+                    key = workflow_key(self.scope.prefix, dependency.workflow_id)
+                    found.append(replace(dependency, workflow_key=key))
+            else:
+                other = self.targets.workflow(
+                    f"$sourceDescriptions.{dependency.source}.{dependency.workflow_id}",
+                    f"step '{step.step_id}' depends on",
+                    f"{step.pointer}/dependsOn/{i}",
+                    step.line,
+                )
+                if other is not None:
+                    found.append(replace(dependency, workflow_key=other))
+        return tuple(found)
 
     def inherited(
         self,

@@ -41,6 +41,7 @@ from arazzo_engine.sources.kinds import KINDS
 from arazzo_engine.sources.reading import load_source
 from arazzo_engine.validation import check_document, check_plans, finalize
 from arazzo_engine.validation.cascades import without_source_cascades
+from arazzo_engine.validation.dependencies import source_step_dependencies
 from arazzo_engine.validation.recursion import call_cycles
 
 __all__ = ["LoadedProject", "ProjectLoader"]
@@ -108,6 +109,7 @@ class ProjectLoader:
         cycles = dependency_cycles(self.project.plans)
         self.project.diagnostics.extend(cycles)
         self.project.diagnostics.extend(call_cycles(self.project.plans))
+        self.project.diagnostics.extend(source_step_dependencies(self.project.plans))
         self.project.diagnostics = finalize(self.project.diagnostics, raw.file)
         return self.project
 

@@ -18,6 +18,7 @@ from arazzo_engine.expressions.files import with_markers
 from arazzo_engine.http.response import HttpResponse
 from arazzo_engine.http.transport import HttpRequest
 from arazzo_engine.load.plan import DocumentScope
+from arazzo_engine.run.deadline import Deadline
 
 __all__ = ["RunState", "StepContext", "WorkflowRecord", "WorkflowState"]
 
@@ -32,6 +33,9 @@ class WorkflowRecord:
     outputs: dict[str, Any] = field(default_factory=dict)
     succeeded: bool | None = None
     error: str | None = None
+    step_verdicts: dict[str, bool] = field(default_factory=dict)
+    """Whether each step's latest execution succeeded (``$workflows.<w>.steps.<s>`` in a
+    step ``dependsOn``)."""
 
 
 @dataclass
@@ -55,12 +59,16 @@ class WorkflowState:
     scope: DocumentScope
     step_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
+    step_verdicts: dict[str, bool] = field(default_factory=dict)
+    """Whether each step's latest execution succeeded (for a step ``dependsOn``)."""
+    deadline: Deadline | None = None
+    """The timeout of the workflow step running this workflow, if it has one."""
 
 
 class StepContext:
     """The :class:`~arazzo_engine.expressions.EvaluationContext` of one step execution."""
 
-    __slots__ = ("child_outputs", "request", "response", "state")
+    __slots__ = ("child_outputs", "deadline", "request", "response", "state")
 
     def __init__(
         self,
@@ -73,6 +81,8 @@ class StepContext:
         self.request = request
         self.response = response
         self.child_outputs = child_outputs
+        self.deadline: float | None = None
+        """When the step's time runs out (``time.monotonic()``); None: no step timeout."""
 
     @property
     def url(self) -> str | None:

@@ -10,6 +10,10 @@ also when it failed.  A step failure, an HTTP error or a transport error never
 raises: it ends the run with ``succeeded == False`` and an error naming the
 step.  Every execution counts against ``max_steps``, so a loop always ends.
 
+Arazzo 1.1: a workflow run by a workflow step with a ``timeout`` gets that
+step's deadline (:mod:`arazzo_engine.run.deadline`): it stops at its next step
+boundary once the deadline has passed, and so do the workflows it runs.
+
 Everything that happens is reported to the run's observer
 (:mod:`arazzo_engine.run.observer`), which builds events only when the run
 has a listener.
@@ -37,6 +41,7 @@ if TYPE_CHECKING:
     from arazzo_engine.load.inputs import InputsChecker
     from arazzo_engine.load.plan import ActionPlan, StepPlan, WorkflowPlan
     from arazzo_engine.run.context import RunState
+    from arazzo_engine.run.deadline import Deadline
 
 __all__ = ["Interpreter", "RunSettings"]
 
@@ -103,13 +108,21 @@ class Interpreter:
 
     # -- workflows ---------------------------------------------------------------
     def run_workflow(
-        self, plan: WorkflowPlan, inputs: Mapping[str, Any], depth: int
+        self,
+        plan: WorkflowPlan,
+        inputs: Mapping[str, Any],
+        depth: int,
+        deadline: Deadline | None = None,
     ) -> WorkflowOutcome:
-        """One execution of ``plan``, reported from start to end (an abort included)."""
+        """One execution of ``plan``, reported from start to end (an abort included).
+
+        ``deadline``: the timeout of the workflow step running it (Arazzo 1.1); the
+        workflow stops at its next step boundary once it has passed.
+        """
         self.observer.workflow_started(plan, inputs, depth)
         started = time.perf_counter()
         try:
-            outcome = self._run_workflow(plan, inputs, depth)
+            outcome = self._run_workflow(plan, inputs, depth, deadline)
         except RunAborted as abort:
             aborted = WorkflowOutcome(False, self._outputs_after_abort(plan.key), str(abort))
             self.observer.workflow_finished(plan, depth, aborted, time.perf_counter() - started)
@@ -118,7 +131,11 @@ class Interpreter:
         return outcome
 
     def _run_workflow(
-        self, plan: WorkflowPlan, inputs: Mapping[str, Any], depth: int
+        self,
+        plan: WorkflowPlan,
+        inputs: Mapping[str, Any],
+        depth: int,
+        deadline: Deadline | None,
     ) -> WorkflowOutcome:
         if depth > self.settings.max_depth:
             raise RunAborted(
@@ -126,15 +143,19 @@ class Interpreter:
                 f"{self.settings.max_depth} levels; a workflow is calling itself"
             )
         for dependency in plan.depends_on:
-            failure = self._run_dependency(plan.workflow_id, dependency, inputs, depth)
+            failure = self._run_dependency(plan.workflow_id, dependency, inputs, depth, deadline)
             if failure is not None:
                 return WorkflowOutcome(False, self._null_outputs(plan), failure)
         record = WorkflowRecord(inputs=inputs)
         self.state.workflows[plan.key] = record
         state = WorkflowState(
-            workflow_id=plan.workflow_id, inputs=inputs, run=self.state, scope=plan.scope
+            workflow_id=plan.workflow_id,
+            inputs=inputs,
+            run=self.state,
+            scope=plan.scope,
+            deadline=deadline,
         )
-        record.outputs = state.outputs
+        record.outputs, record.step_verdicts = state.outputs, state.step_verdicts
         try:
             succeeded, error = self._step_loop(plan, state, depth)
         finally:
@@ -144,7 +165,12 @@ class Interpreter:
         return WorkflowOutcome(succeeded, dict(state.outputs), error)
 
     def _run_dependency(
-        self, wid: str, dependency: str, inputs: Mapping[str, Any], depth: int
+        self,
+        wid: str,
+        dependency: str,
+        inputs: Mapping[str, Any],
+        depth: int,
+        deadline: Deadline | None,
     ) -> str | None:
         """Run a dependency unless this run already did; its failure message, if any."""
         dep_plan = self.plans[dependency]
@@ -156,7 +182,7 @@ class Interpreter:
                 self.inputs_checker.check(dependency, dep_inputs)
             except InputValidationError as error:
                 return f"workflow '{wid}' depends on '{name}', whose inputs are invalid: {error}"
-            outcome = self.run_workflow(dep_plan, dep_inputs, depth + 1)
+            outcome = self.run_workflow(dep_plan, dep_inputs, depth + 1, deadline)
             if not outcome.succeeded:
                 return f"workflow '{wid}' depends on '{name}', which failed: {outcome.error}"
             return None
@@ -164,9 +190,11 @@ class Interpreter:
             return f"workflow '{wid}' depends on '{name}', which failed: {done.error}"
         return None
 
-    def _run_child(self, key: str, inputs: Mapping[str, Any], depth: int) -> WorkflowOutcome:
+    def _run_child(
+        self, key: str, inputs: Mapping[str, Any], depth: int, deadline: Deadline | None
+    ) -> WorkflowOutcome:
         """A workflow step's child workflow (inputs already checked)."""
-        return self.run_workflow(self.plans[key], inputs, depth)
+        return self.run_workflow(self.plans[key], inputs, depth, deadline)
 
     def _transfer(
         self, action: ActionPlan, state: WorkflowState, depth: int, context: StepContext
@@ -179,7 +207,7 @@ class Interpreter:
         plan, inputs, failure = self._handover(action, state, context)
         if failure is not None:
             return WorkflowOutcome(False, self._null_outputs(plan), failure)
-        return self.run_workflow(plan, inputs, depth + 1)
+        return self.run_workflow(plan, inputs, depth + 1, state.deadline)
 
     def _handover(
         self, action: ActionPlan, state: WorkflowState, context: StepContext
@@ -218,9 +246,16 @@ class Interpreter:
         retries: RetryCounts = {}
         steps, run_step, run_child = plan.steps, self.steps.run, self._run_child
         index = 0
+        deadline = state.deadline
         while index < len(steps):
             step = steps[index]
             step_id = step.step.step_id
+            if deadline is not None and deadline.passed():
+                return False, deadline.reason(
+                    step_id,
+                    plan.workflow_id,
+                    f"workflow '{plan.workflow_id}' stopped before step '{step_id}'",
+                )
             attempt = attempts[step_id] = attempts.get(step_id, 0) + 1  # as _execute counts
             result, context = run_step(step, state, attempt, depth, run_child)
             if result.succeeded:
@@ -240,7 +275,10 @@ class Interpreter:
                 return result.succeeded, None if result.succeeded else _failure(step, result)
             elif action.type == "retry":  # the same step runs again
                 if decision.delay:
-                    self.settings.sleep(decision.delay)
+                    delay = decision.delay
+                    if deadline is not None:  # no point waiting past the deadline
+                        delay = max(0.0, min(delay, deadline.remaining()))
+                    self.settings.sleep(delay)
                 failure = self._run_retry_target(plan, action, state, attempts, depth, context)
                 if failure is not None:
                     return False, failure
@@ -277,7 +315,7 @@ class Interpreter:
         elif action.workflow_id is not None:
             target, inputs, failure = self._handover(action, state, context)
             if failure is None:
-                self.run_workflow(target, inputs, depth + 1)
+                self.run_workflow(target, inputs, depth + 1, state.deadline)
             elif action.parameters:
                 return failure
         return None

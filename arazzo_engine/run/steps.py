@@ -9,6 +9,12 @@ success decides (its ``successCriteria`` are ignored, with a load warning).
 Either way the step's outputs are evaluated, also after a failure, so that
 failure actions can read them.  A failure never raises: it is the step
 result's ``error``, naming the step.
+
+Arazzo 1.1: a step with ``dependsOn`` runs only when each step it names has
+succeeded (its latest execution), else it fails ``unsatisfied-dependency``
+without performing anything; a step with a ``timeout`` (or run by a workflow
+step with one) is performed within its deadline
+(:mod:`arazzo_engine.run.deadline`) and fails ``timeout`` once it has passed.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from arazzo_engine.expressions import evaluate
 from arazzo_engine.expressions.evaluate import compile_node
 from arazzo_engine.results import StepResult
 from arazzo_engine.run.context import StepContext
+from arazzo_engine.run.deadline import step_deadline
 from arazzo_engine.run.observer import SILENT
 from arazzo_engine.run.result_masking import masked_request, masked_response
 
@@ -32,6 +39,7 @@ if TYPE_CHECKING:
     from arazzo_engine.load.plan import StepPlan
     from arazzo_engine.redaction import Redactor
     from arazzo_engine.run.context import RunState, WorkflowState
+    from arazzo_engine.run.deadline import Deadline
     from arazzo_engine.run.observer import RunObserver, WorkflowOutcome
     from arazzo_engine.sources.call import CallOutcome, CallRuntime
 
@@ -39,8 +47,9 @@ __all__ = ["ChildRunner", "RunAborted", "StepRunner", "evaluate_output"]
 
 logger = logging.getLogger("arazzo_engine")
 
-ChildRunner = Callable[[str, Mapping[str, Any], int], "WorkflowOutcome"]
-"""Runs a workflow by run-wide key with these inputs at this depth (the interpreter)."""
+ChildRunner = Callable[[str, Mapping[str, Any], int, "Deadline | None"], "WorkflowOutcome"]
+"""Runs a workflow by run-wide key with these inputs at this depth, under the calling
+step's deadline (the interpreter)."""
 
 
 class RunAborted(ArazzoError):
@@ -102,9 +111,15 @@ class StepRunner:
             self.observer.step_started(step, attempt)
         context = StepContext(state)
         started = time.perf_counter()
-        if step.call is None:
-            failure = self._perform_child_workflow(step, context, depth, run_child)
-            findings: tuple[str, ...] = ()
+        findings: tuple[str, ...] = ()
+        failure = self._unsatisfied(step, state) if step.depends_on else None
+        deadline = step_deadline(step.step.timeout, step.step_id, step.workflow_id, state.deadline)
+        if failure is not None:
+            pass  # nothing runs: the step fails unsatisfied-dependency
+        elif deadline is not None:
+            failure, findings = self._perform_by(deadline, step, context, depth, run_child)
+        elif step.call is None:
+            failure = self._perform_child_workflow(step, context, depth, run_child, None)
         else:
             outcome = step.call.perform(context, self.runtime)
             if outcome.failure is None:  # an answer: judge it, then the call has the last word
@@ -113,6 +128,63 @@ class StepRunner:
                 failure, findings = outcome.failure, outcome.findings
         result = self._finish(step, state, context, attempt, started, failure, findings)
         return result, context
+
+    def _perform_by(
+        self,
+        deadline: Deadline,
+        step: StepPlan,
+        context: StepContext,
+        depth: int,
+        run_child: ChildRunner,
+    ) -> tuple[str | None, tuple[str, ...]]:
+        """Perform the step within ``deadline``: once it has passed, the step fails
+        ``timeout`` and ``$statusCode``/``$response`` are null, whatever came."""
+        sid, wid = step.step_id, step.workflow_id
+        if deadline.passed():  # ``timeout: 0``, or a child's time already used up
+            return deadline.reason(sid, wid, "no time was left to start it; nothing was sent"), ()
+        if step.call is None:
+            failure = self._perform_child_workflow(step, context, depth, run_child, deadline)
+            if deadline.passed():
+                return deadline.reason(sid, wid, failure or "the workflow ended after it"), ()
+            return failure, ()
+        context.deadline = deadline.at
+        outcome = step.call.perform(context, self.runtime)
+        if deadline.passed():
+            response = context.response
+            if response is not None:
+                response.close()  # an open stream it had started to judge
+                context.response = None
+            detail = outcome.failure or f"the answer ({outcome.summary}) came after it"
+            return deadline.reason(sid, wid, detail), outcome.findings
+        if outcome.failure is None:
+            return outcome.conclude(self._judge(step, context, outcome))
+        return outcome.failure, outcome.findings
+
+    def _unsatisfied(self, step: StepPlan, state: WorkflowState) -> str | None:
+        """Why the step cannot run yet: a ``dependsOn`` step that has not succeeded (its
+        latest execution in this workflow run, or in the latest run of the workflow named)."""
+        for dependency in step.depends_on:
+            key = dependency.workflow_key
+            if key is None:
+                verdict = state.step_verdicts.get(dependency.step_id)
+                where = f"this run of workflow '{state.workflow_id}'"
+            else:
+                record = self.state.workflows.get(key)
+                if record is None:
+                    return (
+                        f"unsatisfied-dependency: it depends on '{dependency.text}', but "
+                        f"workflow '{dependency.workflow_id}' has not run in this run; "
+                        "the step was not run"
+                    )
+                verdict = record.step_verdicts.get(dependency.step_id)
+                where = f"the latest run of workflow '{dependency.workflow_id}'"
+            if not verdict:
+                how = "did not run" if verdict is None else "failed on its latest execution"
+                return (
+                    f"unsatisfied-dependency: it depends on '{dependency.text}', but step "
+                    f"'{dependency.step_id}' {how} in {where}; the step was not run"
+                )
+        return None
 
     def _too_many(self, step: StepPlan) -> RunAborted:
         """Every execution counts against ``max_steps``, so a goto or retry loop always ends."""
@@ -141,7 +213,12 @@ class StepRunner:
         return None
 
     def _perform_child_workflow(
-        self, step: StepPlan, context: StepContext, depth: int, run_child: ChildRunner
+        self,
+        step: StepPlan,
+        context: StepContext,
+        depth: int,
+        run_child: ChildRunner,
+        deadline: Deadline | None,
     ) -> str | None:
         """Run the child workflow with the step's parameters as inputs; why it failed, if it did."""
         child = step.child_workflow
@@ -156,7 +233,7 @@ class StepRunner:
             self.inputs_checker.check(child, inputs)
         except InputValidationError as error:
             return str(error)
-        outcome = run_child(child, inputs, depth + 1)
+        outcome = run_child(child, inputs, depth + 1, deadline)
         context.child_outputs = outcome.outputs
         return None if outcome.succeeded else f"workflow '{child}' failed: {outcome.error}"
 
@@ -175,6 +252,7 @@ class StepRunner:
         wid, sid = step.workflow_id, step.step.step_id
         outputs = _outputs(step.outputs, context, redactor)
         state.step_outputs[sid] = outputs  # the real values, for the steps that follow
+        state.step_verdicts[sid] = failure is None
         response = context.response
         request = context.request
         error = f"step '{sid}' of workflow '{wid}': {failure}" if failure is not None else None

@@ -78,6 +78,10 @@ class CallContext(EvaluationContext, Protocol):
 
     request: HttpRequest | None
     response: HttpResponse | None
+    deadline: float | None
+    """When the step's ``timeout`` (Arazzo 1.1) runs out, as ``time.monotonic()``; None
+    when it has none.  A call sends nothing once it has passed, and bounds its
+    exchange by it (:attr:`HttpRequest.deadline`)."""
 
 
 class CallObserver(Protocol):

@@ -8,7 +8,9 @@ document defines (:mod:`~arazzo_engine.validation.symbols`).
 Rule ids: ``unknown-step``, ``unknown-output``, ``unknown-input`` (errors: the
 value can never exist), ``unknown-workflow``, ``unknown-source``,
 ``component-reference`` (errors); ``undeclared-input``, ``dotted-name``,
-``step-output-order``, ``response-context``, ``response-parameter`` (warnings).
+``step-output-order``, ``response-context``, ``response-parameter`` (warnings;
+``step-output-order`` is an error in an Arazzo 1.1 workflow where no goto or retry
+names a step: 1.1 makes a ``$steps`` read an implicit dependency).
 """
 
 from __future__ import annotations
@@ -42,8 +44,10 @@ from arazzo_engine.expressions.ast import (
     WorkflowOutputRef,
     walk_expressions,
 )
+from arazzo_engine.load.versions import minor_of
 from arazzo_engine.model import ArazzoDocument, Workflow
 from arazzo_engine.validation.common import Findings, match_name, names
+from arazzo_engine.validation.dependencies import jumps_to_steps
 from arazzo_engine.validation.flow import StepGraph
 from arazzo_engine.validation.sites import Site, component_sites, parse_site, workflow_sites
 from arazzo_engine.validation.symbols import Symbols, WorkflowSymbols
@@ -197,6 +201,15 @@ class ReferenceChecker:
                 f"'{workflow.workflow_id}' runs step '{ref.step_id}' before step '{reader}'; "
                 "the value is null"
             )
+        if minor_of(self.document.arazzo) != "1.0" and not jumps_to_steps(graph):
+            # Arazzo 1.1 makes a $steps output read an implicit dependency: with steps in
+            # document order only, this one can never hold.
+            message += (
+                "; Arazzo 1.1 treats it as a dependency that can never be met, since no goto "
+                "or retry names a step (dependsOn and $steps never reorder steps)"
+            )
+            self.f.error("step-output-order", message, site.pointer)
+            return
         self.f.warning("step-output-order", message, site.pointer)
 
     def input(self, name: str, text: str, site: Site, own: WorkflowSymbols) -> None:

@@ -26,7 +26,7 @@ type|error|model_builder|a field has the wrong JSON type or range
 enum|error/warning|model_builder|a value outside its fixed set (unknown dialect version: warning)
 arazzo-version|error|model_builder|'arazzo' is not a 1.0.x or 1.1.x version string
 version-field|error|model_builder|an Arazzo 1.1 field or value in a 1.0.x document
-not-run-yet|error|model_builder|an Arazzo 1.1 feature this engine does not run yet (timeout...)
+not-run-yet|error|model_builder|an Arazzo 1.1 feature this engine does not run yet ($self...)
 step-fields|error/warning|model_builder|1.1 step fields where they cannot apply (body: warning)
 step-depends-on|error|model_builder|a step dependsOn entry of no allowed form, or repeated
 action-parameters|error|model_builder|action parameters without a workflowId target, or with in
@@ -65,6 +65,7 @@ parameter-in|error|validation.semantic|an operation-step parameter without 'in'
 parameter-in-ignored|warning|validation.semantic|'in' on a parameter passed to a workflow
 inputs-ref|error|validation.semantic|an inputs schema $ref that does not resolve
 inputs-schema|error|validation.semantic|an inputs schema that is not JSON Schema 2020-12
+depends-on|error|validation.dependencies|a step dependsOn naming no step, cyclic, or never run first
 channel-path|error|validation.channels|a channelPath of no known form, or of a non-AsyncAPI source
 unknown-step|error|validation.references|$steps.<id> naming no step of the workflow
 unknown-output|error|validation.references|an output no step or workflow declares
@@ -74,7 +75,7 @@ unknown-workflow|error|validation.references|$workflows.<id> naming no workflow
 unknown-source|error|validation.references|$sourceDescriptions.<name> naming no source or field
 component-reference|error|validation.references|$components.<kind>.<name> naming nothing
 dotted-name|warning|validation.references|member access by dots ($inputs.a.b) instead of #/b
-step-output-order|warning|validation.references|a step output read before any path sets it
+step-output-order|error/warning|validation.references|an output read before set (1.1 no goto: error)
 response-context|warning|validation.references|$response/$request where there is none
 response-parameter|warning|validation.references|$response.query.x or $response.path.x (always null)
 unreachable-step|warning|validation.warnings|a step no path reaches
@@ -121,6 +122,7 @@ PARTLY_NEEDS_SOURCES: tuple[str, ...] = (
     "workflow-reference",
     "missing-workflow-input",
     "unpassed-workflow-input",
+    "depends-on",
 )
 """Rules that without the sources still check what the document alone says (an
 operationPath's form, a source name it does not declare, its own workflows), but not the

@@ -22,8 +22,8 @@ Rule ids (severity error unless noted):
 ``inputs-schema``          an inputs schema that is not a valid JSON Schema 2020-12
 
 and those of :mod:`~arazzo_engine.validation.references`,
-:mod:`~arazzo_engine.validation.warnings`, :mod:`~arazzo_engine.validation.payloads` and
-:mod:`~arazzo_engine.validation.channels`.
+:mod:`~arazzo_engine.validation.warnings`, :mod:`~arazzo_engine.validation.payloads`,
+:mod:`~arazzo_engine.validation.channels` and :mod:`~arazzo_engine.validation.dependencies`.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ from arazzo_engine.validation.common import (
     resolve_action,
     resolve_parameter,
 )
+from arazzo_engine.validation.dependencies import check_step_dependencies
 from arazzo_engine.validation.flow import StepGraph
 from arazzo_engine.validation.metaschema import surely_valid
 from arazzo_engine.validation.payloads import check_payloads
@@ -105,6 +106,7 @@ def check_document(document: ArazzoDocument, raw: RawDocument) -> list[Diagnosti
     check_payloads(findings, document, symbols)
     check_input_schemas(findings, data, symbols.refs)
     check_channel_paths(findings, document)
+    check_step_dependencies(findings, document, graphs)
     return findings.diagnostics
 
 

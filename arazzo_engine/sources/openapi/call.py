@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from arazzo_engine.errors import RequestBuildError
@@ -180,7 +180,16 @@ class OpenAPICall:
                 observer.parameter_evaluated(step, parameter, value)
             if step.body is not None:
                 observer.body_evaluated(step, built.body)
-        request = context.request = built.request
+        request = built.request
+        timeout, deadline = runtime.timeout, context.deadline
+        if deadline is not None:  # the step's timeout (1.1) caps the transport's
+            left = deadline - time.monotonic()
+            if left <= 0:
+                context.request = request
+                return CallFailed("its time ran out before the request was sent")
+            timeout = min(timeout, left)
+            request = replace(request, deadline=deadline)
+        context.request = request
         checks = runtime.validation
         findings = checks.check_request(self.operation, request) if checks is not None else ()
         if findings and checks is not None and checks.strict:
@@ -193,7 +202,7 @@ class OpenAPICall:
             observer.request_sent(step, request)
             sent = time.perf_counter()
         try:
-            response = runtime.transport.send(request, timeout=runtime.timeout)
+            response = runtime.transport.send(request, timeout=timeout)
         except TransportError as error:
             return CallFailed(f"{request.method} {redactor.text(request.url)}: {error}")
         context.response = response

@@ -561,6 +561,7 @@ class RequestPlan:
         fields["credential_headers"] = credential_headers
         fields["follow_redirects"] = self._follow_redirects
         fields["stream"] = False
+        fields["deadline"] = None
         fields["cookies"] = cookies
         return request
 
