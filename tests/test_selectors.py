@@ -11,6 +11,7 @@ import pytest
 
 from arazzo_engine import Engine
 from arazzo_engine.errors import ArazzoValidationError
+from arazzo_engine.events import Event, ExpressionEvaluated
 from tests.http_server import RecordingServer, Reply
 
 BEHAVIOUR = Path(__file__).parent / "workflows" / "behaviour"
@@ -51,6 +52,19 @@ def test_jsonpath_and_pointer_outputs_on_a_json_body(engine: Engine) -> None:
     }
     # A workflow output selects from a step's output; outputs of both kinds coexist.
     assert result.outputs == {"plain": "Ann", "second": "b"}
+
+
+def test_selector_values_are_reported_with_their_source(engine: Engine) -> None:
+    events: list[Event] = []
+    result = engine.run("outputsJson", on_event=events.append)
+    assert result.succeeded, result.error
+    shown = {e.field: (e.expression, e.value) for e in events if isinstance(e, ExpressionEvaluated)}
+    assert shown["output first"] == (
+        '{"context": "$response.body", "selector": "$.pets[0].name",'
+        ' "type": {"type": "jsonpath", "version": "rfc9535"}}',
+        "a",
+    )
+    assert shown["workflow output second"][1] == "b"
 
 
 def test_xpath_outputs_on_an_xml_body(engine: Engine) -> None:
