@@ -305,10 +305,6 @@ def test_the_1_1_fields_are_in_the_model(tmp_path: Path) -> None:
     assert refused == {
         "/$self",
         "/sourceDescriptions/1/type",
-        "/workflows/0/outputs/first",
-        "/workflows/0/steps/0/parameters/1/value",
-        "/workflows/0/steps/0/requestBody/replacements/0/targetSelectorType",
-        "/workflows/0/steps/0/requestBody/replacements/0/value",
         "/workflows/0/steps/1/action",
         "/workflows/0/steps/1/correlationId",
         "/workflows/0/steps/2/channelPath",
@@ -459,13 +455,14 @@ def test_a_1_0_selector_shaped_parameter_value_stays_a_literal(tmp_path: Path) -
     assert isinstance(parameter, Parameter) and parameter.selector is None
 
 
-def test_a_selector_in_a_1_1_payload_is_refused_where_it_sits(tmp_path: Path) -> None:
+def test_a_selector_in_a_1_1_payload_is_read_and_checked_where_it_sits(tmp_path: Path) -> None:
     step = (
         "- stepId: s\n  operationId: getPet\n  requestBody:\n    payload:\n"
         "      items: [{context: $inputs.a, selector: $.b, type: jsonpath}]\n"
+        "      bad: {context: $inputs.a, selector: $.b, type: jmespath}\n"
     )
     _, found = build(with_steps(tmp_path, step))
-    assert rules(found) == [("not-run-yet", "/workflows/0/steps/0/requestBody/payload/items/0")]
+    assert rules(found) == [("enum", "/workflows/0/steps/0/requestBody/payload/bad/type")]
 
 
 # -- scoped refusal and the document-alone check -------------------------------------------

@@ -34,7 +34,7 @@ ALLOWED: dict[str, set[str]] = {
     "load/refs": {"load/pointers", "load/reader"},
     "expressions": {"load/pointers"},
     "patterns": set(),
-    "criteria": {"expressions", "model", "patterns", "registry"},
+    "criteria": {"expressions", "load/pointers", "model", "patterns", "registry"},
     "http": set(),
     "sources": {
         "criteria",

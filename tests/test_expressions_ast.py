@@ -51,6 +51,7 @@ MEMBERSHIP: dict[type, frozenset[str]] = {
     ast.ObjectValue: VALUE,
     ast.ArrayValue: VALUE,
     ast.FileValue: VALUE,
+    ast.SelectorValue: VALUE,  # Arazzo 1.1
     ast.Literal: OPERAND,
     ast.Access: OPERAND,
     ast.Compare: CONDITION,

@@ -54,7 +54,7 @@ from jsonpath_ng.ext.filter import Expression
 from jsonpath_ng.ext.filter import Filter as GoessnerFilter
 from jsonpath_ng.ext.parser import parse as goessner_parse
 from jsonpath_ng.ext.string import Sub
-from jsonpath_ng.jsonpath import Child, DatumInContext, Root
+from jsonpath_ng.jsonpath import Child, DatumInContext, Fields, Index, Root, This
 from jsonpath_ng.jsonpath import JSONPath as GoessnerNode
 
 from arazzo_engine.criteria._jsonpath_comparison import Nodes, QueryError
@@ -68,6 +68,7 @@ __all__ = [
     "RfcQuery",
     "compile_goessner",
     "compile_rfc9535",
+    "goessner_locations",
     "holds_function",
 ]
 
@@ -238,6 +239,15 @@ class RfcQuery:
         """Whether the query is in the closures' subset."""
         return self._fast is not None
 
+    @property
+    def singular(self) -> bool:
+        """Whether it is an RFC 9535 singular query (only name and index segments)."""
+        return bool(self._path.singular_query())
+
+    def locations(self, value: Any) -> list[tuple[str | int, ...]]:
+        """The member names and indices leading to each node it selects, in order."""
+        return [tuple(match.parts) for match in self._path.finditer(value)]
+
     def __call__(self, value: Any) -> list[Any]:
         if isinstance(value, str):  # a JSON string has no children
             return [] if self._has_segments else [value]
@@ -262,21 +272,23 @@ class RfcQuery:
         return bool(self(value))
 
 
-def compile_rfc9535(text: str, *, fast: bool = True) -> RfcQuery:
-    """``text`` compiled; ``fast=False``: always the library's evaluation (for comparing)."""
+def compile_rfc9535(text: str, *, fast: bool = True, root_filter: bool = True) -> RfcQuery:
+    """``text`` compiled; ``fast=False``: always the library's evaluation (for comparing);
+    ``root_filter=False``: plain RFC 9535, without the criteria's root filter rule."""
     path = _rfc_path(_RFC_ENV, text)
     segments = path.segments
     first = segments[0] if segments else None
     filters_root = (
-        isinstance(first, JSONPathChildSegment)
+        root_filter
+        and isinstance(first, JSONPathChildSegment)
         and bool(first.selectors)
         and all(isinstance(selector, RfcFilter) for selector in first.selectors)
     )
     wrapped = None
     if filters_root:
         # ``pseudo_root`` applies the segments to ``[context]``, ``$`` still the context.
-        root_filter = _rfc_path(_ROOT_FILTER_ENV, text)
-        wrapped = JSONPath(env=_ROOT_FILTER_ENV, segments=root_filter.segments, pseudo_root=True)
+        filtered = _rfc_path(_ROOT_FILTER_ENV, text)
+        wrapped = JSONPath(env=_ROOT_FILTER_ENV, segments=filtered.segments, pseudo_root=True)
     return RfcQuery(path, wrapped, fast)
 
 
@@ -424,10 +436,11 @@ def _bound_goessner(path: Any) -> None:
                 stack.extend(item for item in value if isinstance(item, GoessnerNode))
 
 
-def compile_goessner(text: str) -> Nodes:
+def compile_goessner(text: str, *, root_filter: bool = True) -> Nodes:
+    """``text`` compiled; ``root_filter=False``: without the criteria's root filter rule."""
     path = _parse_goessner(text)
     wrapped = None
-    if isinstance(getattr(_root_child(path), "right", None), GoessnerFilter):
+    if root_filter and isinstance(getattr(_root_child(path), "right", None), GoessnerFilter):
         wrapped = _parse_goessner(text)  # a private copy to rewire
         _root_child(wrapped).left = _WrappedRoot()
 
@@ -436,3 +449,27 @@ def compile_goessner(text: str) -> Nodes:
         return [match.value for match in target.find(value)]
 
     return nodes
+
+
+def goessner_locations(text: str) -> Callable[[Any], list[tuple[str | int, ...]]]:
+    """The member names and indices leading to each node a Goessner query selects."""
+    path = _parse_goessner(text)
+
+    def locations(value: Any) -> list[tuple[str | int, ...]]:
+        found: list[tuple[str | int, ...]] = []
+        for match in path.find(value):
+            parts: list[str | int] = []
+            datum = match
+            while datum is not None and datum.context is not None:
+                step = datum.path
+                if isinstance(step, Fields) and len(step.fields) == 1:
+                    parts.append(step.fields[0])
+                elif isinstance(step, Index) and len(step.indices) == 1:
+                    parts.append(step.indices[0])
+                elif not isinstance(step, (Root, This)):
+                    raise QueryError(f"a node it selects cannot be located ({step})", None)
+                datum = datum.context
+            found.append(tuple(reversed(parts)))
+        return found
+
+    return locations

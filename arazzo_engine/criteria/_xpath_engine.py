@@ -27,6 +27,7 @@ from arazzo_engine.patterns import time_budget
 __all__ = [
     "UNBOUND_PREFIX",
     "XPathParseError",
+    "evaluate",
     "holds",
     "parse",
     "predefined_prefixes",
@@ -88,6 +89,21 @@ def holds(token: XPathToken, document: ElementTree.ElementTree) -> bool:
     except Exception as error:
         reason = _reason(error) if isinstance(error, ElementPathError) else str(error)
         raise ValueError(f"evaluating the XPath condition failed: {reason}") from None
+
+
+def evaluate(token: XPathToken, document: ElementTree.ElementTree) -> Any:
+    """The result of ``token`` on ``document`` (Selector Objects); ValueError when it fails.
+
+    Raises EvaluationLimitError when the evaluation goes over a limit.
+    """
+    try:
+        with time_budget("the XPath selector"):
+            return token.evaluate(XPathContext(document))
+    except EvaluationLimitError:
+        raise
+    except Exception as error:
+        reason = _reason(error) if isinstance(error, ElementPathError) else str(error)
+        raise ValueError(f"evaluating the XPath selector failed: {reason}") from None
 
 
 def select(root: ElementTree.Element, path: str, namespaces: dict[str, str]) -> Any:

@@ -316,6 +316,16 @@ class XPathCondition:
         document, prefixes, default = parse_xml(value)
         return engine.holds(self._token(prefixes, default), document)
 
+    def result(self, value: Any) -> Any:
+        """What the expression gives on the XML ``value`` (a Selector Object's query).
+
+        ValueError when it fails; EvaluationLimitError when it goes over a limit.
+        """
+        from arazzo_engine.criteria import _xpath_engine as engine
+
+        document, prefixes, default = parse_xml(value)
+        return engine.evaluate(self._token(prefixes, default), document)
+
     def __repr__(self) -> str:
         return f"XPathCondition({self.condition!r}, {self.version!r})"
 

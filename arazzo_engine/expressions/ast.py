@@ -25,7 +25,8 @@ Values of "any | {expression}" fields (:data:`ValueNode`): a :class:`Constant`,
 an expression, a :class:`Template`, an :class:`ObjectValue` /
 :class:`ArrayValue` holding at least one expression (or file) somewhere inside,
 or, in a request body payload only, a :class:`FileValue`: a ``$file`` marker
-the document's own text wrote.
+the document's own text wrote; in an Arazzo 1.1 document, a :class:`SelectorValue`
+(a Selector Object, its query compiled by the caller of the parse).
 
 Conditions (:data:`Condition`): ``Literal(value)``, an expression,
 ``Access(target, path)`` (an expression followed by ``[n]`` / ``.member``
@@ -91,6 +92,7 @@ __all__ = [
     "ResponsePath",
     "ResponseQuery",
     "RuntimeExpression",
+    "SelectorValue",
     "SelfRef",
     "SourceDescriptionRef",
     "StatusCode",
@@ -338,6 +340,24 @@ class FileValue(Node):
     folder: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class SelectorValue(Node):
+    """An Arazzo 1.1 Selector Object: ``select`` applied to the value of ``context``.
+
+    The query (JSONPath, XPath or JSON Pointer) is compiled by whoever parses
+    the value (the run plan, with :mod:`arazzo_engine.criteria.selector`): this
+    package only evaluates ``context`` and hands its value to ``select``, which
+    raises an ``ArazzoError`` naming ``where`` when it cannot select.
+    """
+
+    context: RuntimeExpression
+    selector: str
+    type: str
+    """``jsonpath``, ``xpath`` or ``jsonpointer``."""
+    version: str
+    select: Callable[[Any], Any] = field(compare=False, hash=False, repr=False)
+
+
 # ------------------------------------------------------------------- conditions
 
 
@@ -441,7 +461,9 @@ RuntimeExpression = (
 Accessor = Index | Member
 Comparable = Literal | RuntimeExpression | Access
 Condition = Comparable | Compare | Not | And | Or
-ValueNode = Constant | RuntimeExpression | Template | ObjectValue | ArrayValue | FileValue
+ValueNode = (
+    Constant | RuntimeExpression | Template | ObjectValue | ArrayValue | FileValue | SelectorValue
+)
 ParsedNode = ValueNode | Condition
 
 _PARSED_NODE_CLASSES = frozenset(get_args(ParsedNode))
@@ -496,6 +518,8 @@ def _expressions_in(node: ParsedNode) -> Iterator[RuntimeExpression]:
                 yield from _expressions_in(node.filename)
             if node.content_type is not None:
                 yield from _expressions_in(node.content_type)
+        case SelectorValue():
+            yield node.context
         case _:
             assert_never(node)
 

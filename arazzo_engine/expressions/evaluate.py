@@ -76,6 +76,7 @@ from arazzo_engine.expressions.ast import (
     ResponsePath,
     ResponseQuery,
     RuntimeExpression,
+    SelectorValue,
     SelfRef,
     SourceDescriptionRef,
     StatusCode,
@@ -551,6 +552,9 @@ def _build(node: ParsedNode) -> Fn:
             return lambda ctx: [fn(ctx) for fn in elements]
         case FileValue():
             return _compile_file(node)
+        case SelectorValue():
+            context, select = compile_node(node.context), node.select
+            return lambda ctx: select(context(ctx))
         case Expression():
             return _compile_expression(node)
         case _:

@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import importlib.resources
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -82,6 +82,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "VERSIONS",
+    "SelectorHook",
     "Version",
     "parse_condition",
     "parse_expression",
@@ -94,6 +95,8 @@ GRAMMAR_NAME = "expressions.lark"
 
 Version = Literal["1.0", "1.1"]
 """An expression dialect: the Arazzo minor version whose ABNF it follows."""
+SelectorHook = Callable[[Mapping[Any, Any], tuple[str | int, ...]], "ValueNode | None"]
+"""What :func:`parse_value` asks about each mapping: (mapping, path) -> a node, or None."""
 VERSIONS: tuple[Version, ...] = ("1.0", "1.1")
 STARTS: Mapping[Version, tuple[str, str]] = {
     "1.0": ("expression", "condition"),
@@ -350,7 +353,9 @@ def _parse_string_value(text: str, version: Version) -> ValueNode:
     return Constant(text)
 
 
-def parse_value(value: object, *, version: Version = "1.0") -> ValueNode:
+def parse_value(
+    value: object, *, version: Version = "1.0", selectors: SelectorHook | None = None
+) -> ValueNode:
     """Parse the value of an "any | {expression}" field (parameter value, payload, ...).
 
     * a non-string scalar is a :class:`Constant`;
@@ -364,11 +369,20 @@ def parse_value(value: object, *, version: Version = "1.0") -> ValueNode:
       expression inside is one :class:`Constant` holding the original object.
 
     ``version`` is the document's Arazzo minor version, as for :func:`parse_expression`.
+    ``selectors`` (Arazzo 1.1) is asked about every mapping first, with the keys
+    and indices that lead to it from ``value``: the node it returns (a
+    :class:`SelectorValue`) stands for the mapping, None walks it as above.
     """
-    return _parse_value(value, _NO_FILES, _checked(version))
+    return _parse_value(value, _NO_FILES, _checked(version), selectors, ())
 
 
-def parse_payload(value: object, *, folder: str | None, version: Version = "1.0") -> ValueNode:
+def parse_payload(
+    value: object,
+    *,
+    folder: str | None,
+    version: Version = "1.0",
+    selectors: SelectorHook | None = None,
+) -> ValueNode:
     """Parse a request body payload, or a payload replacement value: :func:`parse_value`
     plus file markers.
 
@@ -377,8 +391,9 @@ def parse_payload(value: object, *, folder: str | None, version: Version = "1.0"
     parsed by :func:`parse_value`, so ``$file: $inputs.avatarPath`` works).
     ``folder`` is the folder of the local document being parsed, where the
     marker's path will resolve; None for a remote document (bytes only).
+    ``selectors`` as for :func:`parse_value`.
     """
-    return _parse_value(value, folder, _checked(version))
+    return _parse_value(value, folder, _checked(version), selectors, ())
 
 
 class _NoFiles:
@@ -394,24 +409,40 @@ def _is_file_marker(value: Mapping[Any, Any]) -> bool:
 
 def _file_value(marker: Mapping[Any, Any], folder: str | None, version: Version) -> FileValue:
     def part(key: str) -> ValueNode | None:
-        return _parse_value(marker[key], _NO_FILES, version) if key in marker else None
+        return _parse_value(marker[key], _NO_FILES, version, None, ()) if key in marker else None
 
-    source = _parse_value(marker[FILE_KEY], _NO_FILES, version)
+    source = _parse_value(marker[FILE_KEY], _NO_FILES, version, None, ())
     return FileValue(source, part("filename"), part("contentType"), folder)
 
 
-def _parse_value(value: object, files: str | _NoFiles | None, version: Version) -> ValueNode:
+def _parse_value(
+    value: object,
+    files: str | _NoFiles | None,
+    version: Version,
+    selectors: SelectorHook | None,
+    path: tuple[str | int, ...],
+) -> ValueNode:
     if isinstance(value, str):
         return _parse_string_value(value, version)
     if isinstance(value, Mapping):
+        if selectors is not None:
+            found = selectors(value, path)
+            if found is not None:
+                return found
         if files is not _NO_FILES and _is_file_marker(value):
             return _file_value(value, cast("str | None", files), version)
-        items = tuple((key, _parse_value(item, files, version)) for key, item in value.items())
+        items = tuple(
+            (key, _parse_value(item, files, version, selectors, (*path, str(key))))
+            for key, item in value.items()
+        )
         if all(type(node) is Constant for _, node in items):
             return Constant(value)
         return ObjectValue(items)
     if isinstance(value, (list, tuple)):
-        elements = tuple(_parse_value(item, files, version) for item in value)
+        elements = tuple(
+            _parse_value(item, files, version, selectors, (*path, index))
+            for index, item in enumerate(value)
+        )
         if all(type(node) is Constant for node in elements):
             return Constant(value)
         return ArrayValue(elements)

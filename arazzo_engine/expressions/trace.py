@@ -32,6 +32,7 @@ from arazzo_engine.expressions.ast import (
     Not,
     ObjectValue,
     Or,
+    SelectorValue,
     Template,
     is_parsed_node,
 )
@@ -81,6 +82,12 @@ def source_text(node: Node) -> str:
             parts.append(("contentType", node.content_type))
             items = ", ".join(f'"{key}": {source_text(v)}' for key, v in parts if v is not None)
             return "{" + items + "}"
+        case SelectorValue():
+            kind = {"type": node.type, "version": node.version}
+            return json.dumps(
+                {"context": source_text(node.context), "selector": node.selector, "type": kind},
+                ensure_ascii=False,
+            )
         case Template() | Literal() | Expression() | Access() | Compare() | Not() | And() | Or():
             try:
                 return unparse(node)

@@ -43,6 +43,7 @@ from arazzo_engine.expressions.ast import (
     ResponsePath,
     ResponseQuery,
     RuntimeExpression,
+    SelectorValue,
     SelfRef,
     SourceDescriptionRef,
     StatusCode,
@@ -179,7 +180,7 @@ def unparse(node: Node) -> str:
                 part if isinstance(part, str) else "{" + _expression(part) + "}"
                 for part in node.parts
             )
-        case Constant() | ObjectValue() | ArrayValue() | FileValue():
+        case Constant() | ObjectValue() | ArrayValue() | FileValue() | SelectorValue():
             raise TypeError(f"cannot unparse {type(node).__name__}")
         case _:  # mypy checks that what is left is a condition
             return _condition(node, None)

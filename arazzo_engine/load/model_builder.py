@@ -347,7 +347,6 @@ class _Builder:
                 selector = self.selector(value, child(where, name))
                 if selector is not None:
                     selectors[name] = selector
-                    self.not_run(f"output '{name}' as a Selector Object", child(where, name))
             elif isinstance(value, dict):
                 self.newer(f"a Selector Object as output '{name}'", "1.1", child(where, name))
             else:
@@ -397,16 +396,26 @@ class _Builder:
         )
 
     def payload_selectors(self, value: Any, pointer: str) -> None:
-        """Refuse every Selector Object inside a 1.1 request payload."""
+        """Check every Selector Object inside a 1.1 request payload."""
         if self.is_selector(value):
             self.selector(value, pointer)
-            self.not_run("a Selector Object in a request payload", pointer)
         elif isinstance(value, dict):
             for key, item in value.items():
                 self.payload_selectors(item, child(pointer, str(key)))
         elif isinstance(value, list):
             for index, item in enumerate(value):
                 self.payload_selectors(item, child(pointer, index))
+
+    def literal_value(self, kind: str, what: str, pointer: str) -> None:
+        """Warn about a literal value the 1.1 schema rejects but the engine sends as written."""
+        self.report(
+            "value-type",
+            f"the Arazzo 1.1 schema does not allow {what} as the value of {kind} "
+            "(it allows a string, or a Selector Object with exactly context, selector "
+            "and type); it is used as written",
+            pointer,
+            "warning",
+        )
 
     # -- objects ------------------------------------------------------------------
     def root(self, data: Any) -> ArazzoDocument | None:
@@ -727,7 +736,8 @@ class _Builder:
         selector = None
         if has_value and self.is_selector(data["value"]):
             selector = self.selector(data["value"], child(pointer, "value"))
-            self.not_run("a Selector Object as a parameter value", child(pointer, "value"))
+        elif has_value and self.v11 and isinstance(data["value"], dict):
+            self.literal_value("a Parameter", "an object", child(pointer, "value"))
         if name is None or not has_value:
             return None
         return Parameter(
@@ -1000,11 +1010,13 @@ class _Builder:
             target_type, expression_type = self.selector_type(
                 data, "targetSelectorType", pointer, kind, need=False
             )
-            self.not_run("replacement 'targetSelectorType'", child(pointer, "targetSelectorType"))
         selector = None
         if has_value and self.is_selector(data["value"]):
             selector = self.selector(data["value"], child(pointer, "value"))
-            self.not_run("a Selector Object as a replacement value", child(pointer, "value"))
+        elif has_value and self.v11 and not isinstance(data["value"], str):
+            self.literal_value(
+                "a Payload Replacement", describe(data["value"]), child(pointer, "value")
+            )
         if target is None or not has_value:
             return None
         return PayloadReplacement(

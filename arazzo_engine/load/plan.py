@@ -26,16 +26,22 @@ from arazzo_engine.expressions import (
     parse_payload,
     parse_value,
 )
+from arazzo_engine.expressions.ast import SelectorValue
+from arazzo_engine.expressions.parser import SelectorHook
 from arazzo_engine.load import pointers
+from arazzo_engine.load.selectors import SelectorCompiler
 from arazzo_engine.load.step_dependencies import StepDependency, read_step_dependency
 from arazzo_engine.load.targets import Targets, workflow_key
+from arazzo_engine.load.versions import minor_of
 from arazzo_engine.model import (
     COMPONENT_PREFIX,
     ArazzoDocument,
     Criterion,
     FailureAction,
     Parameter,
+    PayloadReplacement,
     ReusableObject,
+    Selector,
     Step,
     SuccessAction,
     Workflow,
@@ -43,11 +49,13 @@ from arazzo_engine.model import (
 )
 from arazzo_engine.sources.base import ExternalDocument, OperationSource
 from arazzo_engine.sources.call import OperationCall, StepParameter, StepRequest
+from arazzo_engine.sources.payload import ReplacementTarget, replacement_target
 
 __all__ = [
     "ActionPlan",
     "DocumentScope",
     "ExternalDocument",
+    "OutputNode",
     "StepParameter",
     "StepPlan",
     "WorkflowPlan",
@@ -55,6 +63,10 @@ __all__ = [
     "dependency_cycles",
     "workflow_key",
 ]
+
+
+OutputNode = Expression | SelectorValue
+"""What an output evaluates: a runtime expression, or (1.1) a Selector Object."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +101,7 @@ class StepPlan:
     criteria: tuple[CompiledCriterion, ...]
     on_success: tuple[ActionPlan, ...]
     on_failure: tuple[ActionPlan, ...]
-    outputs: tuple[tuple[str, Expression], ...]
+    outputs: tuple[tuple[str, OutputNode], ...]
     depends_on: tuple[StepDependency, ...] = ()
     """1.1: the steps that must have succeeded first, their workflows' run-wide keys found."""
 
@@ -108,7 +120,7 @@ class WorkflowPlan:
     scope: DocumentScope
     steps: tuple[StepPlan, ...]
     step_index: Mapping[str, int]
-    outputs: tuple[tuple[str, Expression], ...]
+    outputs: tuple[tuple[str, OutputNode], ...]
     depends_on: tuple[str, ...]
     """Run-wide keys of the workflows that must complete first."""
 
@@ -148,6 +160,10 @@ class _Compiler:
         self.targets = Targets(
             scope.prefix, scope.document, sources, externals, self.error, warn=self.warning
         )
+        self.selectors = (
+            SelectorCompiler(self.error) if minor_of(scope.document.arazzo) == "1.1" else None
+        )
+        """Arazzo 1.1 documents only: a Selector-shaped value of a 1.0 one stays literal."""
 
     # -- reporting ---------------------------------------------------------------
     def error(self, rule: str, message: str, pointer: str, line: int) -> None:
@@ -176,11 +192,15 @@ class _Compiler:
     def value(
         self, raw: Any, what: str, pointer: str, line: int, *, payload: bool = False
     ) -> ValueNode | None:
-        """``raw`` parsed; in a ``payload`` (a body or a replacement value) file markers too."""
+        """``raw`` parsed; in a ``payload`` (a body or a replacement value) file markers too;
+        in a 1.1 document Selector Objects (compiled here, once)."""
+        hook: SelectorHook | None = None
+        if self.selectors is not None:
+            hook = self.selectors.hook(what, pointer, line)
         try:
             if payload:
-                return parse_payload(raw, folder=self.scope.file_folder)
-            return parse_value(raw)
+                return parse_payload(raw, folder=self.scope.file_folder, selectors=hook)
+            return parse_value(raw, selectors=hook)
         except ExpressionSyntaxError as error:
             self.error(
                 "expression-syntax", f"{what} does not parse: {error.render()}", pointer, line
@@ -356,7 +376,7 @@ class _Compiler:
             )
         body: ValueNode | None = None
         content_type = None
-        replacements: list[tuple[str, ValueNode]] = []
+        replacements: list[tuple[ReplacementTarget, ValueNode]] = []
         if step.request_body is not None:
             rb = step.request_body
             content_type = rb.content_type
@@ -376,9 +396,10 @@ class _Compiler:
                     replacement.line,
                     payload=True,
                 )
-                if node is not None:
-                    replacements.append((replacement.target, node))
-        outputs = self.outputs(step.outputs, step.pointer, step.line)
+                compiled = self.replacement_target(replacement)
+                if node is not None and compiled is not None:
+                    replacements.append((compiled, node))
+        outputs = self.outputs(step.outputs, step.output_selectors, step.pointer, step.line)
         success = self.actions(step.on_success, "successActions", workflow)
         failure = self.actions(step.on_failure, "failureActions", workflow)
         success += self.inherited(success, workflow.success_actions, "successActions", workflow)
@@ -447,10 +468,27 @@ class _Compiler:
         names = {action.name for action in own}
         return [a for a in self.actions(workflow_items, kind, workflow) if a.name not in names]
 
+    def replacement_target(self, replacement: PayloadReplacement) -> ReplacementTarget | None:
+        """The target compiled by its ``targetSelectorType`` (none: by the payload)."""
+        expression_type = replacement.target_expression_type
+        try:
+            return replacement_target(
+                replacement.target,
+                replacement.target_selector_type,
+                expression_type.version if expression_type is not None else None,
+            )
+        except ValueError as error:
+            self.error("selector", str(error), f"{replacement.pointer}/target", replacement.line)
+            return None
+
     def outputs(
-        self, outputs: Mapping[str, str], pointer: str, line: int
-    ) -> tuple[tuple[str, Expression], ...]:
-        compiled: list[tuple[str, Expression]] = []
+        self,
+        outputs: Mapping[str, str],
+        selectors: Mapping[str, Selector],
+        pointer: str,
+        line: int,
+    ) -> tuple[tuple[str, OutputNode], ...]:
+        compiled: list[tuple[str, OutputNode]] = []
         for name, text in outputs.items():
             where = pointers.child(pointer, "outputs", name)
             if not isinstance(text, str):
@@ -461,6 +499,11 @@ class _Compiler:
             node = self.expression(text, f"output '{name}'", where, line)
             if node is not None:
                 compiled.append((name, node))
+        for name, selector in selectors.items():
+            if self.selectors is not None:
+                found = self.selectors.selector(selector, f"output '{name}'")
+                if found is not None:
+                    compiled.append((name, found))
         return tuple(compiled)
 
     def workflow(self, workflow: Workflow) -> WorkflowPlan:
@@ -481,7 +524,9 @@ class _Compiler:
             scope=self.scope,
             steps=steps,
             step_index={plan.step_id: plan.index for plan in steps},
-            outputs=self.outputs(workflow.outputs, workflow.pointer, workflow.line),
+            outputs=self.outputs(
+                workflow.outputs, workflow.output_selectors, workflow.pointer, workflow.line
+            ),
             depends_on=tuple(depends_on),
         )
 

@@ -34,9 +34,8 @@ from arazzo_engine.run.observer import SILENT
 from arazzo_engine.run.result_masking import masked_request, masked_response
 
 if TYPE_CHECKING:
-    from arazzo_engine.expressions import Expression
     from arazzo_engine.load.inputs import InputsChecker
-    from arazzo_engine.load.plan import StepPlan
+    from arazzo_engine.load.plan import OutputNode, StepPlan
     from arazzo_engine.redaction import Redactor
     from arazzo_engine.run.context import RunState, WorkflowState
     from arazzo_engine.run.deadline import Deadline
@@ -60,7 +59,7 @@ class RunAborted(ArazzoError):
     """
 
 
-def evaluate_output(expression: Expression, context: StepContext, redactor: Redactor) -> Any:
+def evaluate_output(expression: OutputNode, context: StepContext, redactor: Redactor) -> Any:
     """An output's value; None when it cannot be computed (the response lacks it...)."""
     try:
         return evaluate(expression, context)
@@ -281,7 +280,7 @@ class StepRunner:
 
 
 def _outputs(
-    outputs: tuple[tuple[str, Expression], ...], context: StepContext, redactor: Redactor
+    outputs: tuple[tuple[str, OutputNode], ...], context: StepContext, redactor: Redactor
 ) -> dict[str, Any]:
     """The step's outputs by name; each one that cannot be computed is None.
 

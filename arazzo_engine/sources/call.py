@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from arazzo_engine.expressions import EvaluationContext, ValueNode
 from arazzo_engine.http.cookies import CookieStore
+from arazzo_engine.sources.payload import ReplacementTarget
 
 if TYPE_CHECKING:
     from arazzo_engine.http.response import HttpResponse
@@ -68,7 +69,7 @@ class StepRequest:
     body: ValueNode | None
     """The ``requestBody`` payload; None when the step has none."""
     content_type: str | None
-    replacements: tuple[tuple[str, ValueNode], ...]
+    replacements: tuple[tuple[ReplacementTarget, ValueNode], ...]
     """``requestBody.replacements`` as (target, value), applied in order."""
 
 

@@ -38,6 +38,7 @@ step-target|error|model_builder|not exactly one of operationId/operationPath/wor
 criterion-context|error|model_builder|a criterion with 'type' but no 'context'
 goto-target|error|model_builder|a goto without exactly one target, a retry with two
 action-fields|warning|model_builder|retry fields off a retry, a target on an end (ignored)
+value-type|warning|model_builder|a 1.1 literal object parameter value, non-string replacement value
 source-unreadable|error|sources.reading|a source description cannot be read
 source-remote|error|sources.reading|a remote source while remote loading is off
 source-type|error|sources.reading|a source is not the type declared, or neither type
@@ -52,6 +53,7 @@ querystring|error|plan|two querystring parameters, or one beside a query paramet
 reference|error|plan|a Reusable Object reference of the wrong kind or to nothing
 expression-syntax|error|plan|a runtime expression or value that does not parse
 criterion|error|plan|a criterion that does not compile (condition, regex, type)
+selector|error|plan|a 1.1 Selector Object or typed replacement target that does not compile
 depends-on-cycle|error|plan|dependsOn forms a cycle
 workflow-call-cycle|warning|validation.recursion|workflows call in a cycle, no action before a call
 duplicate-workflow-id|error|validation.semantic|two workflows with one workflowId
