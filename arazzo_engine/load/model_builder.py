@@ -446,7 +446,6 @@ class _Builder:
                     f"{describe(self_uri)}",
                     "/$self",
                 )
-            self.not_run("'$self' (identity-based lookup and base URI)", "/$self")
         info_data = self.mapping(data, "info", "", "an Info object")
         info = self.info(info_data) if info_data is not None else None
         if info is None:
