@@ -299,7 +299,7 @@ def test_the_1_1_fields_are_in_the_model(tmp_path: Path) -> None:
     assert (b.action, b.correlation_id) == ("receive", "$steps.a.outputs.all#/id")
     assert b.depends_on == ("a", "$workflows.other.steps.c")
     assert c.target_kind == "channelPath" and c.action == "send"
-    # every 1.1 feature is refused where it is used, and nothing else is an error
+    # every 1.1 feature not run yet is refused where it is used ($self runs), nothing else errs
     refused = {d.pointer for d in found if d.rule == "not-run-yet"}
     assert refused == {
         "/sourceDescriptions/1/type",

@@ -128,9 +128,7 @@ PLAIN_API = {
                     "200": {
                         "description": "a pet",
                         "content": {
-                            "application/json": {
-                                "schema": {"$ref": "#/components/schemas/Pet"}
-                            }
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Pet"}}
                         },
                     }
                 },
