@@ -291,3 +291,40 @@ def test_a_remote_document_cannot_reach_local_files_through_its_self(
     refused = [e for e in info.value.errors if e.rule == "source-scheme"]
     assert len(refused) == 1
     assert "a remote document may only name remote documents" in refused[0].message
+
+
+@pytest.mark.parametrize(("version", "fetched"), [("1.1.0", False), ("1.0.1", True)])
+def test_only_a_1_1_document_finds_its_sources_by_identity(
+    tmp_path: Path, http_server: RecordingServer, version: str, fetched: bool
+) -> None:
+    serve_ping(http_server, "/api.yaml")
+    canonical = f"{http_server.url}/canonical/b.arazzo.yaml"
+    http_server.route(
+        "GET",
+        "/b.arazzo.yaml",
+        Reply(
+            200,
+            arazzo(
+                self_uri=canonical,
+                sources=[{"name": "api", "url": f"{http_server.url}/api.yaml"}],
+                workflows=[ping_workflow("pong")],
+            ),
+            content_type=YAML,
+        ),
+    )
+    entry = tmp_path / "main.arazzo.yaml"
+    entry.write_text(
+        arazzo(
+            version=version,
+            sources=[
+                {"name": "b", "url": f"{http_server.url}/b.arazzo.yaml", "type": "arazzo"},
+                {"name": "c", "url": canonical, "type": "arazzo"},
+            ],
+            workflows=[calling("main", "$sourceDescriptions.c.pong")],
+        )
+    )
+    engine = Engine.load(entry, allow_remote=True, strict=False)
+    asked = [r.path for r in http_server.requests]
+    assert ("/canonical/b.arazzo.yaml" in asked) is fetched
+    unreadable = [f for f in engine.findings if f.rule == "source-unreadable"]
+    assert bool(unreadable) is fetched  # 1.0: fetched by location, and the server has none

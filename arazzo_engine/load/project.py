@@ -16,8 +16,10 @@ the Arazzo kind asks for.
 Arazzo 1.1 identity: every document loaded that declares a ``$self`` (the entry
 document, Arazzo sources, OpenAPI 3.2 sources) is indexed by it, in the order
 met (the entry document first, then each document's sources in order, depth
-first); a later source whose resolved url is such an identity is that
-document, not fetched again (:mod:`arazzo_engine.sources.reading`).
+first); a later source of a 1.1 document whose resolved url is such an
+identity is that document, not fetched again
+(:mod:`arazzo_engine.sources.reading`).  A 1.0 document's sources are always
+found by location, as before.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from types import MappingProxyType
 from typing import Any
 
 from arazzo_engine.errors import Diagnostic
+from arazzo_engine.expressions import dialect_of
 from arazzo_engine.http.transport import Transport
 from arazzo_engine.load.inputs import InputsChecker
 from arazzo_engine.load.model_builder import build_model
@@ -157,7 +160,7 @@ class ProjectLoader:
                 allow_remote=self.allow_remote,
                 transport=self.transport,
                 base=base if document.self_uri is not None else None,
-                identities=self._identities,
+                identities=self._identities if dialect_of(document.arazzo) == "1.1" else None,
             )
             if isinstance(found, Diagnostic):
                 project.diagnostics.append(found)
