@@ -36,6 +36,7 @@ class DictContext:
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     components: dict[str, dict[str, Any]] = field(default_factory=dict)
     header_lookups: list[str] = field(default_factory=list)
+    document_uri: str | None = None
 
     def request_header(self, name: str) -> str | None:
         self.header_lookups.append(name)
@@ -77,3 +78,6 @@ class DictContext:
 
     def component(self, kind: str, name: str) -> Any:
         return self.components.get(kind, {}).get(name)
+
+    def self_uri(self) -> str | None:
+        return self.document_uri

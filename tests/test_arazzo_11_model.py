@@ -300,10 +300,9 @@ def test_the_1_1_fields_are_in_the_model(tmp_path: Path) -> None:
     assert b.depends_on == ("a", "$workflows.other.steps.c")
     assert c.target_kind == "channelPath" and c.action == "send"
     # every 1.1 feature not run yet is refused where it is used (querystring parameters,
-    # action parameters, timeout and dependsOn run), and nothing else is an error
+    # action parameters, timeout, dependsOn and $self run), and nothing else is an error
     refused = {d.pointer for d in found if d.rule == "not-run-yet"}
     assert refused == {
-        "/$self",
         "/sourceDescriptions/1/type",
         "/workflows/0/steps/1/action",
         "/workflows/0/steps/1/correlationId",
@@ -440,7 +439,7 @@ def test_self_must_be_a_uri_reference_without_a_fragment(tmp_path: Path, uri: st
         "workflows: [{workflowId: w, steps: [{stepId: s, operationId: o}]}]\n"
     )
     _, found = build(write(tmp_path, body))
-    assert rules(found) == [("not-run-yet", "/$self"), ("type", "/$self")]
+    assert rules(found) == [("type", "/$self")]
     assert "without a fragment" in next(d.message for d in found if d.rule == "type")
 
 

@@ -20,6 +20,7 @@ from lark import Lark
 from arazzo_engine.errors import EvaluationError, ExpressionSyntaxError
 from arazzo_engine.expressions import (
     evaluate,
+    evaluate_condition,
     parse_condition,
     parse_errors,
     parse_expression,
@@ -619,7 +620,6 @@ def test_a_1_1_reason_is_the_same_with_terminals_renamed(
     [
         ("$message.header.id", "does not run AsyncAPI steps yet"),
         ("$message.payload#/a", "does not run AsyncAPI steps yet"),
-        ("$self", "not given to runs yet"),
     ],
 )
 def test_the_1_1_nodes_have_no_value_yet(text: str, why: str) -> None:
@@ -633,6 +633,18 @@ def test_the_1_1_nodes_have_no_value_yet(text: str, why: str) -> None:
         trace_condition(condition, DictContext())
     with pytest.raises(EvaluationError):
         evaluate(parse_template(f"x{{{text}}}", version="1.1"), DictContext())
+
+
+def test_self_is_what_the_context_says_the_document_is() -> None:
+    context = DictContext(document_uri="https://example.com/flows/doc")
+    node = parse_expression("$self", version="1.1")
+    assert list(walk_expressions(node)) == [node] and source_text(node) == "$self"
+    assert evaluate(node, context) == "https://example.com/flows/doc"
+    template = parse_template("at {$self}#x", version="1.1")
+    assert evaluate(template, context) == "at https://example.com/flows/doc#x"
+    assert evaluate_condition(
+        parse_condition("$self == 'https://EXAMPLE.com/flows/doc'", version="1.1"), context
+    )
 
 
 @pytest.mark.parametrize(

@@ -13,18 +13,34 @@ Most kinds test their condition against the value of the criterion's
 ``context``: :class:`ContextKind` does the common part (the context is
 required, evaluated, ``null`` fails the criterion, the event shows its value),
 so such a kind only compiles its condition and judges one value.
+
+In an Arazzo 1.1 document a context kind's condition may embed runtime
+expressions as ``{$...}`` (``^({$inputs.pattern})$``): they are parsed once at
+load (:func:`~arazzo_engine.expressions.split_embedded`), and at each judgement
+evaluated and substituted, the resulting text compiled by the kind (kept in a
+small cache per criterion, so a text met again is not compiled again) and
+judged.  A 1.0 document's condition is never split.
 """
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, ClassVar, Generic, TypeVar, final
 
 from arazzo_engine.errors import CriterionCompileError, CriterionSyntaxError, ExpressionSyntaxError
-from arazzo_engine.expressions import EvaluationContext, Expression, evaluate, parse_expression
+from arazzo_engine.expressions import (
+    EvaluationContext,
+    Expression,
+    Template,
+    Version,
+    evaluate,
+    parse_expression,
+    split_embedded,
+)
 from arazzo_engine.expressions.evaluate import compile_node
 from arazzo_engine.expressions.trace import Term
 from arazzo_engine.model import Criterion
@@ -34,9 +50,11 @@ __all__ = [
     "ContextForm",
     "ContextKind",
     "CriterionKind",
+    "EmbeddedCondition",
     "ExpressionVersion",
     "Verdict",
     "check_length",
+    "embedded_template",
     "parse_context",
 ]
 
@@ -126,6 +144,14 @@ class CriterionKind(ABC, Generic[F]):
     def compile(self, criterion: Criterion) -> F:
         """The compiled form; :class:`CriterionCompileError` when it cannot be made."""
 
+    def compile_in(self, criterion: Criterion, version: Version) -> F:
+        """The compiled form for a document whose expressions are of dialect ``version``.
+
+        A kind whose condition or context holds runtime expressions reads them in
+        that dialect; the default is :meth:`compile` (a kind that reads none).
+        """
+        return self.compile(criterion)
+
     @abstractmethod
     def judge(self, compiled: F, context: EvaluationContext) -> Verdict:
         """Whether the criterion holds in ``context`` (may raise: the caller keeps the reason)."""
@@ -143,21 +169,70 @@ class CriterionKind(ABC, Generic[F]):
         return partial(self.judge, compiled)
 
     @final
-    def bind(self, criterion: Criterion) -> CompiledCriterion:
-        """Compile ``criterion`` and bind the result to this kind, ready to judge."""
-        compiled = self.compile(criterion)
+    def bind(self, criterion: Criterion, version: Version = "1.0") -> CompiledCriterion:
+        """Compile ``criterion`` (of a document of expression dialect ``version``) and
+        bind the result to this kind, ready to judge."""
+        compiled = self.compile_in(criterion, version)
         return CompiledCriterion(
             criterion, self.name, self.judgement(compiled), partial(self.terms, compiled)
         )
 
 
+_EMBEDDED_CACHE_SIZE = 64
+"""Compiled conditions kept per embedding criterion (distinct substituted texts)."""
+
+
+class EmbeddedCondition(Generic[C]):
+    """An Arazzo 1.1 condition with ``{$...}`` expressions: substituted, then compiled.
+
+    The expressions were parsed at load; each judgement evaluates them, writes
+    their values into the text (strings as they are, other scalars in their JSON
+    form, structures as JSON) and compiles the result, once per distinct text.
+    """
+
+    __slots__ = ("_cache", "_compile", "_lock", "criterion", "template")
+
+    def __init__(
+        self, criterion: Criterion, template: Template, compile: Callable[[Criterion], C]
+    ) -> None:
+        self.criterion = criterion
+        self.template = template
+        self._compile = compile
+        self._cache: dict[str, C] = {}
+        self._lock = threading.Lock()
+
+    def text(self, context: EvaluationContext) -> str:
+        """The condition with this judgement's values substituted."""
+        return str(evaluate(self.template, context))
+
+    def resolve(self, context: EvaluationContext) -> C:
+        """The condition compiled for this judgement (ValueError when it does not compile)."""
+        text = self.text(context)
+        found = self._cache.get(text)
+        if found is not None:
+            return found
+        try:
+            compiled = self._compile(replace(self.criterion, condition=text))
+        except CriterionCompileError as error:
+            raise ValueError(
+                f"the condition with its values substituted, {text!r}, does not compile: "
+                f"{error.reason}"
+            ) from None
+        with self._lock:
+            if len(self._cache) >= _EMBEDDED_CACHE_SIZE:
+                self._cache.clear()
+            self._cache[text] = compiled
+        return compiled
+
+
 @dataclass(frozen=True, slots=True)
 class ContextForm(Generic[C]):
-    """A context kind's compiled form: the parsed context and the compiled condition."""
+    """A context kind's compiled form: the parsed context and the compiled condition
+    (or, for an Arazzo 1.1 condition embedding expressions, how to make it per judgement)."""
 
     context: Expression
     context_text: str
-    condition: C
+    condition: C | EmbeddedCondition[C]
 
 
 class ContextKind(CriterionKind[ContextForm[C]]):
@@ -179,24 +254,38 @@ class ContextKind(CriterionKind[ContextForm[C]]):
         """Whether ``condition`` holds on the context's value (never ``None``)."""
 
     def compile(self, criterion: Criterion) -> ContextForm[C]:
-        context = parse_context(criterion)
+        return self.compile_in(criterion, "1.0")
+
+    def compile_in(self, criterion: Criterion, version: Version) -> ContextForm[C]:
+        context = parse_context(criterion, version)
         if context is None or criterion.context is None:
             raise CriterionCompileError("context", f"a {self.name} criterion needs a 'context'")
+        template = embedded_template(criterion, version)
+        if template is not None:
+            embedded = EmbeddedCondition(criterion, template, self._compiled_condition)
+            return ContextForm(context, criterion.context, embedded)
+        return ContextForm(context, criterion.context, self._compiled_condition(criterion))
+
+    def _compiled_condition(self, criterion: Criterion) -> C:
         try:
-            condition = self.compile_condition(criterion)
+            return self.compile_condition(criterion)
         except CriterionSyntaxError as error:
             raise CriterionCompileError("condition", str(error)) from None
-        return ContextForm(context, criterion.context, condition)
 
     def judge(self, compiled: ContextForm[C], context: EvaluationContext) -> Verdict:
         value = evaluate(compiled.context, context)
         if value is None:
             return False, f"the context {compiled.context_text} has no value"
-        return self.judge_value(compiled.condition, value)
+        condition = compiled.condition
+        if isinstance(condition, EmbeddedCondition):
+            return self.judge_value(condition.resolve(context), value)
+        return self.judge_value(condition, value)
 
     def judgement(self, compiled: ContextForm[C]) -> Callable[[EvaluationContext], Verdict]:
         """:meth:`judge` in one function (unless a subclass judges its own way)."""
-        if type(self).judge is not ContextKind.judge:
+        if type(self).judge is not ContextKind.judge or isinstance(
+            compiled.condition, EmbeddedCondition
+        ):
             return super().judgement(compiled)
         expression, condition, judge_value = compiled.context, compiled.condition, self.judge_value
         missing: Verdict = (False, f"the context {compiled.context_text} has no value")
@@ -218,14 +307,31 @@ class ContextKind(CriterionKind[ContextForm[C]]):
         return (Term(text, None, text, value, None, None, passed),)
 
 
-def parse_context(criterion: Criterion) -> Expression | None:
-    """The criterion's parsed ``context``, None when it has none."""
+def parse_context(criterion: Criterion, version: Version = "1.0") -> Expression | None:
+    """The criterion's parsed ``context`` (in the dialect ``version``), None when it has none."""
     if criterion.context is None:
         return None
     try:
-        return parse_expression(criterion.context)
+        return parse_expression(criterion.context, version=version)
     except ExpressionSyntaxError as error:
         raise CriterionCompileError("context", error.render()) from None
+
+
+def embedded_template(criterion: Criterion, version: Version) -> Template | None:
+    """The condition split around its embedded ``{$...}`` expressions when it has any
+    and the document is Arazzo 1.1; None otherwise (the condition is used as written).
+
+    Raises :class:`CriterionCompileError` when an embedded expression does not parse.
+    """
+    if version != "1.1" or "{$" not in criterion.condition:
+        return None
+    try:
+        template = split_embedded(criterion.condition)
+    except ExpressionSyntaxError as error:
+        raise CriterionCompileError("condition", error.render()) from None
+    if all(isinstance(part, str) for part in template.parts):
+        return None  # every '{$' was escaped
+    return template
 
 
 def check_length(condition: str, limit: int, what: str) -> None:

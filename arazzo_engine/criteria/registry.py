@@ -23,7 +23,7 @@ from arazzo_engine.criteria.regex import RegexKind
 from arazzo_engine.criteria.simple import SimpleKind
 from arazzo_engine.criteria.xpath import XPathKind
 from arazzo_engine.errors import CriterionCompileError
-from arazzo_engine.expressions import EvaluationContext
+from arazzo_engine.expressions import EvaluationContext, Version
 from arazzo_engine.model import Criterion
 from arazzo_engine.registry import Registry
 
@@ -53,7 +53,7 @@ class RegisteredKind(Protocol):
     @property
     def runtime_condition(self) -> bool: ...
 
-    def bind(self, criterion: Criterion) -> CompiledCriterion: ...
+    def bind(self, criterion: Criterion, version: Version = ...) -> CompiledCriterion: ...
 
 
 K = TypeVar("K", bound=RegisteredKind)
@@ -94,15 +94,20 @@ def allowed_versions(name: str, arazzo_version: str) -> tuple[str, ...]:
     return tuple(v.name for v in kind.versions if v.allowed_in(arazzo_version))
 
 
-def compile_criterion(criterion: Criterion) -> CompiledCriterion:
-    """Compile a criterion with the kind its ``type`` names, once, at load."""
+def compile_criterion(criterion: Criterion, version: Version = "1.0") -> CompiledCriterion:
+    """Compile a criterion with the kind its ``type`` names, once, at load.
+
+    ``version`` is the expression dialect of the document holding it (see
+    :func:`~arazzo_engine.expressions.dialect_of`): "1.1" reads 1.1 expressions and
+    ``{$...}`` embedded in regex, JSONPath and XPath conditions.
+    """
     kind = _KINDS.get(criterion.type)
     if kind is None:
         raise CriterionCompileError(
             "type",
             f"criterion type '{criterion.type}' is not one of {', '.join(_KINDS.names())}",
         )
-    return kind.bind(criterion)
+    return kind.bind(criterion, version)
 
 
 def judge(compiled: CompiledCriterion, context: EvaluationContext) -> Verdict:

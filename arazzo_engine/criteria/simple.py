@@ -15,6 +15,7 @@ from arazzo_engine.errors import CriterionCompileError, ExpressionSyntaxError
 from arazzo_engine.expressions import (
     Condition,
     EvaluationContext,
+    Version,
     evaluate_condition,
     parse_condition,
 )
@@ -31,9 +32,12 @@ class SimpleKind(CriterionKind[Condition]):
     runtime_condition = True
 
     def compile(self, criterion: Criterion) -> Condition:
-        parse_context(criterion)
+        return self.compile_in(criterion, "1.0")
+
+    def compile_in(self, criterion: Criterion, version: Version) -> Condition:
+        parse_context(criterion, version)
         try:
-            return parse_condition(criterion.condition)
+            return parse_condition(criterion.condition, version=version)
         except ExpressionSyntaxError as error:
             raise CriterionCompileError("condition", error.render()) from None
 

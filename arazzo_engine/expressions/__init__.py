@@ -32,6 +32,7 @@ from arazzo_engine.expressions.evaluate import evaluate, evaluate_condition
 from arazzo_engine.expressions.files import FileReference
 from arazzo_engine.expressions.parser import (
     Version,
+    dialect_of,
     parse_condition,
     parse_expression,
     parse_payload,
@@ -48,6 +49,7 @@ __all__ = [
     "Template",
     "ValueNode",
     "Version",
+    "dialect_of",
     "evaluate",
     "evaluate_condition",
     "parse_condition",

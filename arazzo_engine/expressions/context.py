@@ -66,3 +66,6 @@ class EvaluationContext(Protocol):
 
     def component(self, kind: str, name: str) -> Any:
         """``$components.<kind>.<name>``: the raw component value."""
+
+    def self_uri(self) -> str | None:
+        """``$self`` (Arazzo 1.1): the document's resolved ``$self``, else its base URI."""

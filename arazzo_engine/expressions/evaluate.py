@@ -8,8 +8,9 @@ Semantics
 * An expression yields the JSON value it names, type preserved.  Anything
   absent (missing header or input, a step that has not run, a JSON pointer
   without target, a pointer into text) yields ``None``; nothing raises, except
-  the Arazzo 1.1 expressions a run cannot give a value yet (``$message.*``,
-  ``$self``): they raise :class:`~arazzo_engine.errors.EvaluationError`.
+  the Arazzo 1.1 expressions a run cannot give a value yet (``$message.*``):
+  they raise :class:`~arazzo_engine.errors.EvaluationError`.  ``$self`` is the
+  context's :meth:`~arazzo_engine.expressions.EvaluationContext.self_uri`.
 * Input and output names may contain dots (Q-C2): ``$inputs.a.b.c`` uses the
   longest prefix naming an existing key (``a.b.c``, then ``a.b``, then ``a``)
   and reads the rest as object members.
@@ -391,28 +392,24 @@ def _compile_expression(node: RuntimeExpression) -> Fn:
         case ComponentRef():
             kind, name = node.kind, node.name
             return lambda ctx: ctx.component(kind, name)
-        case MessageHeader() | MessagePayload() | SelfRef():
+        case SelfRef():
+            return lambda ctx: ctx.self_uri()
+        case MessageHeader() | MessagePayload():
             return _not_available(node)
         case _:
             assert_never(node)
 
 
-def _not_available(node: MessageHeader | MessagePayload | SelfRef) -> Fn:
+def _not_available(node: MessageHeader | MessagePayload) -> Fn:
     """Arazzo 1.1 expressions the run context has no value for yet: evaluating one fails
     loudly rather than yielding a null that a criterion or output would take at face value."""
     from arazzo_engine.expressions.unparse import unparse
 
     text = unparse(node)
-    if type(node) is SelfRef:
-        why = (
-            "the document's $self (Arazzo 1.1) is not given to runs yet; "
-            "it comes with the Arazzo 1.1 document support"
-        )
-    else:
-        why = (
-            "$message (Arazzo 1.1) is the message of an AsyncAPI step, and this engine "
-            "does not run AsyncAPI steps yet; it comes with AsyncAPI support"
-        )
+    why = (
+        "$message (Arazzo 1.1) is the message of an AsyncAPI step, and this engine "
+        "does not run AsyncAPI steps yet; it comes with AsyncAPI support"
+    )
 
     def unavailable(ctx: EvaluationContext) -> Any:
         raise EvaluationError(f"{text} has no value: {why}")

@@ -84,6 +84,7 @@ __all__ = [
     "VERSIONS",
     "SelectorHook",
     "Version",
+    "dialect_of",
     "parse_condition",
     "parse_expression",
     "parse_payload",
@@ -103,6 +104,17 @@ STARTS: Mapping[Version, tuple[str, str]] = {
     "1.1": ("expression_1_1", "condition_1_1"),
 }
 """Each dialect's start rules in the grammar: (a bare expression, a condition)."""
+
+
+def dialect_of(arazzo: object) -> Version:
+    """The expression dialect of a document whose ``arazzo`` field is ``arazzo``.
+
+    ``1.1.x`` (pre-releases included) reads the 1.1 grammar; anything else the 1.0
+    one (a version the engine does not load is refused before any expression is read).
+    """
+    return "1.1" if isinstance(arazzo, str) and arazzo.startswith("1.1.") else "1.0"
+
+
 _VERSION_OF_START: Mapping[str, Version] = {
     start: version for version, starts in STARTS.items() for start in starts
 }

@@ -447,15 +447,13 @@ class _Builder:
                 "/arazzo",
             )
         self_uri = self.string(data, "$self", "", kind) if self.v11 else None
-        if self_uri is not None:
-            if not SELF_URI.match(self_uri):
-                self.report(
-                    "type",
-                    f"'$self' must be a URI reference without a fragment ('#') or spaces, got "
-                    f"{describe(self_uri)}",
-                    "/$self",
-                )
-            self.not_run("'$self' (identity-based lookup and base URI)", "/$self")
+        if self_uri is not None and not SELF_URI.match(self_uri):
+            self.report(
+                "type",
+                f"'$self' must be a URI reference without a fragment ('#') or spaces, got "
+                f"{describe(self_uri)}",
+                "/$self",
+            )
         info_data = self.mapping(data, "info", "", "an Info object")
         info = self.info(info_data) if info_data is not None else None
         if info is None:

@@ -22,6 +22,7 @@ from arazzo_engine.errors import Diagnostic, ExpressionSyntaxError, Location, Se
 from arazzo_engine.expressions import (
     Expression,
     ValueNode,
+    dialect_of,
     parse_expression,
     parse_payload,
     parse_value,
@@ -143,6 +144,9 @@ class DocumentScope:
     components: Mapping[str, Any] = field(default_factory=dict, compare=False)
     """The document's ``components`` as written (plain JSON data): what a
     ``$components.<kind>.<name>`` expression evaluates to, never a model object."""
+    self_uri: str | None = None
+    """What ``$self`` evaluates to: the document's ``$self`` resolved against where it
+    was read from, else that location (its base URI)."""
 
 
 class _Compiler:
@@ -155,6 +159,8 @@ class _Compiler:
     ) -> None:
         self.scope = scope
         self.document = scope.document
+        self.version = dialect_of(scope.document.arazzo)
+        """The expression dialect of the document (its ``arazzo`` major.minor)."""
         self.locate = locate
         self.diagnostics: list[Diagnostic] = []
         self.targets = Targets(
@@ -182,7 +188,7 @@ class _Compiler:
 
     def expression(self, text: str, what: str, pointer: str, line: int) -> Expression | None:
         try:
-            return parse_expression(text)
+            return parse_expression(text, version=self.version)
         except ExpressionSyntaxError as error:
             self.error(
                 "expression-syntax", f"{what} does not parse: {error.render()}", pointer, line
@@ -199,8 +205,10 @@ class _Compiler:
             hook = self.selectors.hook(what, pointer, line)
         try:
             if payload:
-                return parse_payload(raw, folder=self.scope.file_folder, selectors=hook)
-            return parse_value(raw, selectors=hook)
+                return parse_payload(
+                    raw, folder=self.scope.file_folder, version=self.version, selectors=hook
+                )
+            return parse_value(raw, version=self.version, selectors=hook)
         except ExpressionSyntaxError as error:
             self.error(
                 "expression-syntax", f"{what} does not parse: {error.render()}", pointer, line
@@ -211,7 +219,7 @@ class _Compiler:
         compiled: list[CompiledCriterion] = []
         for criterion in items:
             try:
-                compiled.append(compile_criterion(criterion))
+                compiled.append(compile_criterion(criterion, self.version))
             except CriterionCompileError as error:
                 self.error(
                     "criterion",

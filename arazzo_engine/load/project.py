@@ -12,6 +12,14 @@ Each source description is read, then opened by its kind
 (:mod:`arazzo_engine.sources.kinds`): the loader only sorts what a kind gives
 back, operations to call or workflows to run, and loads the Arazzo documents
 the Arazzo kind asks for.
+
+Arazzo 1.1 identity: every document loaded that declares a ``$self`` (the entry
+document, Arazzo sources, OpenAPI 3.2 sources) is indexed by it, in the order
+met (the entry document first, then each document's sources in order, depth
+first); a later source of a 1.1 document whose resolved url is such an
+identity is that document, not fetched again
+(:mod:`arazzo_engine.sources.reading`).  A 1.0 document's sources are always
+found by location, as before.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from types import MappingProxyType
 from typing import Any
 
 from arazzo_engine.errors import Diagnostic
+from arazzo_engine.expressions import dialect_of
 from arazzo_engine.http.transport import Transport
 from arazzo_engine.load.inputs import InputsChecker
 from arazzo_engine.load.model_builder import build_model
@@ -38,7 +47,12 @@ from arazzo_engine.load.versions import ASYNCAPI
 from arazzo_engine.model import ArazzoDocument
 from arazzo_engine.sources.base import ExternalDocument, LoadedSource, OperationSource
 from arazzo_engine.sources.kinds import KINDS
-from arazzo_engine.sources.reading import load_source
+from arazzo_engine.sources.reading import (
+    base_uri,
+    declared_identity,
+    identity_mismatch,
+    load_source,
+)
 from arazzo_engine.validation import check_document, check_plans, finalize
 from arazzo_engine.validation.cascades import without_source_cascades
 from arazzo_engine.validation.dependencies import source_step_dependencies
@@ -101,6 +115,8 @@ class ProjectLoader:
         self._prefixes: dict[str, str] = {}
         self._workflow_ids: dict[str, frozenset[str]] = {}
         """Both by :attr:`RawDocument.identity` (a remote document's URL, a local one's path)."""
+        self._identities: dict[str, RawDocument] = {}
+        """Documents loaded so far by the URI their ``$self`` resolves to."""
 
     def load(self, path: str | os.PathLike[str]) -> LoadedProject:
         """Load everything; read errors of the entry file raise DocumentError."""
@@ -127,6 +143,9 @@ class ProjectLoader:
             return None
         self._prefixes[raw.identity] = prefix
         self._workflow_ids[raw.identity] = frozenset(w.workflow_id for w in document.workflows)
+        base = base_uri(raw, document.self_uri)
+        if document.self_uri is not None:
+            self._identities.setdefault(base, raw)
         operations: dict[str, OperationSource] = {}
         externals: dict[str, ExternalDocument] = {}
         for i, sd in enumerate(document.source_descriptions):
@@ -142,10 +161,13 @@ class ProjectLoader:
                 override=self.source_paths.get(sd.name),
                 allow_remote=self.allow_remote,
                 transport=self.transport,
+                base=base if document.self_uri is not None else None,
+                identities=self._identities if dialect_of(document.arazzo) == "1.1" else None,
             )
             if isinstance(found, Diagnostic):
                 project.diagnostics.append(found)
                 continue
+            self._identify(found, raw, f"/sourceDescriptions/{i}")
             opened = KINDS[found.type].open(found, _Opening(self, raw, sd.pointer, stack))
             if isinstance(opened, ExternalDocument):
                 externals[sd.name] = opened
@@ -163,6 +185,7 @@ class ProjectLoader:
             ),
             file_folder=None if raw.url is not None else str(raw.path.parent),
             components=_components_as_written(raw.data),
+            self_uri=base,
         )
         plans, plan_diagnostics = compile_document(scope, operations, raw.locate, externals)
         project.diagnostics.extend(
@@ -192,6 +215,18 @@ class ProjectLoader:
         else:
             project.inputs.absorb(checker)
         return document
+
+    def _identify(self, found: LoadedSource, referring: RawDocument, pointer: str) -> None:
+        """Index a source's document by its ``$self``; warn when it was fetched by another URI."""
+        identity = declared_identity(found.document)
+        if identity is None:
+            return
+        if self._identities.get(identity) is found.document:
+            return  # found by its identity: nothing was fetched
+        mismatch = identity_mismatch(found, referring, pointer)
+        if mismatch is not None:
+            self.project.diagnostics.append(mismatch)
+        self._identities.setdefault(identity, found.document)
 
     def external(
         self, found: LoadedSource, referring: RawDocument, pointer: str, stack: tuple[str, ...]

@@ -148,3 +148,6 @@ class StepContext:
         # The component as written, copied: a caller changing it changes no other run.
         table = self.state.scope.components.get(kind)
         return copy.deepcopy(table.get(name)) if isinstance(table, Mapping) else None
+
+    def self_uri(self) -> str | None:
+        return self.state.scope.self_uri

@@ -1,11 +1,19 @@
 """Reading the documents a workflow's ``sourceDescriptions`` point at.
 
-A source's ``url`` is resolved against the Arazzo file that names it (a remote
-Arazzo document's against its URL: it may name remote documents only); the caller
-may point a source elsewhere with ``sources=`` (paths relative to the current
-directory).  Nothing is fetched over the network unless the caller allowed it.
-The document's kind (:mod:`arazzo_engine.sources.kinds`) is its declared
-``type``, checked against its root field, or its root field alone.
+A source's ``url`` is resolved against the base URI of the Arazzo document that
+names it: its ``$self`` (Arazzo 1.1) resolved against where it was read from, or
+without one the file that names it (a remote Arazzo document's URL: it may name
+remote documents only); the caller may point a source elsewhere with
+``sources=`` (paths relative to the current directory).  Nothing is fetched over
+the network unless the caller allowed it.  The document's kind
+(:mod:`arazzo_engine.sources.kinds`) is its declared ``type``, checked against
+its root field, or its root field alone.
+
+Identity (Arazzo 1.1): a document that declares a ``$self`` (an Arazzo 1.1
+document, an OpenAPI 3.2 description) is known by it once loaded.  A source
+whose resolved ``url`` equals the identity of a document already loaded is that
+document, read again from nowhere; otherwise it is fetched by location, and a
+fetched document whose ``$self`` names another URI draws a warning.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
+from urllib.request import url2pathname
 
 from arazzo_engine.errors import ConfigurationError, Diagnostic, DocumentError, Location
 from arazzo_engine.fixes import fix, option
@@ -23,7 +32,15 @@ from arazzo_engine.sources.base import LoadedSource
 from arazzo_engine.sources.kinds import kind_named, kind_of, kinds_described, kinds_expected
 from arazzo_engine.sources.remote import read_remote
 
-__all__ = ["LoadedSource", "check_override_names", "load_source", "resolve_source_location"]
+__all__ = [
+    "LoadedSource",
+    "base_uri",
+    "check_override_names",
+    "declared_identity",
+    "identity_mismatch",
+    "load_source",
+    "resolve_source_location",
+]
 
 
 def _is_remote(url: str) -> bool:
@@ -62,6 +79,56 @@ def _resolve_remote(url: str, referring: RawDocument) -> str | None:
     return urljoin(referring.url, url)
 
 
+def base_uri(document: RawDocument, self_uri: str | None) -> str:
+    """The base URI of ``document`` (RFC 3986 5.1): its ``$self`` resolved against where
+    it was read from (its URL, or its file's ``file:`` URI), else that retrieval URI."""
+    if not self_uri:
+        return document.uri
+    return urljoin(document.uri, self_uri)
+
+
+def declared_identity(document: RawDocument) -> str | None:
+    """The identity a read document declares: its top-level ``$self`` resolved against
+    where it was read from, for an Arazzo 1.1 document or an OpenAPI 3.2 description;
+    None for any other document."""
+    data = document.data
+    if not isinstance(data, dict):
+        return None
+    written = data.get("$self")
+    if not isinstance(written, str) or not written or "#" in written:
+        return None
+    arazzo, openapi = data.get("arazzo"), data.get("openapi")
+    if not (
+        (isinstance(arazzo, str) and arazzo.startswith("1.1."))
+        or (isinstance(openapi, str) and openapi.startswith("3.2."))
+    ):
+        return None
+    return base_uri(document, written)
+
+
+def identity_mismatch(
+    found: LoadedSource, referring: RawDocument, pointer: str
+) -> Diagnostic | None:
+    """A warning when a document fetched by location calls itself by another URI."""
+    identity = declared_identity(found.document)
+    if identity is None or identity == found.document.uri:
+        return None
+    return Diagnostic(
+        "warning",
+        "source-identity",
+        f"source description '{found.name}' was read from {found.document.uri}, but that "
+        f"document's $self says it is {identity}; the source's url should name it by its "
+        "$self (or supply the document under that URI)",
+        referring.locate(f"{pointer}/url"),
+    )
+
+
+def _file_path(uri: str) -> str:
+    """The local path a ``file:`` URI names."""
+    parts = urlsplit(uri)
+    return url2pathname(unquote(parts.path))
+
+
 def load_source(
     *,
     name: str,
@@ -72,18 +139,47 @@ def load_source(
     override: str | None,
     allow_remote: bool,
     transport: Transport | None = None,
+    base: str | None = None,
+    identities: Mapping[str, RawDocument] | None = None,
 ) -> LoadedSource | Diagnostic:
     """Read one source description; a problem comes back as a located diagnostic.
 
     A remote one (``allow_remote``) is fetched with ``transport``, else a default one.
+    ``base`` is the referring document's base URI when it declares a ``$self`` (see
+    :func:`base_uri`); None resolves against the referring file as Arazzo 1.0 did.
+    ``identities`` are the documents loaded so far by their identity
+    (:func:`declared_identity`): a source whose resolved url is one of them is
+    that document, and nothing is read.
     """
     where = referring.locate(pointer)
     declared = kind_named(declared_type)
     positions = declared is not None and declared.keeps_positions
     hint = f"point it elsewhere with {fix('sources', name)}"
+    if override is None and identities:
+        known = identities.get(urljoin(base or referring.uri, url))
+        if known is not None:
+            return _typed(name, url, known.identity, declared_type, known, where)
     if override is not None:
         location = str(Path(override).resolve())
         how = f"the path given for it with {option('sources')} ({override!r})"
+    elif base is not None:
+        resolved = urljoin(base, url)
+        if not urlsplit(resolved).scheme:  # a base that cannot resolve (urn:): the file's
+            resolved = urljoin(referring.uri, url)
+        how = f"its url {url!r} (resolved against the document's $self, {base})"
+        if urlsplit(resolved).scheme == "file":
+            if referring.url is not None:
+                return Diagnostic(
+                    "error",
+                    "source-scheme",
+                    f"source description '{name}' of the remote document {referring.url} "
+                    f"resolves to {resolved!r}, a local file: a remote document may only "
+                    f"name remote documents; {hint}",
+                    where,
+                )
+            location = _file_path(resolved)
+        else:
+            location = resolved
     elif referring.url is not None:
         remote = _resolve_remote(url, referring)
         if remote is None:

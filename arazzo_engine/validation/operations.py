@@ -23,6 +23,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from arazzo_engine.errors import Diagnostic
+from arazzo_engine.expressions import Version, dialect_of
 from arazzo_engine.expressions.ast import InputRef, ResponseBody, walk_expressions
 from arazzo_engine.load.plan import StepPlan, WorkflowPlan
 from arazzo_engine.load.reader import RawDocument
@@ -61,7 +62,7 @@ def check_plans(
     for plan in plans.values():
         undeclared: dict[str, list[tuple[str, Parameter, Operation]]] = {}
         reading: dict[int, list[Site]] = {}  # step index -> sites judged after its response
-        for site in workflow_sites(plan.workflow):
+        for site in workflow_sites(plan.workflow, dialect_of(plan.scope.document.arazzo)):
             if site.step is not None and site.phase in ("criteria", "outputs", "actions"):
                 reading.setdefault(site.step, []).append(site)
         for step_plan in plan.steps:
@@ -253,7 +254,8 @@ def check_child_inputs(
     properties = resolved.get("properties")
     if not isinstance(properties, Mapping):
         return
-    for name in sorted(_inputs_read(child.workflow, frozenset(properties))):
+    version = dialect_of(child.scope.document.arazzo)
+    for name in sorted(_inputs_read(child.workflow, frozenset(properties), version)):
         prop = properties.get(name)
         has_default = isinstance(prop, Mapping) and "default" in prop
         if name in passed or name in required_names or has_default:
@@ -266,9 +268,9 @@ def check_child_inputs(
         )
 
 
-def _inputs_read(workflow: Workflow, declared: frozenset[str]) -> set[str]:
+def _inputs_read(workflow: Workflow, declared: frozenset[str], version: Version) -> set[str]:
     found: set[str] = set()
-    for site in workflow_sites(workflow):
+    for site in workflow_sites(workflow, version):
         node = parse_site(site)
         if node is None:
             continue

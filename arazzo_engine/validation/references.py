@@ -8,9 +8,11 @@ document defines (:mod:`~arazzo_engine.validation.symbols`).
 Rule ids: ``unknown-step``, ``unknown-output``, ``unknown-input`` (errors: the
 value can never exist), ``unknown-workflow``, ``unknown-source``,
 ``component-reference`` (errors); ``undeclared-input``, ``dotted-name``,
-``step-output-order``, ``response-context``, ``response-parameter`` (warnings;
-``step-output-order`` is an error in an Arazzo 1.1 workflow where no goto or retry
-names a step: 1.1 makes a ``$steps`` read an implicit dependency).
+``step-output-order``, ``response-context``, ``response-parameter``,
+``self-base-uri``, ``embedded-unescaped`` (warnings; ``step-output-order`` is an
+error in an Arazzo 1.1 workflow where no goto or retry names a step: 1.1 makes a
+``$steps`` read an implicit dependency); ``message-context`` (error: ``$message``
+outside a message step).
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from arazzo_engine._compat import assert_never
-from arazzo_engine.expressions import unparse
+from arazzo_engine.expressions import dialect_of, unparse
 from arazzo_engine.expressions.ast import (
     ComponentRef,
     InputRef,
     MessageHeader,
     MessagePayload,
     Method,
+    Node,
     OutputRef,
     RequestBody,
     RequestHeader,
@@ -63,6 +66,7 @@ class ReferenceChecker:
     def __init__(self, findings: Findings, document: ArazzoDocument, symbols: Symbols) -> None:
         self.f = findings
         self.document = document
+        self.version = dialect_of(document.arazzo)
         self.symbols = symbols
         self.reads: set[tuple[str, str, str]] = set()
         """(workflow pointer, step id, output name) of every step output read."""
@@ -75,18 +79,22 @@ class ReferenceChecker:
         for workflow in self.document.workflows:
             graph = graphs[workflow.pointer]
             own = self.symbols.workflows.get(workflow.pointer)
-            for site in workflow_sites(workflow):
+            for site in workflow_sites(workflow, self.version):
                 node = parse_site(site)
                 if node is None:
                     if isinstance(site.text, str) and "$steps." in site.text:
                         self.unsure.add(workflow.pointer)
                     continue
+                if site.kind == "embedded":
+                    self.embedded(node, site)
                 for expression in walk_expressions(node):
                     self.check(expression, site, workflow, own, graph)
         for site in component_sites(self.document):
             node = parse_site(site)
             if node is None:
                 continue
+            if site.kind == "embedded":
+                self.embedded(node, site)
             for expression in walk_expressions(node):
                 self.check(expression, site, None, None, None)
 
@@ -132,8 +140,10 @@ class ReferenceChecker:
                 self.source(expression, text, site)
             case ComponentRef():
                 self.component(expression, text, site)
-            case MessageHeader() | MessagePayload() | SelfRef():
-                pass  # Arazzo 1.1 only: a 1.0 document's expressions never parse to these
+            case MessageHeader() | MessagePayload():
+                self.message(text, site, workflow)
+            case SelfRef():
+                self.self_uri(site)
             case _:
                 assert_never(expression)
 
@@ -357,9 +367,52 @@ class ReferenceChecker:
         member = name[len(matched) + 1 :]
         pointer = "/".join(member.split("."))
         fixed = text.replace(f".{name}", f".{matched}#/{pointer}", 1)
+        grammar = (
+            f"; the Arazzo 1.1 grammar reads '{name}' as one name, this engine reads "
+            f"member '{member}' of {what} as Arazzo 1.0 did"
+            if site.version == "1.1"
+            else ""
+        )
         self.f.warning(
             "dotted-name",
             f"'{text}' reads member '{member}' of {what} through dots, which is ambiguous "
-            f"(a name may itself contain dots); write '{fixed}'",
+            f"(a name may itself contain dots){grammar}; write '{fixed}'",
             site.pointer,
         )
+
+    def embedded(self, node: Node, site: Site) -> None:
+        """Values substituted into a condition are not escaped for its language."""
+        written = [f"{{{unparse(e)}}}" for e in walk_expressions(node)]
+        if not written:
+            return
+        self.f.warning(
+            "embedded-unescaped",
+            f"the condition embeds {', '.join(written)}: each value is substituted as it is, "
+            "not escaped for the condition's language, so a value holding regex "
+            "metacharacters, quotes or brackets changes what the condition means",
+            site.pointer,
+        )
+
+    def message(self, text: str, site: Site, workflow: Workflow | None) -> None:
+        """``$message`` only has a value in an AsyncAPI (message) step."""
+        step = workflow.steps[site.step] if workflow is not None and site.step is not None else None
+        if step is not None and step.action is not None:
+            return  # a message step: refused as not run yet where it is declared
+        where = f"step '{step.step_id}'" if step is not None else "this place"
+        self.f.error(
+            "message-context",
+            f"'{text}' reads the message of an AsyncAPI step (one with 'action: send' or "
+            f"'receive'), but {where} has no message; read an HTTP step's $response instead",
+            site.pointer,
+        )
+
+    def self_uri(self, site: Site) -> None:
+        """``$self`` without a ``$self`` field evaluates to the document's location."""
+        if self.document.self_uri is None:
+            self.f.warning(
+                "self-base-uri",
+                "'$self' is used but this document has no '$self' field: it evaluates to "
+                "the document's base URI (where it was read from); add '$self' to give it "
+                "a stable identity",
+                site.pointer,
+            )

@@ -45,6 +45,7 @@ source-type|error|sources.reading|a source is not the type declared, or neither 
 source-openapi|error|sources.openapi.kind|an OpenAPI source the engine cannot use (Swagger 2...)
 source-self|error|load.project|an arazzo source description pointing at its own document
 source-scheme|error|sources.reading|a source url whose scheme is not http(s) (file:, ftp:...)
+source-identity|warning|sources.reading|a fetched document whose $self names another URI
 operation|error|plan|operationId/operationPath that names no operation (or several)
 unqualified-operation-id|warning|plan|a bare operationId while the document has several API sources
 workflow-reference|error|plan|a step, action or dependsOn naming an unknown workflow
@@ -80,6 +81,9 @@ dotted-name|warning|validation.references|member access by dots ($inputs.a.b) in
 step-output-order|error/warning|validation.references|an output read before set (1.1 no goto: error)
 response-context|warning|validation.references|$response/$request where there is none
 response-parameter|warning|validation.references|$response.query.x or $response.path.x (always null)
+message-context|error|validation.references|$message (Arazzo 1.1) outside an AsyncAPI message step
+self-base-uri|warning|validation.references|$self in a document without a $self field (its base URI)
+embedded-unescaped|warning|validation.references|1.1 condition embedding {$...}: values not escaped
 unreachable-step|warning|validation.warnings|a step no path reaches
 goto-self-loop|warning|validation.warnings|a goto to its own step with no criteria
 unused-output|warning|validation.warnings|a step output nothing reads
@@ -112,6 +116,7 @@ NEEDS_SOURCES: tuple[str, ...] = (
     "source-openapi",
     "source-self",
     "source-scheme",
+    "source-identity",
     "path-parameter",
     "no-response-body",
 )

@@ -142,6 +142,9 @@ class JsonContext:
     def component(self, kind: str, name: str) -> Any:
         return self._part("components", kind, name)
 
+    def self_uri(self) -> str | None:
+        return cast("str | None", self._part("self"))
+
 
 def _pointer(pointer: tuple[str, ...] | None) -> list[str] | None:
     return None if pointer is None else list(pointer)
