@@ -344,6 +344,8 @@ class _Compiler:
                 body=body,
                 content_type=content_type,
                 replacements=tuple(replacements),
+                action=step.action,
+                correlation_id=self.correlation(step),
             )
             call = target.prepare(request)
         return StepPlan(
@@ -358,6 +360,13 @@ class _Compiler:
             on_failure=tuple(failure),
             outputs=outputs,
         )
+
+    def correlation(self, step: Step) -> ValueNode | None:
+        """A message step's ``correlationId``, parsed as any value is (1.1)."""
+        if step.correlation_id is None:
+            return None
+        where = f"{step.pointer}/correlationId"
+        return self.value(step.correlation_id, "correlationId", where, step.line)
 
     def inherited(
         self,
