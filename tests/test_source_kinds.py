@@ -207,8 +207,7 @@ channels: {}
         (
             ", type: arazzo",
             ["source-type"],
-            "source description 'src' is declared type 'arazzo' but {path} is an asyncapi "
-            "document",
+            "source description 'src' is declared type 'arazzo' but {path} is an asyncapi document",
         ),
     ],
 )

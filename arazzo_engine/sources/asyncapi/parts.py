@@ -49,7 +49,9 @@ def message(reader: Reader, value: Any, pointer: str, name: str | None) -> Messa
     return Message(
         pointer=where,
         name=label,
-        content_type=content_type if isinstance(content_type, str) else default_content_type(reader),
+        content_type=content_type
+        if isinstance(content_type, str)
+        else default_content_type(reader),
         correlation=correlation,
         payload=body.get("payload"),
         headers=body.get("headers"),

@@ -36,7 +36,9 @@ def _messages(reader: Reader, value: Any, pointer: str) -> tuple[Message, ...]:
     found, where = reader.deref(value, pointer)
     if isinstance(found, Mapping) and isinstance(found.get("oneOf"), list):
         at = child(where, "oneOf")
-        return tuple(message(reader, item, child(at, i), None) for i, item in enumerate(found["oneOf"]))
+        return tuple(
+            message(reader, item, child(at, i), None) for i, item in enumerate(found["oneOf"])
+        )
     return (message(reader, found, where, None),)
 
 
