@@ -86,8 +86,8 @@ def _either(items: list[str], word: str) -> str:
 
 
 def kinds_described() -> str:
-    """What a document of no known kind is not: "neither an OpenAPI nor an Arazzo
-    document (no 'openapi', 'swagger' or 'arazzo' field at its root)"."""
+    """What a document of no known kind is not: "not an OpenAPI, an Arazzo or an AsyncAPI
+    document (no 'openapi', 'swagger', 'arazzo' or 'asyncapi' field at its root)"."""
     kinds = list(_KINDS)
     titles = [f"{'an' if k.title[:1] in 'AEIOU' else 'a'} {k.title}" for k in kinds]
     fields = [f"'{field}'" for kind in kinds for field in kind.root_fields]
@@ -99,7 +99,8 @@ def kinds_described() -> str:
 
 
 def kinds_expected() -> str:
-    """What a source description must be: "an OpenAPI or Arazzo document (YAML or JSON)"."""
+    """What a source description must be: "an OpenAPI, an Arazzo or an AsyncAPI document
+    (YAML or JSON)"."""
     titles = [f"{'an' if k.title[:1] in 'AEIOU' else 'a'} {k.title}" for k in _KINDS]
     return f"{_either(titles, 'or')} document (YAML or JSON)"
 
