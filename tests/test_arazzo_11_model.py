@@ -299,18 +299,12 @@ def test_the_1_1_fields_are_in_the_model(tmp_path: Path) -> None:
     assert (b.action, b.correlation_id) == ("receive", "$steps.a.outputs.all#/id")
     assert b.depends_on == ("a", "$workflows.other.steps.c")
     assert c.target_kind == "channelPath" and c.action == "send"
-    # every 1.1 feature not run yet is refused where it is used (querystring parameters,
-    # action parameters, timeout, dependsOn and $self run), and nothing else is an error
+    # the builder refuses nothing here: querystring and action parameters, timeout,
+    # dependsOn, $self and Selector Objects run, and message steps are refused once their
+    # target is resolved (the plan's checks)
     refused = {d.pointer for d in found if d.rule == "not-run-yet"}
-    assert refused == {
-        "/sourceDescriptions/1/type",
-        "/workflows/0/steps/1/action",
-        "/workflows/0/steps/1/correlationId",
-        "/workflows/0/steps/2/channelPath",
-        "/workflows/0/steps/2/action",
-    }
-    assert [d for d in found if d.rule != "not-run-yet"] == []
-    assert all("is not run by this engine yet" in d.message for d in found)
+    assert refused == set()
+    assert found == []
 
 
 def test_querystring_and_action_parameters_run_but_channel_is_refused(tmp_path: Path) -> None:
@@ -504,8 +498,15 @@ def test_the_document_alone_check_reports_1_1_structure(tmp_path: Path) -> None:
     assert sorted(d.rule for d in found if d.severity == "error") == ["depends-on", "type"]
 
 
-def test_an_asyncapi_source_is_not_read_and_blocks_only_its_workflows(tmp_path: Path) -> None:
-    (tmp_path / "events.yaml").write_text("asyncapi: 3.0.0\n", encoding="utf-8")
+def test_an_asyncapi_source_is_read_and_its_steps_block_only_their_workflows(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "events.yaml").write_text(
+        "asyncapi: 3.0.0\ninfo: {title: e, version: '1'}\n"
+        "channels: {done: {address: jobs.done}}\n"
+        "operations: {done: {action: send, channel: {$ref: '#/channels/done'}}}\n",
+        encoding="utf-8",
+    )
     path = write(
         tmp_path,
         HEAD.format(version="1.1.0").replace(
@@ -520,10 +521,7 @@ def test_an_asyncapi_source_is_not_read_and_blocks_only_its_workflows(tmp_path: 
         with Engine.load(path, servers={"api": server.url}, strict=False) as engine:
             assert list(engine.runnable) == ["w"]
             errors = [(d.rule, d.pointer) for d in engine.findings if d.severity == "error"]
-            assert errors == [
-                ("not-run-yet", "/sourceDescriptions/1/type"),
-                ("not-run-yet", "/workflows/1/steps/0/action"),
-            ]
+            assert errors == [("not-run-yet", "/workflows/1/steps/0/operationId")]
             assert engine.run("w", inputs={"id": "2"}).succeeded
 
 

@@ -258,7 +258,8 @@ def test_no_sources_still_reports_a_source_the_document_does_not_declare(
     assert done.code == 2
     assert done.stderr.splitlines()[1] == (
         "flow.arazzo.yaml:9:5: error: '$sourceDescriptions.API.getPet' names source 'API', "
-        "which is not an OpenAPI source description of this document (have: api); did you "
+        "which is not an API source description (OpenAPI or AsyncAPI) of this document "
+        "(have: api); did you "
         "mean 'api'? (names are case-sensitive) [operation]"
     )
 

@@ -44,7 +44,7 @@ SECRETS = {
     "list.yaml": "- AKIAQWERTYUIOPASDFGH\n- hunter2hunter2\n",
     "binary": "AKIAQWERTYUIOPASDFGH\udcff hunter2hunter2",
 }
-"""Secret files in the shapes they come in: none is an OpenAPI or Arazzo document."""
+"""Secret files in the shapes they come in: none is an OpenAPI, Arazzo or AsyncAPI document."""
 
 
 def write_secret(folder: Path, name: str) -> Path:
@@ -103,7 +103,7 @@ def test_a_source_naming_a_secret_file_does_not_quote_it(tmp_path: Path, name: s
     message = load_error(entry(tmp_path, str(secret)))
     assert_no_secret(message)
     assert f"source description 'api' ({secret}) " in message
-    assert "expected an OpenAPI or an Arazzo document (YAML or JSON)" in message
+    assert "expected an OpenAPI, an Arazzo or an AsyncAPI document (YAML or JSON)" in message
 
 
 @pytest.mark.parametrize("name", sorted(SECRETS))
@@ -146,7 +146,7 @@ def test_the_command_line_does_not_quote_secret_files(tmp_path: Path, name: str)
     done = arazzo("validate", str(entry(tmp_path, str(secret))))
     assert done.returncode == 2
     assert_no_secret(done.stdout + done.stderr)
-    assert "expected an OpenAPI or an Arazzo document" in done.stdout + done.stderr
+    assert "expected an OpenAPI, an Arazzo or an AsyncAPI document" in done.stdout + done.stderr
     done = arazzo("run", str(runnable(tmp_path)), "--inputs-file", str(secret))
     assert done.returncode == 2
     assert_no_secret(done.stdout + done.stderr)

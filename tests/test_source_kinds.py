@@ -1,6 +1,6 @@
 """Source kinds: the registry finds a kind by ``type`` or root field, and a kind registered
 from outside is loaded, planned and run by the same loader, plan and interpreter, which
-never learn what it is; an AsyncAPI document is still refused as before."""
+never learn what it is; an AsyncAPI document is a source of Arazzo 1.1 documents only."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from arazzo_engine.http.mock import MockTransport
 from arazzo_engine.http.response import HttpResponse
 from arazzo_engine.run.context import StepContext
 from arazzo_engine.sources.arazzo import ARAZZO
+from arazzo_engine.sources.asyncapi.kind import ASYNCAPI as ASYNCAPI_KIND
 from arazzo_engine.sources.base import LoadedSource, OpenContext
 from arazzo_engine.sources.call import CallRuntime, StepRequest
 from arazzo_engine.sources.kinds import KINDS, kind_named, kind_of, register, unregister
@@ -70,6 +71,8 @@ class ToyTarget:
 class ToyOperations:
     source: LoadedSource
     operations: dict[str, Any]
+    title = "Toy"
+    pointer_field = "operationPath"
 
     @property
     def name(self) -> str:
@@ -168,14 +171,15 @@ ECHO = """\
 
 # ------------------------------------------------------------------ built-in kinds
 def test_the_built_in_kinds_are_found_by_type_and_by_root_field() -> None:
-    assert list(KINDS) == ["openapi", "arazzo"]
+    assert list(KINDS) == ["openapi", "arazzo", "asyncapi"]
     assert kind_named("openapi") is OPENAPI and kind_named("arazzo") is ARAZZO
-    assert kind_named(None) is None and kind_named("asyncapi") is None
+    assert kind_named(None) is None and kind_named("asyncapi") is ASYNCAPI_KIND
     assert kind_of({"openapi": "3.1.0"}) is OPENAPI
     assert kind_of({"swagger": "2.0"}) is OPENAPI
     assert kind_of({"arazzo": "1.0.1"}) is ARAZZO
     assert kind_of({"openapi": "3.1.0", "arazzo": "1.0.1"}) is OPENAPI  # registry order
-    assert kind_of({"asyncapi": "3.0.0"}) is None
+    assert kind_of({"asyncapi": "3.0.0"}) is ASYNCAPI_KIND
+    assert kind_of({"info": {"title": "none"}}) is None
 
 
 ASYNCAPI = """\
@@ -191,25 +195,23 @@ channels: {}
         (
             "",
             ["source-type"],
-            "source description 'src' ({path}) is neither an OpenAPI nor an Arazzo document "
-            "(no 'openapi', 'swagger' or 'arazzo' field at its root)",
+            "source description 'src' ({path}) is an AsyncAPI document; Arazzo 1.0.1 has no "
+            "AsyncAPI sources: write 'arazzo: 1.1.0' to use one",
         ),
         (
             ", type: openapi",
-            ["source-openapi"],
-            "source description 'src' ({path}) is OpenAPI/Swagger None; this engine reads "
-            "Swagger 2.0 and OpenAPI 3.0 to 3.2 descriptions",
+            ["source-type"],
+            "source description 'src' is declared type 'openapi' but {path} is an asyncapi "
+            "document",
         ),
         (
             ", type: arazzo",
-            # Read as an Arazzo document, it fails as one: the step's operation is then
-            # reported too, as before.
-            ["not-arazzo", "operation"],
-            "this is an AsyncAPI description, not an Arazzo document (no 'arazzo' field)",
+            ["source-type"],
+            "source description 'src' is declared type 'arazzo' but {path} is an asyncapi document",
         ),
     ],
 )
-def test_an_asyncapi_document_is_refused(
+def test_an_asyncapi_document_is_no_source_of_a_1_0_document(
     tmp_path: Path, declared: str, rules: list[str], message: str
 ) -> None:
     (tmp_path / "events.yaml").write_text(ASYNCAPI, encoding="utf-8")
@@ -296,8 +298,9 @@ def test_a_document_of_no_kind_is_described_by_every_registered_kind(
     with pytest.raises(ArazzoValidationError) as caught:
         Engine.load(write_flow(tmp_path, "info: {title: nothing}\n", ECHO))
     assert caught.value.errors[0].message == (
-        f"source description 'play' ({tmp_path / 'toy.yaml'}) is not an OpenAPI, an Arazzo "
-        "or a Toy document (no 'openapi', 'swagger', 'arazzo' or 'toyapi' field at its root)"
+        f"source description 'play' ({tmp_path / 'toy.yaml'}) is not an OpenAPI, an Arazzo, "
+        "an AsyncAPI or a Toy document (no 'openapi', 'swagger', 'arazzo', 'asyncapi' or "
+        "'toyapi' field at its root)"
     )
 
 

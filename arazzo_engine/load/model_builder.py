@@ -505,8 +505,6 @@ class _Builder:
         name = self.string(data, "name", pointer, kind, need=True)
         url = self.string(data, "url", pointer, kind, need=True)
         source_type = self.choice(data, "type", pointer, kind, ("openapi", "arazzo"), need=False)
-        if source_type == "asyncapi":
-            self.not_run("an AsyncAPI source description", child(pointer, "type"))
         if name is None or url is None:
             return None
         return SourceDescription(
@@ -617,7 +615,8 @@ class _Builder:
         return step
 
     def step_11(self, data: Raw, pointer: str) -> dict[str, Any]:
-        """The Arazzo 1.1 step fields; those the engine does not run yet are refused where used."""
+        """The Arazzo 1.1 step fields; those not run yet are refused where used (message
+        steps are refused once their target is resolved, by the plan's checks)."""
         kind = "Step"
         found: dict[str, Any] = {}
         if "timeout" in data:
@@ -634,13 +633,10 @@ class _Builder:
                 found["timeout"] = timeout
         if "dependsOn" in data:
             found["depends_on"] = self.step_depends_on(data["dependsOn"], pointer)
-        if "channelPath" in data:
-            self.not_run("an AsyncAPI step ('channelPath')", child(pointer, "channelPath"))
         if "action" in data:
             action = self.choice(data, "action", pointer, kind, STEP_ACTIONS, need=False)
             if action is not None:
                 found["action"] = action
-            self.not_run("an AsyncAPI step ('action')", child(pointer, "action"))
         if "correlationId" in data:
             value = data["correlationId"]
             if value is None:
@@ -650,7 +646,6 @@ class _Builder:
                     child(pointer, "correlationId"),
                 )
             found["correlation_id"] = value
-            self.not_run("an AsyncAPI step ('correlationId')", child(pointer, "correlationId"))
         return found
 
     def step_depends_on(self, listed: Any, pointer: str) -> tuple[str, ...]:

@@ -422,6 +422,8 @@ class _Compiler:
                 body=body,
                 content_type=content_type,
                 replacements=tuple(replacements),
+                action=step.action,
+                correlation_id=self.correlation(step),
             )
             call = target.prepare(request)
         return StepPlan(
@@ -464,6 +466,12 @@ class _Compiler:
                 if other is not None:
                     found.append(replace(dependency, workflow_key=other))
         return tuple(found)
+    def correlation(self, step: Step) -> ValueNode | None:
+        """A message step's ``correlationId``, parsed as any value is (1.1)."""
+        if step.correlation_id is None:
+            return None
+        where = f"{step.pointer}/correlationId"
+        return self.value(step.correlation_id, "correlationId", where, step.line)
 
     def inherited(
         self,

@@ -43,7 +43,7 @@ from arazzo_engine.load.plan import (
 )
 from arazzo_engine.load.reader import RawDocument, read_document
 from arazzo_engine.load.scope import DocumentRecord, SourceLink
-from arazzo_engine.load.versions import ASYNCAPI
+from arazzo_engine.load.versions import added_value, minor_of
 from arazzo_engine.model import ArazzoDocument
 from arazzo_engine.sources.base import ExternalDocument, LoadedSource, OperationSource
 from arazzo_engine.sources.kinds import KINDS
@@ -150,8 +150,8 @@ class ProjectLoader:
         externals: dict[str, ExternalDocument] = {}
         for i, sd in enumerate(document.source_descriptions):
             project.source_names.add(sd.name)
-            if not self.read_sources or sd.type == ASYNCAPI:
-                continue  # an AsyncAPI source is refused as not run yet where declared
+            if not self.read_sources:
+                continue
             found = load_source(
                 name=sd.name,
                 url=sd.url,
@@ -166,6 +166,10 @@ class ProjectLoader:
             )
             if isinstance(found, Diagnostic):
                 project.diagnostics.append(found)
+                continue
+            if (too_new := _kind_too_new(found, document)) is not None:
+                where = raw.locate(sd.pointer)
+                project.diagnostics.append(Diagnostic("error", "source-type", too_new, where))
                 continue
             self._identify(found, raw, f"/sourceDescriptions/{i}")
             opened = KINDS[found.type].open(found, _Opening(self, raw, sd.pointer, stack))
@@ -194,11 +198,7 @@ class ProjectLoader:
                 project.diagnostics,
                 document,
                 raw,
-                (
-                    sd.name
-                    for sd in document.source_descriptions
-                    if not self.read_sources or sd.type == ASYNCAPI
-                ),
+                (sd.name for sd in document.source_descriptions if not self.read_sources),
             )
         )
         project.plans.update(plans)
@@ -276,6 +276,20 @@ class _Opening:
 
     def load_workflows(self, source: LoadedSource) -> ExternalDocument | None:
         return self.loader.external(source, self.referring, self.pointer, self.stack)
+
+
+def _kind_too_new(found: LoadedSource, document: ArazzoDocument) -> str | None:
+    """Why a source's kind is not one the document's Arazzo version has (AsyncAPI in 1.0)."""
+    minor = minor_of(document.arazzo) or "1.1"
+    first = added_value("Source Description", "type", found.type, minor)
+    if first is None:
+        return None
+    title = KINDS[found.type].title
+    return (
+        f"source description '{found.name}' ({found.location}) is an {title} document; "
+        f"Arazzo {document.arazzo} has no {title} sources: write 'arazzo: {first}.0' to "
+        "use one"
+    )
 
 
 def _components_as_written(data: Any) -> Mapping[str, Any]:

@@ -1,8 +1,11 @@
 """What steps and actions name, found: operations in the sources, workflows in the documents.
 
 A step names an operation by ``operationId`` (bare, or qualified as
-``$sourceDescriptions.<source>.<operationId>``) or by ``operationPath``
-(``{$sourceDescriptions.<source>.url}#/paths/...``); a step, an action or a
+``$sourceDescriptions.<source>.<operationId>``; OpenAPI and AsyncAPI operations
+alike), by ``operationPath`` (``{$sourceDescriptions.<source>.url}#/paths/...``,
+into a source whose pointers are operation paths: OpenAPI), or an AsyncAPI
+channel by ``channelPath`` (``{$sourceDescriptions.<source>.url}#/channels/<c>``
+or ``$sourceDescriptions.<source>#/channels/<c>``); a step, an action or a
 ``dependsOn`` entry names a workflow of this document, or of another Arazzo
 document (``$sourceDescriptions.<source>.<workflowId>``).  Each reference is
 looked up once, at load, through the source kinds' interface
@@ -13,6 +16,7 @@ resolve is reported, located, with the names it could have meant.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 
 from arazzo_engine.model import ArazzoDocument, Step
@@ -21,6 +25,11 @@ from arazzo_engine.sources.base import ExternalDocument, OperationSource, Operat
 __all__ = ["SOURCE_PREFIX", "Report", "Targets", "workflow_key"]
 
 SOURCE_PREFIX = "$sourceDescriptions."
+API_SOURCES = "an API source description (OpenAPI or AsyncAPI)"
+_CHANNEL_PATH = re.compile(
+    r"^(?:\{\$sourceDescriptions\.(?P<braced>[^.{}#]+)\.url\}"
+    r"|\$sourceDescriptions\.(?P<bare>[^.{}#]+))#(?P<pointer>/.*)$"
+)
 
 Report = Callable[[str, str, str, int], None]
 """Records an error (or a warning): (rule id, message, JSON pointer, line of the node)."""
@@ -58,6 +67,8 @@ class Targets:
             return self.operation_by_id(step)
         if step.operation_path is not None:
             return self.operation_by_path(step)
+        if step.channel_path is not None:
+            return self.channel_by_path(step)
         return None
 
     def operation_by_id(self, step: Step) -> OperationTarget | None:
@@ -69,8 +80,8 @@ class Targets:
             if source is None:
                 self.error(
                     "operation",
-                    f"'{ref}' names source '{name}', which is not an OpenAPI source "
-                    f"description of this document (have: {', '.join(self.source_names) or 'none'})"
+                    f"'{ref}' names source '{name}', which is not {API_SOURCES} of this "
+                    f"document (have: {', '.join(self.source_names) or 'none'})"
                     + _did_you_mean(name, self.source_names),
                     pointer,
                     step.line,
@@ -143,8 +154,19 @@ class Targets:
         if source is None:
             self.error(
                 "operation",
-                f"operationPath names source '{source_name}', which is not an OpenAPI source "
-                "description of this document" + _did_you_mean(source_name, self.source_names),
+                f"operationPath names source '{source_name}', which is not {API_SOURCES} "
+                "of this document" + _did_you_mean(source_name, self.source_names),
+                pointer,
+                step.line,
+            )
+            return None
+        if source.pointer_field != "operationPath":
+            self.error(
+                "operation",
+                f"operationPath names source '{source_name}', {_article(source.title)} source "
+                f"description, whose parts a step names with operationId or "
+                f"{source.pointer_field}; an operationPath points into an OpenAPI description "
+                f"(sources for it: {self._pointing('operationPath')})",
                 pointer,
                 step.line,
             )
@@ -155,6 +177,45 @@ class Targets:
                 "operation",
                 f"operationPath '#{json_pointer}' does not point at an operation of source "
                 f"'{source_name}'{source.pointer_hint(json_pointer)}",
+                pointer,
+                step.line,
+            )
+        return found
+
+    def _pointing(self, field: str) -> str:
+        """The loaded sources whose pointers ``field`` takes ('none')."""
+        return ", ".join(n for n, s in self.sources.items() if s.pointer_field == field) or "none"
+
+    def channel_by_path(self, step: Step) -> OperationTarget | None:
+        """The channel a ``channelPath`` names.  Its form, and a source it names that is
+        undeclared, of another declared type or not loaded, are reported elsewhere
+        (:mod:`arazzo_engine.validation.channels`, the source's own error)."""
+        ref = step.channel_path or ""
+        pointer = f"{step.pointer}/channelPath"
+        match = _CHANNEL_PATH.match(ref)
+        if match is None:
+            return None
+        name = match.group("braced") or match.group("bare")
+        json_pointer = match.group("pointer")
+        source = self.sources.get(name)
+        if source is None:
+            return None
+        if source.pointer_field != "channelPath":
+            self.error(
+                "channel-path",
+                f"channelPath names source '{name}', {_article(source.title)} source "
+                "description; a channel belongs to an AsyncAPI source description "
+                f"(sources with channels: {self._pointing('channelPath')})",
+                pointer,
+                step.line,
+            )
+            return None
+        found = source.find_by_pointer(json_pointer)
+        if found is None:
+            self.error(
+                "channel-path",
+                f"channelPath '#{json_pointer}' does not point at a channel of source "
+                f"'{name}' ({source.location}){source.pointer_hint(json_pointer)}",
                 pointer,
                 step.line,
             )
@@ -198,6 +259,10 @@ class Targets:
             )
             return None
         return workflow_key(self.prefix, text)
+
+
+def _article(title: str) -> str:
+    return f"{'an' if title[:1] in 'AEIOU' else 'a'} {title}"
 
 
 def _did_you_mean(name: str, known: Iterable[str]) -> str:

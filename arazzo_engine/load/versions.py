@@ -31,7 +31,7 @@ SUPPORTED: Final = ("1.0", "1.1")
 """The ``major.minor`` versions this engine loads, oldest first."""
 
 ASYNCAPI: Final = "asyncapi"
-"""The 1.1 source type the engine declares but does not read or run yet."""
+"""The 1.1 source type of AsyncAPI descriptions (read and checked; their steps not run yet)."""
 
 _VERSION: Final = re.compile(r"^(\d+)\.(\d+)\.\d+(-.+)?$")
 

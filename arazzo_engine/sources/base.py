@@ -75,11 +75,21 @@ class OperationTarget(Protocol):
 
 
 class OperationSource(Protocol):
-    """An opened source whose steps call operations (OpenAPI; next AsyncAPI)."""
+    """An opened source whose steps call operations (OpenAPI, AsyncAPI)."""
 
     @property
     def name(self) -> str:
         """The source description's name."""
+        ...
+
+    @property
+    def title(self) -> str:
+        """How messages name its kind: 'OpenAPI', 'AsyncAPI'."""
+        ...
+
+    @property
+    def pointer_field(self) -> str:
+        """The step field whose JSON pointers it resolves: 'operationPath', 'channelPath'."""
         ...
 
     @property
@@ -102,7 +112,8 @@ class OperationSource(Protocol):
         ...
 
     def find_by_pointer(self, pointer: str) -> OperationTarget | None:
-        """The operation at this JSON pointer of its document (``operationPath``), or None."""
+        """What this JSON pointer of its document names (an OpenAPI ``operationPath``'s
+        operation, an AsyncAPI ``channelPath``'s channel), or None."""
         ...
 
     def pointer_hint(self, pointer: str) -> str:

@@ -71,6 +71,10 @@ class StepRequest:
     content_type: str | None
     replacements: tuple[tuple[ReplacementTarget, ValueNode], ...]
     """``requestBody.replacements`` as (target, value), applied in order."""
+    action: str | None = None
+    """A message step's Arazzo 1.1 ``action`` (``send``/``receive``); None otherwise."""
+    correlation_id: ValueNode | None = None
+    """A message step's ``correlationId``, parsed; None when it has none."""
 
 
 class CallContext(EvaluationContext, Protocol):

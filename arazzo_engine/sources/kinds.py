@@ -5,7 +5,7 @@ absent, the one whose root field its document has (``openapi``/``swagger``:
 OpenAPI, ``arazzo``: Arazzo; the first match in registry order wins).  What
 a kind is and provides: :mod:`arazzo_engine.sources.base`.
 
-Adding a kind (AsyncAPI is next) is:
+Adding a kind (as AsyncAPI was) is:
 
 1. a package ``sources/<kind>/`` whose kind object satisfies
    :class:`~arazzo_engine.sources.base.SourceKind` (its ``type`` name, its
@@ -33,6 +33,7 @@ from typing import Any, Final, TypeVar
 
 from arazzo_engine.registry import Registry
 from arazzo_engine.sources.arazzo import ARAZZO
+from arazzo_engine.sources.asyncapi.kind import ASYNCAPI
 from arazzo_engine.sources.base import SourceKind
 from arazzo_engine.sources.openapi.kind import OPENAPI
 
@@ -85,8 +86,8 @@ def _either(items: list[str], word: str) -> str:
 
 
 def kinds_described() -> str:
-    """What a document of no known kind is not: "neither an OpenAPI nor an Arazzo
-    document (no 'openapi', 'swagger' or 'arazzo' field at its root)"."""
+    """What a document of no known kind is not: "not an OpenAPI, an Arazzo or an AsyncAPI
+    document (no 'openapi', 'swagger', 'arazzo' or 'asyncapi' field at its root)"."""
     kinds = list(_KINDS)
     titles = [f"{'an' if k.title[:1] in 'AEIOU' else 'a'} {k.title}" for k in kinds]
     fields = [f"'{field}'" for kind in kinds for field in kind.root_fields]
@@ -98,12 +99,14 @@ def kinds_described() -> str:
 
 
 def kinds_expected() -> str:
-    """What a source description must be: "an OpenAPI or Arazzo document (YAML or JSON)"."""
+    """What a source description must be: "an OpenAPI, an Arazzo or an AsyncAPI document
+    (YAML or JSON)"."""
     titles = [f"{'an' if k.title[:1] in 'AEIOU' else 'a'} {k.title}" for k in _KINDS]
     return f"{_either(titles, 'or')} document (YAML or JSON)"
 
 
-BUILT_IN: Final = (OPENAPI, ARAZZO)
-"""The kinds of Arazzo 1.0; a new built-in kind is one more entry here."""
+BUILT_IN: Final = (OPENAPI, ARAZZO, ASYNCAPI)
+"""The kinds of Arazzo 1.0, and AsyncAPI (1.1); a new built-in kind is one more entry here.
+Which ``type`` values a document may declare is the Arazzo version's (its own table)."""
 for _kind in BUILT_IN:
     register(_kind)

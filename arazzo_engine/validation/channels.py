@@ -4,7 +4,8 @@ The schema takes any string, but a ``channelPath`` must name an AsyncAPI
 channel of a declared source: ``{$sourceDescriptions.<name>.url}#/channels/<key>``
 (the ``operationPath`` form) or ``$sourceDescriptions.<name>#/channels/<key>``,
 the pointer reaching ``/channels/*`` or ``/components/channels/*``.  Whether the
-channel exists needs the source, which the engine does not read yet.
+channel exists needs the source: the plan looks it up
+(:mod:`arazzo_engine.load.targets`), with the same rule id.
 
 Rule id: ``channel-path`` (error) a ``channelPath`` of neither form, naming an
 undeclared source, or a source declared as another type.

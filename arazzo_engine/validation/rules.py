@@ -26,7 +26,7 @@ type|error|model_builder|a field has the wrong JSON type or range
 enum|error/warning|model_builder|a value outside its fixed set (unknown dialect version: warning)
 arazzo-version|error|model_builder|'arazzo' is not a 1.0.x or 1.1.x version string
 version-field|error|model_builder|an Arazzo 1.1 field or value in a 1.0.x document
-not-run-yet|error|model_builder|an Arazzo 1.1 feature this engine does not run yet ($self...)
+not-run-yet|error|model_builder|a 1.1 feature this engine does not run yet (messages, in: channel)
 step-fields|error/warning|model_builder|1.1 step fields where they cannot apply (body: warning)
 step-depends-on|error|model_builder|a step dependsOn entry of no allowed form, or repeated
 action-parameters|error|model_builder|action parameters without a workflowId target, or with in
@@ -43,6 +43,7 @@ source-unreadable|error|sources.reading|a source description cannot be read
 source-remote|error|sources.reading|a remote source while remote loading is off
 source-type|error|sources.reading|a source is not the type declared, or neither type
 source-openapi|error|sources.openapi.kind|an OpenAPI source the engine cannot use (Swagger 2...)
+source-asyncapi|error|sources.asyncapi.kind|an AsyncAPI version not read, or a used part unresolved
 source-self|error|load.project|an arazzo source description pointing at its own document
 source-scheme|error|sources.reading|a source url whose scheme is not http(s) (file:, ftp:...)
 source-identity|warning|sources.reading|a fetched document whose $self names another URI
@@ -69,7 +70,8 @@ parameter-in-ignored|warning|validation.semantic|'in' on a parameter passed to a
 inputs-ref|error|validation.semantic|an inputs schema $ref that does not resolve
 inputs-schema|error|validation.semantic|an inputs schema that is not JSON Schema 2020-12
 depends-on|error|validation.dependencies|a step dependsOn naming no step, cyclic, or never run first
-channel-path|error|validation.channels|a channelPath of no known form, or of a non-AsyncAPI source
+channel-path|error|validation.channels|a channelPath of no known form or naming no AsyncAPI channel
+message-step|error/warning|validation.message_steps|AsyncAPI fields, parameters unfit for the target
 unknown-step|error|validation.references|$steps.<id> naming no step of the workflow
 unknown-output|error|validation.references|an output no step or workflow declares
 unknown-input|error|validation.references|an input a closed inputs schema cannot receive
@@ -114,17 +116,20 @@ NEEDS_SOURCES: tuple[str, ...] = (
     "source-remote",
     "source-type",
     "source-openapi",
+    "source-asyncapi",
     "source-self",
     "source-scheme",
     "source-identity",
     "path-parameter",
     "no-response-body",
+    "message-step",
 )
 """Rules that read the source descriptions: a check without them (``--no-sources``) cannot
 run these at all."""
 
 PARTLY_NEEDS_SOURCES: tuple[str, ...] = (
     "operation",
+    "channel-path",
     "undeclared-parameter",
     "workflow-reference",
     "missing-workflow-input",

@@ -129,7 +129,8 @@ def step_criteria(findings: Findings, workflow: Workflow) -> None:
                     "(and there is no $statusCode or $response to test)",
                     f"{step.pointer}/successCriteria",
                 )
-        elif not step.success_criteria:
+        elif not step.success_criteria and step.action is None and step.channel_path is None:
+            # a message step (Arazzo 1.1) without criteria succeeds on any message
             findings.warning(
                 "missing-success-criteria",
                 f"operation step '{step.step_id}' has no successCriteria, so any 2xx status "

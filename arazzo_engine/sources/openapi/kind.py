@@ -50,6 +50,9 @@ class OpenAPITarget:
 class OpenAPIOperations:
     """One opened OpenAPI source: its operations, found by id or pointer."""
 
+    title = "OpenAPI"
+    pointer_field = "operationPath"
+
     def __init__(self, index: OperationIndex, base_urls: BaseUrls) -> None:
         self.index = index
         self.base_urls = base_urls

@@ -1,0 +1,110 @@
+"""The AsyncAPI source kind: operations found by operationId, channels by ``channelPath``.
+
+A step names an AsyncAPI operation by its operationId (the 3.x ``operations``
+key, a 2.6 operation's ``operationId``) or a channel by a ``channelPath``
+pointer (``/channels/<key>``, ``/components/channels/<key>``); an
+``operationPath`` never names AsyncAPI parts (it is OpenAPI's), so
+:meth:`AsyncAPIOperations.find_by_pointer` finds channels only.  Either
+prepares an :class:`~arazzo_engine.sources.asyncapi.call.AsyncAPICall`.
+A description of a version the engine does not read is a ``source-asyncapi``
+error of the source description; so is a part a step uses that does not resolve.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+
+from arazzo_engine.sources.asyncapi.call import AsyncAPICall
+from arazzo_engine.sources.asyncapi.index import AsyncAPIIndex, build_index
+from arazzo_engine.sources.asyncapi.shapes import AsyncAPIShapeError, Channel, Operation
+from arazzo_engine.sources.base import LoadedSource, OpenContext
+from arazzo_engine.sources.call import StepRequest
+
+__all__ = ["ASYNCAPI", "AsyncAPIKind", "AsyncAPIOperations", "AsyncAPITarget"]
+
+RULE = "source-asyncapi"
+
+
+@dataclass(frozen=True, slots=True)
+class AsyncAPITarget:
+    """An operation or a channel a step names."""
+
+    source: str
+    operation: Operation | None
+    channel: Channel | None
+
+    def prepare(self, request: StepRequest) -> AsyncAPICall:
+        return AsyncAPICall(
+            source=self.source, operation=self.operation, channel=self.channel, request=request
+        )
+
+
+class AsyncAPIOperations:
+    """One opened AsyncAPI source."""
+
+    title = "AsyncAPI"
+    pointer_field = "channelPath"
+    """Pointers into it name channels, written as a step's ``channelPath``."""
+
+    def __init__(self, index: AsyncAPIIndex) -> None:
+        self.index = index
+
+    @property
+    def name(self) -> str:
+        return self.index.source.name
+
+    @property
+    def location(self) -> str:
+        return self.index.source.location
+
+    @property
+    def operation_ids(self) -> Collection[str]:
+        return self.index.operation_pointers.keys()
+
+    @property
+    def scheme_names(self) -> Collection[str]:
+        return ()
+
+    def find_by_id(self, operation_id: str) -> AsyncAPITarget | None:
+        found = self.index.operation(operation_id)
+        if found is None:
+            return None
+        return AsyncAPITarget(self.name, found, found.channel)
+
+    def find_by_pointer(self, pointer: str) -> AsyncAPITarget | None:
+        found = self.index.channel(pointer)
+        return AsyncAPITarget(self.name, None, found) if found is not None else None
+
+    def pointer_hint(self, pointer: str) -> str:
+        """The channels there are, when the pointer names none."""
+        known = ", ".join(f"'#{p}'" for p in self.index.channel_pointers[:10]) or "none"
+        same = [p for p in self.index.channel_pointers if p.lower() == pointer.lower()]
+        hint = f"; did you mean '#{same[0]}'? (names are case-sensitive)" if same else ""
+        return f" (its channels: {known}){hint}"
+
+    def problems(self) -> Sequence[tuple[str, str]]:
+        return [(RULE, problem) for problem in self.index.problems]
+
+
+class AsyncAPIKind:
+    """Descriptions with an ``asyncapi`` root field (3.x and 2.6 are read)."""
+
+    name = "asyncapi"
+    title = "AsyncAPI"
+    root_fields = ("asyncapi",)
+    keeps_positions = False
+    rules = (RULE,)
+
+    def open(self, source: LoadedSource, context: OpenContext) -> AsyncAPIOperations | None:
+        if not isinstance(source.document.data, Mapping):
+            context.report(RULE, f"source description '{source.name}' is not an object")
+            return None
+        try:
+            return AsyncAPIOperations(build_index(source))
+        except AsyncAPIShapeError as error:
+            context.report(RULE, str(error))
+            return None
+
+
+ASYNCAPI = AsyncAPIKind()
