@@ -466,6 +466,7 @@ class _Compiler:
                 if other is not None:
                     found.append(replace(dependency, workflow_key=other))
         return tuple(found)
+
     def correlation(self, step: Step) -> ValueNode | None:
         """A message step's ``correlationId``, parsed as any value is (1.1)."""
         if step.correlation_id is None:
