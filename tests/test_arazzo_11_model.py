@@ -307,19 +307,17 @@ def test_the_1_1_fields_are_in_the_model(tmp_path: Path) -> None:
     assert found == []
 
 
-def test_querystring_and_action_parameters_run_but_channel_is_refused(tmp_path: Path) -> None:
+def test_querystring_and_action_parameters_are_accepted_by_the_builder(tmp_path: Path) -> None:
     step = (
         "- stepId: s\n  operationId: getPet\n"
         "  parameters:\n"
         "    - {name: id, in: path, value: '1'}\n"
         "    - {name: q, in: querystring, value: 'a={$inputs.id}'}\n"
-        "    - {name: c, in: channel, value: x}\n"
         "  onSuccess:\n"
         "    - {name: n, type: goto, workflowId: w, parameters: [{name: id, value: '2'}]}\n"
     )
     _, found = build(with_steps(tmp_path, step))
-    assert rules(found) == [("not-run-yet", "/workflows/0/steps/0/parameters/2/in")]
-    assert "a parameter 'in: channel' is not run by this engine yet" in found[0].message
+    assert rules(found) == []
 
 
 # -- structural checks of 1.1 fields ------------------------------------------------------
@@ -461,7 +459,7 @@ def test_a_selector_in_a_1_1_payload_is_read_and_checked_where_it_sits(tmp_path:
 # -- scoped refusal and the document-alone check -------------------------------------------
 
 
-def test_a_refused_1_1_feature_blocks_only_its_workflow(tmp_path: Path) -> None:
+def test_a_1_1_error_blocks_only_its_workflow(tmp_path: Path) -> None:
     path = write(
         tmp_path,
         HEAD.format(version="1.1.0")
@@ -479,14 +477,14 @@ def test_a_refused_1_1_feature_blocks_only_its_workflow(tmp_path: Path) -> None:
         Engine.load(path)
     errors = [d for d in raised.value.errors if d.severity == "error"]
     assert [(d.rule, d.pointer) for d in errors] == [
-        ("not-run-yet", "/workflows/1/steps/0/parameters/1/in")
+        ("message-step", "/workflows/1/steps/0/parameters/1/in")
     ]
-    assert "a parameter 'in: channel' is not run by this engine yet" in errors[0].message
+    assert "in: channel" in errors[0].message
     with RecordingServer() as server:
         server.route("GET", "/pets/1", Reply(200, {"name": "Ada"}))
         with Engine.load(path, servers={"api": server.url}, strict=False) as engine:
             assert list(engine.runnable) == ["w"]
-            assert [d.rule for d in engine.findings if d.severity == "error"] == ["not-run-yet"]
+            assert [d.rule for d in engine.findings if d.severity == "error"] == ["message-step"]
             assert engine.run("w", inputs={"id": "1"}).succeeded
             with pytest.raises(ArazzoValidationError):
                 engine.run("timed", inputs={"id": "1"})

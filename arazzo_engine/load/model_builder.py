@@ -724,8 +724,6 @@ class _Builder:
         name = self.string(data, "name", pointer, kind, need=True)
         location = self.choice(data, "in", pointer, kind, PARAMETER_IN, need=False)
         has_value = self.required(data, "value", pointer, kind)
-        if location == "channel":
-            self.not_run("a parameter 'in: channel'", child(pointer, "in"))
         selector = None
         if has_value and self.is_selector(data["value"]):
             selector = self.selector(data["value"], child(pointer, "value"))
