@@ -131,7 +131,9 @@ def test_a_server_that_never_ends_a_line_or_event_gets_a_stream_error(
     assert message.endswith(" bytes pending) (the limit is max_body_bytes)"), message
     pending = int(message.split(" bytes pending")[0].rsplit("(", 1)[1])
     assert MIB < pending <= MIB + 2 * 64 * KIB
-    assert elapsed < 5, f"{elapsed:.1f} s"
+    # a bound on hanging, not a speed figure: tracemalloc (peak_memory) makes the
+    # 131072 tiny lines slow on a busy 2-core machine; reading all 64 MiB would not fit
+    assert elapsed < 15, f"{elapsed:.1f} s"
     assert peak < 8 * MIB, f"peak {peak / MIB:.1f} MiB"
     assert sent < 16 * MIB, "the client kept reading past the limit"
 
