@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit docs bench conformance clean
+.PHONY: brokers demo test lint typecheck unit docs bench conformance clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,22 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+# Message steps are tested against real brokers (Mosquitto, NATS, RabbitMQ), from
+# Debian's packages: installed here when missing and we may (root), else named.
+BROKERS := mosquitto nats-server rabbitmq-server
+
+brokers:
+	@missing=""; for b in $(BROKERS); do \
+		command -v $$b >/dev/null 2>&1 || [ -x /usr/sbin/$$b ] || missing="$$missing $$b"; done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "installing brokers for the message step tests:$$missing"; \
+			apt-get update -q >/dev/null && \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(BROKERS) >/dev/null; \
+		else echo "the message step tests need:$$missing (apt-get install$$missing)"; exit 1; fi; \
+	fi
+
+unit: $(STAMP) brokers
 	$(BIN)/python -m pytest -q
 
 # The docs build runs when MkDocs is in .venv (the dev and docs extras install it).

@@ -8,12 +8,9 @@ error, and (the autouse fixture) that no thread or socket is left open.
 
 from __future__ import annotations
 
-import gc
 import itertools
 import json
-import os
 import re
-import threading
 import time
 import tracemalloc
 from collections.abc import Iterator
@@ -26,6 +23,7 @@ from arazzo_engine import Engine, RunResult, StreamError
 from arazzo_engine.http.requests_transport import RequestsTransport
 from arazzo_engine.http.transport import HttpRequest
 from tests.fault_server import FaultServer, refused_url
+from tests.leaks import nothing_left_open
 
 TIMEOUT = 0.3
 SECRETS = {"ApiKey": "key-s3cr3t-1", "Bearer": "tok-s3cr3t-2", "Session": "ses-s3cr3t-3"}
@@ -72,36 +70,11 @@ API: dict[str, Any] = {
 
 
 # -- nothing left open ------------------------------------------------------------------
-def _socket_fds() -> set[str]:
-    found = set()
-    for name in os.listdir("/proc/self/fd"):
-        try:
-            target = os.readlink(f"/proc/self/fd/{name}")
-        except OSError:
-            continue
-        if target.startswith("socket:"):
-            found.add(target)
-    return found
-
-
 @pytest.fixture(autouse=True)
-def nothing_left_open() -> Iterator[None]:
-    """No thread, no socket survives a test (ResourceWarning is an error as well).
-
-    Threads are compared as sets: a thread of an earlier module (a server's
-    connection handler) may end during this test without it being a leak.
-    """
-    gc.collect()
-    threads = set(threading.enumerate())
-    sockets = _socket_fds() if os.path.isdir("/proc/self/fd") else set()
-    yield
-    gc.collect()
-    deadline = time.monotonic() + 3
-    while set(threading.enumerate()) - threads and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert not set(threading.enumerate()) - threads, [t.name for t in threading.enumerate()]
-    if os.path.isdir("/proc/self/fd"):
-        assert _socket_fds() - sockets == set(), "sockets left open"
+def nothing_left() -> Iterator[None]:
+    """No thread, no socket survives a test (ResourceWarning is an error as well)."""
+    with nothing_left_open():
+        yield
 
 
 # -- helpers -------------------------------------------------------------------------------
