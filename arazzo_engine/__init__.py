@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from arazzo_engine.http.response import HttpResponse
     from arazzo_engine.http.sse import ServerSentEvent
     from arazzo_engine.http.transport import HttpRequest
-    from arazzo_engine.results import RunResult, StepResult
+    from arazzo_engine.results import RunResult, StepMessage, StepResult
 
 __all__ = [
     "ArazzoError",
@@ -54,6 +54,7 @@ __all__ = [
     "RequestBuildError",
     "RunResult",
     "ServerSentEvent",
+    "StepMessage",
     "StepResult",
     "StreamError",
     "TransportError",
@@ -68,6 +69,7 @@ _HOME: dict[str, str] = {
     "MockTransport": "arazzo_engine.http.mock",
     "RunResult": "arazzo_engine.results",
     "ServerSentEvent": "arazzo_engine.http.sse",
+    "StepMessage": "arazzo_engine.results",
     "StepResult": "arazzo_engine.results",
 }
 """Where each public name lives; the others are errors (``arazzo_engine.errors``)."""

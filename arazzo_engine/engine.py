@@ -230,7 +230,7 @@ class Engine:
             entry, inputs_checker = _built(project, strict)
             names = sorted(project.source_names)
             check_override_names("sources", source_paths, names)
-            check_override_names("servers", server_urls, names)
+            check_override_names("servers", server_urls, sorted([*names, *project.server_names]))
             check_override_names("server_variables", variables, names)
             check_override_names("path_allow_reserved", dict.fromkeys(allow_reserved), names)
             check_override_names("credentials", prepared, sorted(project.scheme_names))
@@ -260,6 +260,9 @@ class Engine:
                 redactor=redactor,
                 validation=checks,
                 file_folders=folders,
+                max_message_bytes=DEFAULT_MAX_BODY_BYTES
+                if max_body_bytes is None
+                else max_body_bytes,
             )
 
         blocked = blocking_findings(
@@ -283,11 +286,14 @@ class Engine:
         inputs: Mapping[str, Any] | None = None,
         *,
         on_event: EventHandler | None = None,
+        cancel: threading.Event | None = None,
     ) -> RunResult:
         """Run one workflow; step failures end in ``succeeded == False``, never raise.
 
         ``on_event`` receives the run's typed events (see :mod:`arazzo_engine.events`)
         as they happen, stream events included while the caller reads the stream.
+        ``cancel``: once another thread sets it, the run stops at its next step, and a
+        message step waiting for a message stops waiting; the run fails, saying so.
         A workflow an error reaches (``strict=False``) raises ArazzoValidationError.
         """
         from arazzo_engine.run.context import RunState
@@ -298,7 +304,7 @@ class Engine:
         self._inputs.check(workflow_id, given)
         state = RunState()
         interpreter = Interpreter(
-            self._plans, self._settings, self._transport, state, self._inputs, on_event
+            self._plans, self._settings, self._transport, state, self._inputs, on_event, cancel
         )
         return interpreter.run(workflow_id, given)
 

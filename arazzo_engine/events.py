@@ -11,6 +11,8 @@ In the order a run emits them::
         ExpressionEvaluated  a parameter, the request body, an output: its text and value
         RequestSent          the request as sent (credentials masked)
         ResponseReceived     status, headers, a body preview (None for an open stream)
+        MessageSent          a message step's message, as published (Arazzo 1.1 send)
+        MessageReceived      a message step's message, as taken (Arazzo 1.1 receive)
         CriterionEvaluated   each success criterion judged, with each comparison's sides
       StepFinished           the step's outcome (carries its StepResult)
         CriterionEvaluated   each action criterion judged (``where`` names the action)
@@ -66,6 +68,8 @@ __all__ = [
     "Event",
     "EventHandler",
     "ExpressionEvaluated",
+    "MessageReceived",
+    "MessageSent",
     "Phase",
     "RequestSent",
     "ResponseReceived",
@@ -201,6 +205,36 @@ class ResponseReceived(Event):
     is_stream: bool
     elapsed: float
     response: HttpResponse = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class MessageSent(Event):
+    """The message a send step published: its channel address, server, headers and a
+    payload preview (credentials masked, cut at :data:`BODY_PREVIEW_CHARS`)."""
+
+    workflow_id: str
+    step_id: str
+    channel: str
+    server: str
+    """The server's URL, without user info or query."""
+    headers: tuple[tuple[str, str], ...]
+    payload: str
+    content_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class MessageReceived(Event):
+    """The message a receive step took, and how long it waited for it (``waited``,
+    seconds from the step starting to wait); fields as :class:`MessageSent`'s."""
+
+    workflow_id: str
+    step_id: str
+    channel: str
+    server: str
+    headers: tuple[tuple[str, str], ...]
+    payload: str
+    content_type: str
+    waited: float
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,23 @@ from typing import Any
 from arazzo_engine.http.response import HttpResponse
 from arazzo_engine.http.transport import HttpRequest
 
-__all__ = ["RunResult", "StepResult"]
+__all__ = ["RunResult", "StepMessage", "StepResult"]
+
+
+@dataclass(frozen=True)
+class StepMessage:
+    """The message a message step (Arazzo 1.1, AsyncAPI) sent or received: plain data."""
+
+    action: str
+    """'send' or 'receive'."""
+    channel: str
+    """The channel address it went to or came from, variables filled in."""
+    headers: dict[str, str]
+    payload: Any
+    """Decoded by content type: JSON -> Python value, text -> str, other -> bytes."""
+    content_type: str
+    waited: float = 0.0
+    """Seconds a receive step waited for it (0 for a send)."""
 
 
 @dataclass
@@ -36,6 +52,8 @@ class StepResult:
     """The request as sent, credentials masked (None for a workflow step)."""
     validation: tuple[str, ...] = ()
     """What ``validate="warn"``/``"strict"`` found wrong with the request and response."""
+    message: StepMessage | None = None
+    """A message step's message, sent or received (``status_code`` is None then)."""
 
 
 @dataclass

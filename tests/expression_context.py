@@ -37,6 +37,8 @@ class DictContext:
     components: dict[str, dict[str, Any]] = field(default_factory=dict)
     header_lookups: list[str] = field(default_factory=list)
     document_uri: str | None = None
+    message_headers: dict[str, str] = field(default_factory=dict)
+    message_body: Any = None
 
     def request_header(self, name: str) -> str | None:
         self.header_lookups.append(name)
@@ -57,6 +59,12 @@ class DictContext:
 
     def response_body(self) -> Any:
         return self.response_payload
+
+    def message_header(self, name: str) -> str | None:
+        return _header(self.message_headers, name)
+
+    def message_payload(self) -> Any:
+        return self.message_body
 
     def inputs(self) -> Mapping[str, Any]:
         return self.input_values

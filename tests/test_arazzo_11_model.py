@@ -300,10 +300,7 @@ def test_the_1_1_fields_are_in_the_model(tmp_path: Path) -> None:
     assert b.depends_on == ("a", "$workflows.other.steps.c")
     assert c.target_kind == "channelPath" and c.action == "send"
     # the builder refuses nothing here: querystring and action parameters, timeout,
-    # dependsOn, $self and Selector Objects run, and message steps are refused once their
-    # target is resolved (the plan's checks)
-    refused = {d.pointer for d in found if d.rule == "not-run-yet"}
-    assert refused == set()
+    # dependsOn, $self, Selector Objects and message steps all run
     assert found == []
 
 
@@ -418,7 +415,7 @@ def test_a_wrong_1_1_field_is_a_located_error(
     tmp_path: Path, step: str, rule: str, pointer: str
 ) -> None:
     _, found = build(with_steps(tmp_path, step + "\n"))
-    structural = [(d.rule, d.pointer) for d in found if d.rule != "not-run-yet"]
+    structural = [(d.rule, d.pointer) for d in found]
     assert structural == [(rule, pointer)], [str(d) for d in found]
     assert found[0].line >= 9
 
@@ -496,7 +493,7 @@ def test_the_document_alone_check_reports_1_1_structure(tmp_path: Path) -> None:
     assert sorted(d.rule for d in found if d.severity == "error") == ["depends-on", "type"]
 
 
-def test_an_asyncapi_source_is_read_and_its_steps_block_only_their_workflows(
+def test_a_message_step_with_no_server_blocks_only_its_workflow_until_one_is_given(
     tmp_path: Path,
 ) -> None:
     (tmp_path / "events.yaml").write_text(
@@ -518,9 +515,18 @@ def test_an_asyncapi_source_is_read_and_its_steps_block_only_their_workflows(
         server.route("GET", "/pets/2", Reply(200, {"name": "Bo"}))
         with Engine.load(path, servers={"api": server.url}, strict=False) as engine:
             assert list(engine.runnable) == ["w"]
-            errors = [(d.rule, d.pointer) for d in engine.findings if d.severity == "error"]
-            assert errors == [("not-run-yet", "/workflows/1/steps/0/operationId")]
+            errors = [d for d in engine.findings if d.severity == "error"]
+            assert [(d.rule, d.pointer) for d in errors] == [
+                ("message-server", "/workflows/1/steps/0/operationId")
+            ]
+            assert errors[0].message == (
+                "step 'wait' (receive jobs.done (done)): source 'events' defines no server for "
+                "channel 'jobs.done': give one with servers={'events': 'protocol://host:port'}"
+            )
             assert engine.run("w", inputs={"id": "2"}).succeeded
+        given = {"api": server.url, "events": "mqtt://127.0.0.1:1883"}
+        with Engine.load(path, servers=given) as engine:
+            assert list(engine.runnable) == ["w", "listen"]
 
 
 def test_a_1_1_expression_type_without_version_takes_the_default(tmp_path: Path) -> None:

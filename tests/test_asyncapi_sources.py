@@ -16,12 +16,13 @@ import pytest
 from arazzo_engine import ArazzoValidationError, Engine
 from arazzo_engine.load.reader import read_data
 from arazzo_engine.load.refs import MAX_HOPS
-from arazzo_engine.sources.asyncapi.call import NOT_RUN, AsyncAPICall
+from arazzo_engine.sources.asyncapi.call import AsyncAPICall
+from arazzo_engine.sources.asyncapi.endpoint import Endpoint
 from arazzo_engine.sources.asyncapi.index import AsyncAPIIndex, build_index
 from arazzo_engine.sources.asyncapi.kind import AsyncAPIOperations
 from arazzo_engine.sources.asyncapi.shapes import AsyncAPIShapeError
 from arazzo_engine.sources.base import LoadedSource
-from arazzo_engine.sources.call import CallFailed, StepRequest
+from arazzo_engine.sources.call import StepRequest
 
 DOCUMENTS = Path(__file__).parent / "documents" / "asyncapi"
 V3 = DOCUMENTS / "orders.asyncapi.yaml"
@@ -281,7 +282,7 @@ def test_a_broken_part_no_step_uses_does_not_matter(tmp_path: Path) -> None:
 
 
 def test_find_by_id_gives_operations_and_find_by_pointer_channels() -> None:
-    source = AsyncAPIOperations(index_of(V3))
+    source = AsyncAPIOperations(index_of(V3), {})
     assert (source.title, source.pointer_field, list(source.scheme_names)) == (
         "AsyncAPI",
         "channelPath",
@@ -300,8 +301,8 @@ def _request(action: str | None) -> StepRequest:
     return StepRequest("w", "s", (), None, None, (), action=action)
 
 
-def test_the_call_describes_the_step_and_refuses_to_perform() -> None:
-    source = AsyncAPIOperations(index_of(V3))
+def test_the_call_describes_the_step_and_settles_its_server() -> None:
+    source = AsyncAPIOperations(index_of(V3), {})
     target = source.find_by_id("placeOrder")
     assert target is not None
     call = target.prepare(_request("send"))
@@ -312,6 +313,28 @@ def test_the_call_describes_the_step_and_refuses_to_perform() -> None:
     channel = source.find_by_pointer("/channels/broadcast")
     assert channel is not None
     assert channel.prepare(_request("receive")).describe() == "receive broadcast"
-    outcome = call.perform(None, None)  # type: ignore[arg-type]
-    assert isinstance(outcome, CallFailed) and outcome.failure.startswith(NOT_RUN)
-    assert outcome.without_criteria() == outcome.failure
+    # the document's only server, its protocol the URL's scheme
+    assert call.endpoint == Endpoint("broker", "amqp", "amqp://localhost:5672", ())
+    assert call.server_problem is None
+
+
+def test_servers_override_names_a_source_or_one_of_its_servers() -> None:
+    by_source = AsyncAPIOperations(index_of(V3), {"events": "mqtt://127.0.0.1:1883"})
+    target = by_source.find_by_id("placeOrder")
+    assert target is not None
+    endpoint = target.prepare(_request("send")).endpoint
+    assert endpoint is not None and (endpoint.protocol, endpoint.url) == (
+        "mqtt",
+        "mqtt://127.0.0.1:1883",
+    )
+    by_server = AsyncAPIOperations(index_of(V3), {"events.broker": "nats://127.0.0.1:4222/"})
+    assert list(by_server.server_names) == ["events.broker"]
+    target = by_server.find_by_id("placeOrder")
+    assert target is not None
+    endpoint = target.prepare(_request("send")).endpoint
+    assert endpoint is not None and endpoint.url == "nats://127.0.0.1:4222"
+    no_scheme = AsyncAPIOperations(index_of(V3), {"events": "127.0.0.1:1883"})
+    target = no_scheme.find_by_id("placeOrder")
+    assert target is not None
+    problem = target.prepare(_request("send")).server_problem
+    assert problem is not None and "has no scheme" in problem

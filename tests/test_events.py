@@ -243,7 +243,7 @@ def _forbid_events(monkeypatch: pytest.MonkeyPatch) -> None:
     kinds = [
         k for k in vars(events_module).values() if isinstance(k, type) and issubclass(k, Event)
     ]
-    assert len(kinds) == 12
+    assert len(kinds) == 14
     for kind in kinds:
         monkeypatch.setattr(kind, "__init__", forbidden)
     monkeypatch.setattr(event_observer_module, "observe_stream", forbidden)

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lark import Lark
 
-from arazzo_engine.errors import EvaluationError, ExpressionSyntaxError
+from arazzo_engine.errors import ExpressionSyntaxError
 from arazzo_engine.expressions import (
     evaluate,
     evaluate_condition,
@@ -54,7 +54,7 @@ from arazzo_engine.expressions.ast import (
 from arazzo_engine.expressions.parser import STARTS, _run, parser_options
 from arazzo_engine.expressions.parser_cache import cache_file
 from arazzo_engine.expressions.plain import plain_condition, plain_expression
-from arazzo_engine.expressions.trace import source_text, trace_condition
+from arazzo_engine.expressions.trace import source_text
 from tests.expression_context import DictContext
 from tests.test_plain_expressions import comparisons, conditions
 from tests.test_plain_expressions import expressions as plain_shaped
@@ -615,24 +615,30 @@ def test_a_1_1_reason_is_the_same_with_terminals_renamed(
 # ------------------------------------------------------------ the new nodes
 
 
-@pytest.mark.parametrize(
-    ("text", "why"),
-    [
-        ("$message.header.id", "does not run AsyncAPI steps yet"),
-        ("$message.payload#/a", "does not run AsyncAPI steps yet"),
-    ],
-)
-def test_the_1_1_nodes_have_no_value_yet(text: str, why: str) -> None:
-    node = parse_expression(text, version="1.1")
-    assert list(walk_expressions(node)) == [node]
-    assert source_text(node) == text
-    with pytest.raises(EvaluationError, match=re.escape(text) + " has no value: .*" + why):
-        evaluate(node, DictContext())
-    condition = parse_condition(f"{text} == 1", version="1.1")
-    with pytest.raises(EvaluationError):
-        trace_condition(condition, DictContext())
-    with pytest.raises(EvaluationError):
-        evaluate(parse_template(f"x{{{text}}}", version="1.1"), DictContext())
+def test_message_expressions_read_the_message_of_the_step() -> None:
+    context = DictContext(
+        message_headers={"X-Request-Id": "r-1"},
+        message_body={"order": [{"id": 7}], "a/b~c": "odd"},
+    )
+    cases = {
+        "$message.header.X-Request-Id": "r-1",
+        "$message.header.x-request-id": "r-1",
+        "$message.header.missing": None,
+        "$message.payload#/order/0/id": 7,
+        "$message.payload#/a~1b~0c": "odd",
+        "$message.payload#/nothing": None,
+    }
+    for text, expected in cases.items():
+        node = parse_expression(text, version="1.1")
+        assert list(walk_expressions(node)) == [node]
+        assert source_text(node) == text
+        assert evaluate(node, context) == expected, text
+    condition = parse_condition("$message.payload#/order/0/id == 7", version="1.1")
+    assert evaluate_condition(condition, context)
+    template = parse_template("id {$message.header.X-Request-Id}", version="1.1")
+    assert evaluate(template, context) == "id r-1"
+    # outside a message step there is no message: null, as any absent value
+    assert evaluate(parse_expression("$message.payload", version="1.1"), DictContext()) is None
 
 
 def test_self_is_what_the_context_says_the_document_is() -> None:

@@ -1,11 +1,10 @@
-"""Arazzo 1.1 message steps at load: resolved against AsyncAPI sources, checked, refused.
+"""Arazzo 1.1 message steps at load: resolved against AsyncAPI sources, checked.
 
 Each step below sits in a document with an OpenAPI source (``api``) and an
 AsyncAPI 3.0 source (``events``, ``tests/documents/asyncapi``).  Once its
 target is resolved, the step's ``action``, ``correlationId`` and parameters are
-checked against it (rule ``message-step``), and every message step is then
-refused (``not-run-yet``, at its target), so that the HTTP workflows of the
-same document still run.
+checked against it (rule ``message-step``), and its server is settled (rule
+``message-server``: a protocol the engine runs, one server to use).
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from arazzo_engine import ArazzoValidationError, Engine
+from arazzo_engine import Engine
 from arazzo_engine.errors import Diagnostic
 from tests.cli_run import arazzo
 from tests.http_server import RecordingServer, Reply
@@ -83,16 +82,15 @@ def of_step(found: list[Diagnostic], rule: str) -> list[tuple[str, str]]:
     return [(d.severity, d.pointer) for d in found if d.rule == rule and d.pointer.startswith(STEP)]
 
 
-def refused_at(found: list[Diagnostic]) -> list[str]:
-    return [d.pointer for d in found if d.rule == "not-run-yet"]
+def server_errors(found: list[Diagnostic]) -> list[str]:
+    """Pointers of ``message-server`` errors: none when the step's server is settled."""
+    return [d.pointer for d in found if d.rule == "message-server"]
 
 
-# -- a mixed document: its HTTP workflow runs, its message workflow is refused -------------
+# -- a mixed document: both its workflows load and can run ------------------------------
 
 
-def test_the_http_workflow_of_a_mixed_document_runs_while_the_message_one_is_refused(
-    tmp_path: Path,
-) -> None:
+def test_a_mixed_document_loads_with_its_http_and_message_workflows(tmp_path: Path) -> None:
     path = flow(
         tmp_path,
         """\
@@ -103,25 +101,12 @@ def test_the_http_workflow_of_a_mixed_document_runs_while_the_message_one_is_ref
           parameters: [{name: orderId, in: channel, value: '42'}]
         """,
     )
-    with pytest.raises(ArazzoValidationError) as caught:
-        Engine.load(path)
-    [refusal] = [d for d in caught.value.errors if d.severity == "error"]
-    assert (refusal.rule, refusal.pointer, refusal.line) == (
-        "not-run-yet",
-        f"{STEP}/operationId",
-        17,
-    )
-    assert refusal.message.startswith(
-        "message steps (AsyncAPI send/receive) are not run by this engine yet (step 'status' "
-        "would receive orders.{orderId}.status (orderStatusChanged))"
-    )
     with RecordingServer() as server:
         server.route("GET", "/pets/7", Reply(200, {"name": "Rex"}))
-        with Engine.load(path, servers={"api": server.url}, strict=False) as engine:
-            assert list(engine.runnable) == ["pets"]
+        with Engine.load(path, servers={"api": server.url}) as engine:
+            assert list(engine.runnable) == ["pets", "w"]
+            assert [d for d in engine.findings if d.severity == "error"] == []
             assert engine.run("pets", inputs={"id": "7"}).succeeded
-            with pytest.raises(ArazzoValidationError, match="not run by this engine yet"):
-                engine.run("w")
     assert [r.path for r in server.requests] == ["/pets/7"]
 
 
@@ -139,7 +124,7 @@ def test_a_2_6_source_resolves_and_is_checked_the_same_way(tmp_path: Path) -> No
     assert of_step(found, "message-step") == [("error", f"{STEP}/parameters/1")]
     message = next(d.message for d in found if d.rule == "message-step")
     assert "channel 'orders/{orderId}/status' of source 'events' has address " in message
-    assert refused_at(found) == [f"{STEP}/operationId"]
+    assert server_errors(found) == []
 
 
 # -- §3.4: the AsyncAPI fields against the resolved target ---------------------------------
@@ -168,7 +153,7 @@ def test_asyncapi_fields_on_an_openapi_step_are_errors(tmp_path: Path) -> None:
         "GET /pets/{id} (operationId 'getPet'): remove it"
     )
     assert "'in: channel', which only applies to AsyncAPI steps" in messages[2]
-    assert refused_at(found) == []  # an HTTP step is not a message step
+    assert server_errors(found) == []  # an HTTP step has no message server
 
 
 def test_an_asyncapi_operation_step_needs_an_action(tmp_path: Path) -> None:
@@ -180,7 +165,7 @@ def test_an_asyncapi_operation_step_needs_an_action(tmp_path: Path) -> None:
         "step 's' calls AsyncAPI operation 'announce' (channel 'broadcast') of source "
         "'events': an AsyncAPI step needs 'action' (send or receive)"
     )
-    assert refused_at(found) == [f"{STEP}/operationId"]
+    assert server_errors(found) == []
 
 
 def test_the_arazzo_action_is_never_checked_against_the_operations_own(tmp_path: Path) -> None:
@@ -188,7 +173,7 @@ def test_the_arazzo_action_is_never_checked_against_the_operations_own(tmp_path:
     step = "- {stepId: s, operationId: $sourceDescriptions.events.placeOrder, action: send}\n"
     found = findings(flow(tmp_path, step))
     assert [d for d in found if d.rule == "message-step"] == []
-    assert refused_at(found) == [f"{STEP}/operationId"]
+    assert server_errors(found) == []
 
 
 @pytest.mark.parametrize(
@@ -264,7 +249,7 @@ def test_message_step_parameters_go_to_headers_or_address_variables(
         f"  action: send\n  parameters: [{parameters}]\n"
     )
     found = findings(flow(tmp_path, step))
-    errors = [d for d in found if d.severity == "error" and d.rule != "not-run-yet"]
+    errors = [d for d in found if d.severity == "error"]
     assert sorted((d.rule, d.pointer) for d in errors) == [
         ("message-step", STEP + p) for p in expected
     ]
@@ -280,7 +265,7 @@ def test_message_step_parameters_go_to_headers_or_address_variables(
             "address: channel 'orderStatus' of source 'events' has address "
             "'orders.{orderId}.status', whose variables are 'orderId'"
         )
-    assert refused_at(found) == [f"{STEP}/operationId"]
+    assert server_errors(found) == []
 
 
 def test_a_null_address_is_a_warning_and_has_no_variables(tmp_path: Path) -> None:
@@ -313,8 +298,8 @@ def test_a_null_address_is_a_warning_and_has_no_variables(tmp_path: Path) -> Non
 )
 def test_a_channel_path_resolves_to_a_channel(tmp_path: Path, channel: str) -> None:
     found = findings(flow(tmp_path, f"- {{stepId: s, channelPath: {channel}, action: send}}\n"))
-    assert [d for d in found if d.severity == "error" and d.rule != "not-run-yet"] == []
-    assert refused_at(found) == [f"{STEP}/channelPath"]
+    assert [d for d in found if d.severity == "error"] == []
+    assert server_errors(found) == []
 
 
 def test_a_channel_path_to_no_channel_names_the_channels_and_the_case(tmp_path: Path) -> None:
@@ -370,7 +355,7 @@ def test_a_bare_operation_id_finds_asyncapi_operations_too(tmp_path: Path) -> No
     found = findings(flow(tmp_path, "- {stepId: s, operationId: placeOrder, action: send}\n"))
     [warning] = [d for d in found if d.rule == "unqualified-operation-id"]
     assert "write '$sourceDescriptions.events.placeOrder'" in warning.message
-    assert refused_at(found) == [f"{STEP}/operationId"]
+    assert server_errors(found) == []
     missing = findings(flow(tmp_path, "- {stepId: s, operationId: placeorder, action: send}\n"))
     [error] = [d for d in missing if d.severity == "error"]
     assert error.rule == "operation"
@@ -394,9 +379,4 @@ def test_arazzo_validate_locates_a_bad_message_step(tmp_path: Path) -> None:
         "step's parameters are 'in: header' (a message header) or 'in: channel' / 'in: path' "
         "(a variable of the channel address) [message-step]"
     ) in lines
-    assert any(
-        line.startswith(f"{path}:17:9: error: message steps (AsyncAPI send/receive) are not run")
-        and line.endswith("[not-run-yet]")
-        for line in lines
-    )
     assert "[missing-success-criteria]" not in done.stdout + done.stderr

@@ -46,6 +46,14 @@ class EvaluationContext(Protocol):
     def response_body(self) -> Any:
         """``$response.body``: the decoded response body."""
 
+    def message_header(self, name: str) -> str | None:
+        """``$message.header.<name>`` (Arazzo 1.1): a header of the step's message, the
+        exact name first, then any case; None outside message steps."""
+
+    def message_payload(self) -> Any:
+        """``$message.payload`` (Arazzo 1.1): the step's message payload, decoded by its
+        content type; None outside message steps."""
+
     def inputs(self) -> Mapping[str, Any]:
         """``$inputs``: the current workflow's inputs."""
 

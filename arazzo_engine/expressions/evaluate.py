@@ -7,10 +7,10 @@ Semantics
 ---------
 * An expression yields the JSON value it names, type preserved.  Anything
   absent (missing header or input, a step that has not run, a JSON pointer
-  without target, a pointer into text) yields ``None``; nothing raises, except
-  the Arazzo 1.1 expressions a run cannot give a value yet (``$message.*``):
-  they raise :class:`~arazzo_engine.errors.EvaluationError`.  ``$self`` is the
-  context's :meth:`~arazzo_engine.expressions.EvaluationContext.self_uri`.
+  without target, a pointer into text) yields ``None``; nothing raises.
+  ``$message.*`` (Arazzo 1.1) reads the message of the step (a message step's,
+  sent or received; None elsewhere).  ``$self`` is the context's
+  :meth:`~arazzo_engine.expressions.EvaluationContext.self_uri`.
 * Input and output names may contain dots (Q-C2): ``$inputs.a.b.c`` uses the
   longest prefix naming an existing key (``a.b.c``, then ``a.b``, then ``a``)
   and reads the rest as object members.
@@ -43,7 +43,6 @@ from decimal import Decimal
 from typing import Any
 
 from arazzo_engine._compat import assert_never
-from arazzo_engine.errors import EvaluationError
 from arazzo_engine.expressions.ast import (
     Access,
     Accessor,
@@ -394,27 +393,13 @@ def _compile_expression(node: RuntimeExpression) -> Fn:
             return lambda ctx: ctx.component(kind, name)
         case SelfRef():
             return lambda ctx: ctx.self_uri()
-        case MessageHeader() | MessagePayload():
-            return _not_available(node)
+        case MessageHeader():
+            header = node.name
+            return lambda ctx: ctx.message_header(header)
+        case MessagePayload():
+            return _with_pointer(lambda ctx: ctx.message_payload(), node.pointer)
         case _:
             assert_never(node)
-
-
-def _not_available(node: MessageHeader | MessagePayload) -> Fn:
-    """Arazzo 1.1 expressions the run context has no value for yet: evaluating one fails
-    loudly rather than yielding a null that a criterion or output would take at face value."""
-    from arazzo_engine.expressions.unparse import unparse
-
-    text = unparse(node)
-    why = (
-        "$message (Arazzo 1.1) is the message of an AsyncAPI step, and this engine "
-        "does not run AsyncAPI steps yet; it comes with AsyncAPI support"
-    )
-
-    def unavailable(ctx: EvaluationContext) -> Any:
-        raise EvaluationError(f"{text} has no value: {why}")
-
-    return unavailable
 
 
 def _accessor(accessor: Accessor) -> Callable[[Any], Any]:

@@ -110,7 +110,9 @@ _UTF8_JSON_STARTS = (b"{", b"[")
 """First bytes of a JSON text that, with a second byte that is not NUL, only UTF-8 has."""
 
 
-def decode_body(content: bytes, media: str, charset: str | None) -> Any:
+def decode_body(
+    content: bytes, media: str, charset: str | None, what: str = "the response body"
+) -> Any:
     """JSON -> Python value, XML and text -> str, anything else -> bytes.
 
     JSON without a charset is read as RFC 8259 says (UTF-8, or UTF-16/32 told
@@ -131,10 +133,10 @@ def decode_body(content: bytes, media: str, charset: str | None) -> Any:
                 return load_json(content.decode("utf-8", "surrogatepass"))
             return load_json(content)
         except LimitError as error:
-            raise BodyDecodeError(f"the response body ({media}) {error}") from None
+            raise BodyDecodeError(f"{what} ({media}) {error}") from None
         except (UnicodeDecodeError, ValueError) as error:
             raise BodyDecodeError(
-                f"the response body is not valid JSON although its content type is {media}: {error}"
+                f"{what} is not valid JSON although its content type is {media}: {error}"
             ) from None
     if is_text_media_type(media):
         text = content.decode(text_codec(content, media, charset), errors="replace")

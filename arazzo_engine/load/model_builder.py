@@ -24,8 +24,6 @@ Rule ids (severity error unless noted):
 ``arazzo-version``   ``arazzo`` is not a 1.0.x or 1.1.x version
 ``version-field``    a field or value of a later Arazzo version than the document's
                      (``timeout`` in an ``arazzo: 1.0.1`` document)
-``not-run-yet``      an Arazzo 1.1 feature this engine reads but does not run yet
-                     (it blocks the workflows that use it)
 ``step-fields``      1.1 AsyncAPI step fields where they do not apply (``action`` on a
                      workflow step, ``channelPath`` without ``action``...); a warning for
                      a 1.1 ``requestBody`` on a workflow step (ignored)
@@ -168,15 +166,6 @@ class _Builder:
             "version-field",
             f"{what} is an Arazzo {first} field; this document says arazzo: "
             f"{self.arazzo_version}: write 'arazzo: {first}.0' to use it, or remove it",
-            pointer,
-        )
-
-    def not_run(self, feature: str, pointer: str) -> None:
-        """Refuse a 1.1 feature the engine reads but cannot run yet, where it is used."""
-        self.report(
-            "not-run-yet",
-            f"{feature} is not run by this engine yet (Arazzo 1.1); remove it to run "
-            "this workflow, or leave the workflow out (strict=False runs the others)",
             pointer,
         )
 

@@ -71,6 +71,8 @@ class LoadedProject:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     source_names: set[str] = field(default_factory=set)
     scheme_names: set[str] = field(default_factory=set)
+    server_names: set[str] = field(default_factory=set)
+    """``<source>.<server>`` names ``servers=`` may use (AsyncAPI sources' servers)."""
     documents: list[DocumentRecord] = field(default_factory=list)
     """Every Arazzo document built (its prefix tells the entry one: '')."""
     links: list[SourceLink] = field(default_factory=list)
@@ -178,6 +180,7 @@ class ProjectLoader:
             elif opened is not None:
                 operations[sd.name] = opened
                 project.scheme_names.update(opened.scheme_names)
+                project.server_names.update(opened.server_names)
         scope = DocumentScope(
             document=document,
             prefix=prefix,

@@ -6,3 +6,5 @@ that finds the adapter by a server's ``protocol`` (one module each, imported
 only when a document uses it); :mod:`~arazzo_engine.messaging.session` keeps a
 run's connections, subscriptions and buffered messages.
 """
+
+__all__: list[str] = []

@@ -18,6 +18,7 @@ from arazzo_engine.expressions.files import with_markers
 from arazzo_engine.http.response import HttpResponse
 from arazzo_engine.http.transport import HttpRequest
 from arazzo_engine.load.plan import DocumentScope
+from arazzo_engine.results import StepMessage
 from arazzo_engine.run.deadline import Deadline
 
 __all__ = ["RunState", "StepContext", "WorkflowRecord", "WorkflowState"]
@@ -68,7 +69,7 @@ class WorkflowState:
 class StepContext:
     """The :class:`~arazzo_engine.expressions.EvaluationContext` of one step execution."""
 
-    __slots__ = ("child_outputs", "deadline", "request", "response", "state")
+    __slots__ = ("child_outputs", "deadline", "message", "request", "response", "state")
 
     def __init__(
         self,
@@ -81,6 +82,8 @@ class StepContext:
         self.request = request
         self.response = response
         self.child_outputs = child_outputs
+        self.message: StepMessage | None = None
+        """A message step's message, sent or received (``$message``)."""
         self.deadline: float | None = None
         """When the step's time runs out (``time.monotonic()``); None: no step timeout."""
 
@@ -121,6 +124,22 @@ class StepContext:
 
     def response_body(self) -> Any:
         return self.response.body if self.response is not None else None
+
+    def message_header(self, name: str) -> str | None:
+        """A header of the step's message: the exact name first, then any case."""
+        if self.message is None:
+            return None
+        headers = self.message.headers
+        if name in headers:
+            return headers[name]
+        lowered = name.lower()
+        for key, value in headers.items():
+            if key.lower() == lowered:
+                return value
+        return None
+
+    def message_payload(self) -> Any:
+        return self.message.payload if self.message is not None else None
 
     def inputs(self) -> Mapping[str, Any]:
         return self.state.inputs

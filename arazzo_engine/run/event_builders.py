@@ -22,11 +22,14 @@ from arazzo_engine.events import (
     CriterionEvaluated,
     EventHandler,
     ExpressionEvaluated,
+    MessageReceived,
+    MessageSent,
     RequestSent,
     ResponseReceived,
     StreamEnded,
     StreamEvent,
 )
+from arazzo_engine.expressions.evaluate import to_text
 from arazzo_engine.expressions.trace import Term, source_text
 from arazzo_engine.http.media import is_json_media_type, is_text_media_type, media_type
 from arazzo_engine.http.sse import ServerSentEvent
@@ -39,6 +42,7 @@ if TYPE_CHECKING:
     from arazzo_engine.expressions.ast import Node
     from arazzo_engine.http.response import HttpResponse
     from arazzo_engine.http.transport import HttpRequest
+    from arazzo_engine.results import StepMessage
 
 __all__ = [
     "MASKED_HEADERS",
@@ -130,6 +134,35 @@ def request_sent(
         body_size=len(body) if body is not None else 0,
         body_truncated=cut,
         request=request,
+    )
+
+
+def message_event(
+    message: StepMessage, server: str, workflow_id: str, step_id: str, redactor: Redactor
+) -> MessageSent | MessageReceived:
+    """A message step's message as an event: payload as text, masked and cut."""
+    payload = message.payload
+    if isinstance(payload, bytes):
+        raw = payload
+    elif isinstance(payload, str):
+        raw = payload.encode("utf-8")
+    else:
+        raw = to_text(payload).encode("utf-8")
+    preview, _ = body_preview(raw, redactor, "text/plain")
+    channel, headers = redactor.text(message.channel), masked_headers(message.headers, redactor)
+    if message.action == "send":
+        return MessageSent(
+            workflow_id, step_id, channel, server, headers, preview or "", message.content_type
+        )
+    return MessageReceived(
+        workflow_id,
+        step_id,
+        channel,
+        server,
+        headers,
+        preview or "",
+        message.content_type,
+        message.waited,
     )
 
 

@@ -22,6 +22,7 @@ from arazzo_engine.events import (
 from arazzo_engine.run.event_builders import (
     criterion_evaluated,
     expression_evaluated,
+    message_event,
     observe_stream,
     redact_value,
     request_sent,
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from arazzo_engine.http.transport import HttpRequest
     from arazzo_engine.load.plan import StepPlan, WorkflowPlan
     from arazzo_engine.redaction import Redactor
-    from arazzo_engine.results import StepResult
+    from arazzo_engine.results import StepMessage, StepResult
     from arazzo_engine.run.actions import Decision
     from arazzo_engine.run.observer import WorkflowOutcome
     from arazzo_engine.sources.call import StepParameter, StepRequest
@@ -94,6 +95,12 @@ class EventObserver:
         self.emit(response_received(response, wid, sid, elapsed, redactor))
         if response.is_stream:
             observe_stream(response, wid, sid, self.emit, redactor)
+
+    def message_sent(self, call: StepRequest, message: StepMessage, server: str) -> None:
+        self.emit(message_event(message, server, call.workflow_id, call.step_id, self.redactor))
+
+    def message_received(self, call: StepRequest, message: StepMessage, server: str) -> None:
+        self.emit(message_event(message, server, call.workflow_id, call.step_id, self.redactor))
 
     def criterion_judged(
         self,

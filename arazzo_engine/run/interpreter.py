@@ -21,6 +21,7 @@ has a listener.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -66,6 +67,7 @@ class Interpreter:
         state: RunState,
         inputs_checker: InputsChecker,
         on_event: EventHandler | None = None,
+        cancel: threading.Event | None = None,
     ) -> None:
         self.plans = plans
         self.settings = settings
@@ -80,7 +82,11 @@ class Interpreter:
             state=state,
             max_steps=settings.max_steps,
             runtime=CallRuntime.for_run(
-                settings, transport, self.observer, observed=self.observer is not SILENT
+                settings,
+                transport,
+                self.observer,
+                observed=self.observer is not SILENT,
+                cancel=cancel,
             ),
             observer=self.observer,
             inputs_checker=inputs_checker,

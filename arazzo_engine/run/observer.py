@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from arazzo_engine.http.response import HttpResponse
     from arazzo_engine.http.transport import HttpRequest
     from arazzo_engine.load.plan import StepPlan, WorkflowPlan
-    from arazzo_engine.results import StepResult
+    from arazzo_engine.results import StepMessage, StepResult
     from arazzo_engine.run.actions import Decision
     from arazzo_engine.sources.call import StepParameter, StepRequest
 
@@ -53,6 +53,12 @@ class RunObserver(CallObserver, Protocol):
 
     def step_started(self, step: StepPlan, attempt: int) -> None:
         """One execution of a step begins, after it was counted against ``max_steps``."""
+
+    def message_sent(self, call: StepRequest, message: StepMessage, server: str) -> None:
+        pass
+
+    def message_received(self, call: StepRequest, message: StepMessage, server: str) -> None:
+        pass
 
     def criterion_judged(
         self,
@@ -107,6 +113,12 @@ class SilentObserver:
         pass
 
     def response_received(self, call: StepRequest, response: HttpResponse, elapsed: float) -> None:
+        pass
+
+    def message_sent(self, call: StepRequest, message: StepMessage, server: str) -> None:
+        pass
+
+    def message_received(self, call: StepRequest, message: StepMessage, server: str) -> None:
         pass
 
     def criterion_judged(

@@ -20,8 +20,30 @@ from arazzo_engine.redaction import CREDENTIAL_HEADERS, MASK, Redactor
 
 if TYPE_CHECKING:
     from arazzo_engine.http.transport import HttpRequest
+    from arazzo_engine.results import StepMessage
 
-__all__ = ["masked_request", "masked_response", "without_cookies"]
+
+def masked_message(
+    message: StepMessage | None, redactor: Redactor, masking: bool
+) -> StepMessage | None:
+    """A copy of a message step's message to keep in a result: credential values masked
+    in its channel, headers and payload (the ``Authorization`` kind of header whole)."""
+    if message is None or not masking:
+        return message
+    headers = {
+        name: MASK if name.lower() in CREDENTIAL_HEADERS else redactor.text(value)
+        for name, value in message.headers.items()
+    }
+    payload = message.payload
+    return dataclasses.replace(
+        message,
+        channel=redactor.text(message.channel),
+        headers=headers,
+        payload=redactor.data(payload) if isinstance(payload, bytes) else redactor.value(payload),
+    )
+
+
+__all__ = ["masked_message", "masked_request", "masked_response", "without_cookies"]
 
 
 def masked_request(

@@ -31,7 +31,7 @@ from arazzo_engine.results import StepResult
 from arazzo_engine.run.context import StepContext
 from arazzo_engine.run.deadline import step_deadline
 from arazzo_engine.run.observer import SILENT
-from arazzo_engine.run.result_masking import masked_request, masked_response
+from arazzo_engine.run.result_masking import masked_message, masked_request, masked_response
 
 if TYPE_CHECKING:
     from arazzo_engine.load.inputs import InputsChecker
@@ -106,6 +106,11 @@ class StepRunner:
         run.executions += 1
         if run.executions > self.max_steps:
             raise self._too_many(step)
+        if self.runtime.messages.cancelled.is_set():
+            raise RunAborted(
+                f"the run was cancelled before step '{step.step_id}' of workflow "
+                f"'{step.workflow_id}'"
+            )
         if self.observer is not SILENT:
             self.observer.step_started(step, attempt)
         context = StepContext(state)
@@ -272,6 +277,7 @@ class StepRunner:
             elapsed=elapsed,
             request=masked_request(request, redactor, masking) if request is not None else None,
             validation=tuple(redactor.text(f) for f in findings) if masking else tuple(findings),
+            message=masked_message(context.message, redactor, masking),
         )
         self.records.append(result)
         if self.observer is not SILENT:

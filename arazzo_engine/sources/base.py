@@ -107,6 +107,11 @@ class OperationSource(Protocol):
         """The security scheme names it declares (what ``credentials=`` may name)."""
         ...
 
+    @property
+    def server_names(self) -> Collection[str]:
+        """Names ``servers=`` may use besides the source's own (``<source>.<server>``)."""
+        ...
+
     def find_by_id(self, operation_id: str) -> OperationTarget | None:
         """The operation with this ``operationId``, or None."""
         ...

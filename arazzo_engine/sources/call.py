@@ -22,6 +22,7 @@ run (a message transport, a per-run subscription buffer) adds it to
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Protocol
@@ -33,7 +34,9 @@ from arazzo_engine.sources.payload import ReplacementTarget
 if TYPE_CHECKING:
     from arazzo_engine.http.response import HttpResponse
     from arazzo_engine.http.transport import HttpRequest, Transport
+    from arazzo_engine.messaging.session import MessageSession
     from arazzo_engine.redaction import Redactor
+    from arazzo_engine.results import StepMessage
     from arazzo_engine.sources.openapi.validation import OperationValidation
 
 __all__ = [
@@ -83,6 +86,8 @@ class CallContext(EvaluationContext, Protocol):
 
     request: HttpRequest | None
     response: HttpResponse | None
+    message: StepMessage | None
+    """A message step's message, sent or received (``$message``)."""
     deadline: float | None
     """When the step's ``timeout`` (Arazzo 1.1) runs out, as ``time.monotonic()``; None
     when it has none.  A call sends nothing once it has passed, and bounds its
@@ -115,6 +120,12 @@ class CallObserver(Protocol):
     def response_received(self, call: StepRequest, response: HttpResponse, elapsed: float) -> None:
         """``response`` came, ``elapsed`` seconds after sending; an open stream stays open."""
 
+    def message_sent(self, call: StepRequest, message: StepMessage, server: str) -> None:
+        """A send step published ``message`` through ``server`` (its public URL)."""
+
+    def message_received(self, call: StepRequest, message: StepMessage, server: str) -> None:
+        """A receive step took ``message`` from ``server`` (``message.waited`` says how long)."""
+
 
 @dataclass(frozen=True, kw_only=True)
 class CallSettings:
@@ -130,6 +141,8 @@ class CallSettings:
     """Request/response checks against the OpenAPI description (``validate=``); None when off."""
     file_folders: tuple[str, ...] = ()
     """Folders (resolved) a ``$file`` path may lie in besides its document's (``file_folders=``)."""
+    max_message_bytes: int = 64 * 1024 * 1024
+    """The largest message a receive step takes (the engine's ``max_body_bytes``)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -139,6 +152,8 @@ class CallRuntime(CallSettings):
 
     transport: Transport
     observer: CallObserver
+    messages: MessageSession
+    """The run's connections and subscriptions to message brokers (opened on first use)."""
     cookies: CookieStore = field(default_factory=CookieStore)
     observed: bool = True
     """False when the observer does nothing with reports (no one listens to the run):
@@ -152,21 +167,31 @@ class CallRuntime(CallSettings):
         observer: CallObserver,
         *,
         observed: bool = True,
+        cancel: threading.Event | None = None,
     ) -> CallRuntime:
         """The runtime of one run: ``settings`` (every field of them) plus the run's parts,
-        an empty cookie store among them."""
+        an empty cookie store and message session among them (``cancel``, when set,
+        stops a step that waits for a message)."""
+        from arazzo_engine.messaging.session import MessageSession
+
         given = {name: getattr(settings, name) for name in _SETTING_NAMES}
         return cls(
             **given,
             transport=transport,
             observer=observer,
+            messages=MessageSession(
+                timeout=settings.timeout,
+                max_message_bytes=settings.max_message_bytes,
+                cancelled=cancel,
+            ),
             cookies=CookieStore(),
             observed=observed,
         )
 
     def finish(self) -> None:
-        """The run is over: forget what it kept for its calls (its cookies), so that
-        nothing its results hold on to still carries them."""
+        """The run is over: close its message connections and forget what it kept for its
+        calls (its cookies), so that nothing its results hold on to still carries them."""
+        self.messages.close()
         self.cookies.clear()
 
 

@@ -8,7 +8,6 @@ channel, its messages, its address) or an
 is authoritative: it is never compared with the AsyncAPI operation's own.
 What the document alone decides (``channelPath`` without ``action``,
 ``correlationId`` with ``send``) is the model builder's (``step-fields``).
-Then every message step is refused: the engine does not run them yet.
 
 Rule ids:
 
@@ -17,8 +16,12 @@ Rule ids:
                   on a ``receive`` step whose messages define none; a parameter ``in``
                   other than ``header``, ``channel`` or ``path``, or a ``channel``/``path``
                   name that is no variable of the channel address.  (warning) a channel
-                  with a null address; a ``requestBody`` on a ``receive`` step (ignored)
-``not-run-yet``   (error) each message step, at its ``operationId`` or ``channelPath``
+                  with a null address; a ``requestBody`` on a ``receive`` step (ignored);
+                  a message's correlationId ``location`` that is no
+                  ``$message.header#/...``/``$message.payload#/...`` expression
+``message-server`` (error) no server for the step's channel, several without a
+                  ``servers=`` choice, or a protocol the engine does not run (Kafka, an
+                  unknown one) or whose client library is not installed (the extra named)
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from arazzo_engine.load.plan import StepPlan, WorkflowPlan
 from arazzo_engine.load.pointers import child
 from arazzo_engine.load.reader import RawDocument
 from arazzo_engine.model import Parameter
-from arazzo_engine.sources.asyncapi.call import NOT_RUN, AsyncAPICall
+from arazzo_engine.sources.asyncapi.call import AsyncAPICall
 from arazzo_engine.sources.openapi.call import OpenAPICall
 from arazzo_engine.validation.common import Findings, names
 from arazzo_engine.validation.operations import merged_parameters
@@ -38,12 +41,13 @@ from arazzo_engine.validation.operations import merged_parameters
 __all__ = ["check_message_steps"]
 
 RULE = "message-step"
+SERVER_RULE = "message-server"
 MESSAGE_LOCATIONS = ("header", "channel", "path")
 """Where an AsyncAPI step's parameters go: a message header, a channel address variable."""
 
 
 def check_message_steps(plans: Mapping[str, WorkflowPlan], raw: RawDocument) -> list[Diagnostic]:
-    """The §3.4 and §5.2 checks of each step, and the refusal of every message step."""
+    """The §3.4 and §5.2 checks of each step, and the server each message step uses."""
     findings = Findings(raw)
     for plan in plans.values():
         for step_plan in plan.steps:
@@ -119,12 +123,16 @@ def _message_step(
             "(a receive step sends nothing)",
             child(step.pointer, "requestBody"),
         )
-    findings.error(
-        "not-run-yet",
-        f"{NOT_RUN} (step '{step.step_id}' would {call.describe()}); remove the step to run "
-        "this workflow, or leave the workflow out (strict=False runs the others)",
-        target,
-    )
+    if call.resolved and call.server_problem is not None:
+        findings.error(
+            SERVER_RULE, f"step '{step.step_id}' ({call.describe()}): {call.server_problem}", target
+        )
+    if call.correlation_problem is not None and step.action == "receive":
+        findings.error(
+            RULE,
+            f"step '{step.step_id}' receives on {what}, whose {call.correlation_problem}",
+            target,
+        )
 
 
 def _target(call: AsyncAPICall) -> str:

@@ -26,7 +26,6 @@ type|error|model_builder|a field has the wrong JSON type or range
 enum|error/warning|model_builder|a value outside its fixed set (unknown dialect version: warning)
 arazzo-version|error|model_builder|'arazzo' is not a 1.0.x or 1.1.x version string
 version-field|error|model_builder|an Arazzo 1.1 field or value in a 1.0.x document
-not-run-yet|error|model_builder|a 1.1 feature this engine does not run yet (messages, in: channel)
 step-fields|error/warning|model_builder|1.1 step fields where they cannot apply (body: warning)
 step-depends-on|error|model_builder|a step dependsOn entry of no allowed form, or repeated
 action-parameters|error|model_builder|action parameters without a workflowId target, or with in
@@ -72,6 +71,7 @@ inputs-schema|error|validation.semantic|an inputs schema that is not JSON Schema
 depends-on|error|validation.dependencies|a step dependsOn naming no step, cyclic, or never run first
 channel-path|error|validation.channels|a channelPath of no known form or naming no AsyncAPI channel
 message-step|error/warning|validation.message_steps|AsyncAPI fields, parameters unfit for the target
+message-server|error|validation.message_steps|no usable server for a message step (protocol, extra)
 unknown-step|error|validation.references|$steps.<id> naming no step of the workflow
 unknown-output|error|validation.references|an output no step or workflow declares
 unknown-input|error|validation.references|an input a closed inputs schema cannot receive
@@ -123,6 +123,7 @@ NEEDS_SOURCES: tuple[str, ...] = (
     "path-parameter",
     "no-response-body",
     "message-step",
+    "message-server",
 )
 """Rules that read the source descriptions: a check without them (``--no-sources``) cannot
 run these at all."""

@@ -121,6 +121,12 @@ class JsonContext:
     def response_body(self) -> Any:
         return self._part("response", "body")
 
+    def message_header(self, name: str) -> str | None:
+        return cast("str | None", _header(self._part("message", "headers") or {}, name))
+
+    def message_payload(self) -> Any:
+        return self._part("message", "payload")
+
     def inputs(self) -> Mapping[str, Any]:
         return self._part("inputs") or {}
 

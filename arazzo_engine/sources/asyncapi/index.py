@@ -20,6 +20,12 @@ from typing import Any
 from arazzo_engine.errors import RefError
 from arazzo_engine.load.pointers import child, split
 from arazzo_engine.load.refs import MAX_HOPS, Located, RefResolver
+from arazzo_engine.sources.asyncapi.servers import (
+    SecurityScheme,
+    Server,
+    read_schemes,
+    read_servers,
+)
 from arazzo_engine.sources.asyncapi.shapes import (
     Adapter,
     AsyncAPIShapeError,
@@ -95,6 +101,15 @@ class AsyncAPIIndex:
         self.operation_pointers: Mapping[str, str] = ids
         self.duplicate_ids = tuple(duplicates)
         self.channel_pointers = tuple(adapter.channel_pointers(self.reader))
+        self.servers: Mapping[str, Server] = {}
+        self.schemes: Mapping[str, SecurityScheme] = {}
+        self.server_error: str | None = None
+        """Why the servers could not be read (reported when a step needs one)."""
+        try:
+            self.servers = read_servers(self.reader, version)
+            self.schemes = read_schemes(self.reader)
+        except AsyncAPIShapeError as error:
+            self.server_error = str(error)
         self._operations: dict[str, Operation] = {}
         self._channels: dict[str, Channel | None] = {}
         self.problems: list[str] = []

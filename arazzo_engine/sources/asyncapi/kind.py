@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from arazzo_engine.sources.asyncapi.call import AsyncAPICall
+from arazzo_engine.sources.asyncapi.call import AsyncAPICall, ReceiveSteps
+from arazzo_engine.sources.asyncapi.endpoint import Endpoint, choose_server
 from arazzo_engine.sources.asyncapi.index import AsyncAPIIndex, build_index
 from arazzo_engine.sources.asyncapi.shapes import AsyncAPIShapeError, Channel, Operation
 from arazzo_engine.sources.base import LoadedSource, OpenContext
@@ -30,13 +31,19 @@ RULE = "source-asyncapi"
 class AsyncAPITarget:
     """An operation or a channel a step names."""
 
-    source: str
+    opened: AsyncAPIOperations
     operation: Operation | None
     channel: Channel | None
 
     def prepare(self, request: StepRequest) -> AsyncAPICall:
-        return AsyncAPICall(
-            source=self.source, operation=self.operation, channel=self.channel, request=request
+        opened = self.opened
+        return AsyncAPICall.made(
+            opened.name,
+            self.operation,
+            self.channel,
+            request,
+            opened.endpoint(self.channel) if self.channel is not None else None,
+            opened.receivers,
         )
 
 
@@ -47,8 +54,36 @@ class AsyncAPIOperations:
     pointer_field = "channelPath"
     """Pointers into it name channels, written as a step's ``channelPath``."""
 
-    def __init__(self, index: AsyncAPIIndex) -> None:
+    def __init__(self, index: AsyncAPIIndex, servers: Mapping[str, str]) -> None:
         self.index = index
+        self.servers = servers
+        """``servers=``: by source name, or ``<source>.<server>``."""
+        self.receivers = ReceiveSteps()
+        self._endpoints: dict[str, Endpoint | str] = {}
+
+    def endpoint(self, channel: Channel) -> Endpoint | str:
+        """The server of ``channel`` (once per channel), or why there is none."""
+        found = self._endpoints.get(channel.pointer)
+        if found is None:
+            index = self.index
+            if index.server_error is not None:
+                found = f"source '{self.name}': {index.server_error}"
+            else:
+                found = choose_server(
+                    self.name,
+                    index.servers,
+                    channel.servers,
+                    index.schemes,
+                    self.servers,
+                    channel.label,
+                )
+            self._endpoints[channel.pointer] = found
+        return found
+
+    @property
+    def server_names(self) -> Collection[str]:
+        """``<source>.<server>`` of each server: names ``servers=`` may use as well."""
+        return [f"{self.name}.{server}" for server in self.index.servers]
 
     @property
     def name(self) -> str:
@@ -64,17 +99,17 @@ class AsyncAPIOperations:
 
     @property
     def scheme_names(self) -> Collection[str]:
-        return ()
+        return self.index.schemes.keys()
 
     def find_by_id(self, operation_id: str) -> AsyncAPITarget | None:
         found = self.index.operation(operation_id)
         if found is None:
             return None
-        return AsyncAPITarget(self.name, found, found.channel)
+        return AsyncAPITarget(self, found, found.channel)
 
     def find_by_pointer(self, pointer: str) -> AsyncAPITarget | None:
         found = self.index.channel(pointer)
-        return AsyncAPITarget(self.name, None, found) if found is not None else None
+        return AsyncAPITarget(self, None, found) if found is not None else None
 
     def pointer_hint(self, pointer: str) -> str:
         """The channels there are, when the pointer names none."""
@@ -101,7 +136,7 @@ class AsyncAPIKind:
             context.report(RULE, f"source description '{source.name}' is not an object")
             return None
         try:
-            return AsyncAPIOperations(build_index(source))
+            return AsyncAPIOperations(build_index(source), context.servers)
         except AsyncAPIShapeError as error:
             context.report(RULE, str(error))
             return None

@@ -71,6 +71,8 @@ class Channel:
     parameters: Mapping[str, Any]
     """Its Parameter Objects by name (``$ref`` s followed)."""
     messages: tuple[Message, ...]
+    servers: tuple[str, ...] | None = None
+    """The names of the servers it is on; None: every server of the description."""
 
     @property
     def variables(self) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from arazzo_engine.load.pointers import child, split
 from arazzo_engine.sources.asyncapi.parts import last_token, mapping, message, parameters
+from arazzo_engine.sources.asyncapi.servers import channel_servers
 from arazzo_engine.sources.asyncapi.shapes import Channel, Message, Operation, Reader
 
 __all__ = ["ASYNCAPI26", "AsyncAPI26"]
@@ -86,6 +87,7 @@ class AsyncAPI26:
             address=tokens[-1] if tokens[:1] == ("channels",) else None,
             parameters=parameters(reader, body.get("parameters"), where),
             messages=tuple(seen.values()),
+            servers=channel_servers(body),
         )
 
     def operation(self, reader: Reader, key: str, pointer: str) -> Operation:

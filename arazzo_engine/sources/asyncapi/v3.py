@@ -8,6 +8,7 @@ from urllib.parse import unquote
 
 from arazzo_engine.load.pointers import child
 from arazzo_engine.sources.asyncapi.parts import last_token, mapping, message, parameters
+from arazzo_engine.sources.asyncapi.servers import channel_servers
 from arazzo_engine.sources.asyncapi.shapes import (
     AsyncAPIShapeError,
     Channel,
@@ -55,6 +56,7 @@ def read_channel(reader: Reader, value: Any, written: str, pointer: str, key: st
         address=address,
         parameters=parameters(reader, body.get("parameters"), where),
         messages=tuple(messages),
+        servers=channel_servers(body),
     )
 
 

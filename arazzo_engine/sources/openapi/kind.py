@@ -73,6 +73,10 @@ class OpenAPIOperations:
     def scheme_names(self) -> Collection[str]:
         return self.index.security_schemes.keys()
 
+    @property
+    def server_names(self) -> Collection[str]:
+        return ()  # ``servers=`` names an OpenAPI source as a whole
+
     def find_by_id(self, operation_id: str) -> OpenAPITarget | None:
         found = self.index.by_id.get(operation_id)
         return OpenAPITarget(self, found) if found is not None else None
