@@ -98,6 +98,23 @@ def _os_reason(error: BaseException, timeout: float) -> str:
     return type(error).__name__
 
 
+def _no_delay(client: Client, userdata: Any, sock: Any) -> None:
+    """Send small packets at once (TCP_NODELAY): an ack or a SUBSCRIBE queued behind an
+    unacknowledged packet would otherwise wait for the peer's delayed ACK (~40 ms)."""
+    with contextlib.suppress(OSError, AttributeError):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+def _quick_ack(sock: Any) -> None:
+    """Acknowledge what arrives at once (Linux TCP_QUICKACK, which the kernel resets, so
+    it is set again on every read): a broker that keeps Nagle on (Mosquitto's default)
+    holds its next message until we ACK the previous packet, ~40 ms with delayed ACK."""
+    option = getattr(socket, "TCP_QUICKACK", None)
+    if option is not None:
+        with contextlib.suppress(OSError, AttributeError):
+            sock.setsockopt(socket.IPPROTO_TCP, option, 1)
+
+
 class _Acks:
     """Broker acknowledgements (PUBACK, SUBACK) by packet id, for waiting callers.
 
@@ -264,6 +281,7 @@ class MqttConnection:
         client.on_subscribe = self._on_subscribe
         # A packet queued by another thread wakes ours instead of being written there.
         client.on_socket_register_write = self._on_register_write
+        client.on_socket_open = _no_delay
         return client
 
     def _host_port(self) -> tuple[str, int]:
@@ -347,6 +365,7 @@ class MqttConnection:
         steps: list[Callable[[], MQTTErrorCode]] = []
         if sock in readable or pending:
             steps.append(self._client.loop_read)
+            _quick_ack(sock)
         steps += [self._client.loop_write, self._client.loop_misc]
         for work in steps:
             if work() != MQTTErrorCode.MQTT_ERR_SUCCESS or self._client.socket() is None:
