@@ -2,7 +2,8 @@
 
 A channel's address is the topic (or topic filter, to receive), verbatim.
 Message headers travel as MQTT 5 user properties and the content type as the
-``ContentType`` property, so both come back on the receiving side.  Publish and
+``ContentType`` property, so both come back on the receiving side (a name sent
+twice as a user property keeps its last value).  Publish and
 subscribe use QoS 1: ``publish`` returns once the broker acknowledged (PUBACK),
 ``subscribe`` once it granted the subscription (SUBACK).
 
