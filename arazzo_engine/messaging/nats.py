@@ -12,10 +12,13 @@ the loop.
 * Headers travel as NATS headers (nats-server 2.2+).  The content type is sent
   as the ``Content-Type`` header; on receipt it is taken out of the headers
   into :attr:`IncomingMessage.content_type` (found case-insensitively).
-* ``subscribe`` and ``publish`` end with a PING/PONG round trip (``flush``):
-  the server has then processed the SUB (a later message is delivered) or
-  received the PUB.  A ``-ERR 'Permissions Violation ...'`` the server sends
-  for that subject before its PONG turns into a :class:`MessageTransportError`.
+* ``subscribe`` and ``publish`` end with PING/PONG round trips (``flush``, two
+  of them: see :meth:`NatsConnection._flush_checked`): the server has then
+  processed the SUB (a later message is delivered) or received the PUB.  A
+  ``-ERR 'Permissions Violation ...'`` the server sends for that subject before
+  the PONG turns into a :class:`MessageTransportError`.
+* Credentials: ``server.username``/``server.password`` (else the URL's user
+  info), sent in the CONNECT; the client neither logs nor reports them.
 * The client never reconnects: a lost connection runs the disconnected/closed
   callbacks, which mark every subscription lost; ``get`` raises once its buffer
   is empty.
