@@ -231,6 +231,17 @@ def test_a_server_that_never_answers_times_out_within_the_bound() -> None:
     assert "timed out" in str(raised.value)
 
 
+def test_amqps_to_a_plain_port_fails_the_tls_handshake_within_the_bound(
+    broker: RabbitMQ,
+) -> None:
+    url = f"amqps://127.0.0.1:{broker.port}"
+    started = time.monotonic()
+    with nothing_left_open(), pytest.raises(MessageTransportError) as raised:
+        ADAPTER.connect(target(broker, url), timeout=2.0, max_message_bytes=LIMIT)
+    assert time.monotonic() - started < 3.0
+    assert str(raised.value).startswith(f"could not connect to {url}: ")
+
+
 def test_wrong_credentials_are_refused_without_quoting_the_password(broker: RabbitMQ) -> None:
     password = "wrong-Pa55word"
     url = f"amqp://guest:{password}@127.0.0.1:{broker.port}"

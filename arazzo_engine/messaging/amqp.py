@@ -17,8 +17,14 @@ gets every message):
   broker, as in any pub/sub);
 * the virtual host is the URL's path (``amqp://host:5672/vhost``, percent
   decoded; none or ``/`` is the default vhost ``/``); the credentials are the
-  server's username and password (pika's default guest/guest without them);
-  ``amqps`` uses TLS with the system's trust store and checks the host name.
+  server's username and password (else the URL's user info, else pika's
+  default guest/guest); ``amqps`` uses TLS with the system's trust store
+  (``SSL_CERT_FILE`` adds a private CA) and checks the host name;
+* each subscription consumes on its own AMQP channel, so the broker closing
+  one (or ``Subscription.close``) leaves the others and publishing alone;
+* a delivery over ``max_message_bytes`` is dropped when it arrives (pika has
+  read it whole by then: AMQP 0-9-1 has no way to refuse it earlier) and
+  ``get`` raises :class:`MessageTooLarge` in its place in the order.
 
 pika is not thread-safe, so each connection owns ONE daemon I/O thread
 (``arazzo-amqp-io-<host:port>``) that creates the ``BlockingConnection``,
@@ -26,7 +32,9 @@ turns its event loop and runs every command (publish, subscribe, cancel) for
 the callers, who wait on a bounded result; no pika object is touched by any
 other thread.  Deliveries are checked for size and buffered per
 subscription; a lost connection (broker gone, closed by the server, missed
-heartbeats) ends the thread and wakes every waiting ``get`` with the error.
+heartbeats: 10 s, so a frozen broker is noticed within ~30 s) ends the thread
+and wakes every waiting ``get`` with the error.  ``close`` asks the thread to
+close the connection cleanly and joins it for at most 2 s.
 """
 
 from __future__ import annotations
@@ -66,6 +74,10 @@ _JOIN = 2.0
 
 _MIN_COMMAND = 5.0
 """A command's floor bound: a short connect timeout should not make publishing flaky."""
+
+_HEARTBEAT = 10
+"""Seconds; a broker that stops answering (frozen, network gone) is noticed in ~15-30 s,
+not after the 60 s RabbitMQ proposes.  A smaller value the server proposes wins."""
 
 T = TypeVar("T")
 
@@ -462,6 +474,7 @@ def _parameters(server: ServerTarget, timeout: float) -> Any:
         "socket_timeout": timeout,
         "stack_timeout": timeout,
         "blocked_connection_timeout": max(timeout, _MIN_COMMAND),
+        "heartbeat": _heartbeat,
     }
     if username is not None:
         options["credentials"] = pika.PlainCredentials(
@@ -470,6 +483,11 @@ def _parameters(server: ServerTarget, timeout: float) -> Any:
     if secure:
         options["ssl_options"] = pika.SSLOptions(ssl.create_default_context(), host)
     return pika.ConnectionParameters(**options)
+
+
+def _heartbeat(_connection: Any, proposed: int) -> int:
+    """The heartbeat to agree on: the server's when smaller, else ours (0 means off: ours)."""
+    return min(proposed, _HEARTBEAT) if proposed else _HEARTBEAT
 
 
 def _headers(raw: Mapping[str, Any] | None) -> dict[str, str]:
