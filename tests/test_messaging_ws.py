@@ -478,3 +478,16 @@ def test_threads_are_named_while_open(ws_server: WsServer) -> None:
         connection.close()
     assert "arazzo-ws-reader-echo" in names
     assert "arazzo-ws-events-echo" in names
+
+
+def test_server_refusing_our_large_frame_is_not_reported_as_ours(ws_server: WsServer) -> None:
+    connection = _connect(ws_server.url)  # the server's own limit is 1 MiB
+    try:
+        subscription = connection.subscribe("echo")
+        connection.publish(OutgoingMessage("echo", b"x" * (2**20 + 1), "text/plain"))
+        with pytest.raises(MessageTransportError) as caught:
+            subscription.get(3)
+    finally:
+        connection.close()
+    assert not isinstance(caught.value, MessageTooLarge)
+    assert "closed by the server with code 1009" in str(caught.value)

@@ -266,7 +266,7 @@ class _Socket:
             closing = self._closing
         if closing:
             reason = "its connection was closed"
-        elif isinstance(exc, ConnectionClosed) and _code(exc, sent=True) == 1009:
+        elif isinstance(exc, ConnectionClosed) and _we_refused_a_large_frame(exc):
             self._deliver(
                 MessageTooLarge(
                     _sentence(
@@ -364,18 +364,21 @@ def _open_error(
 
 
 def _closed_reason(exc: ConnectionClosed) -> str:
-    """Why the socket ended, from the close frames (server's first)."""
-    for frame, who in ((exc.rcvd, "by the server"), (exc.sent, "by the client")):
-        if frame is not None:
-            reason = frame.reason[:120]
-            said = f" ({reason})" if reason else ""
-            return f"the socket was closed {who} with code {frame.code}{said}"
-    return "the connection was lost without a closing handshake"
+    """Why the socket ended, from the close frame of the side that closed first."""
+    if exc.rcvd is not None and (exc.sent is None or exc.rcvd_then_sent):
+        frame, who = exc.rcvd, "by the server"
+    elif exc.sent is not None:
+        frame, who = exc.sent, "by the client"
+    else:
+        return "the connection was lost without a closing handshake"
+    said = f" ({frame.reason[:120]})" if frame.reason else ""
+    return f"the socket was closed {who} with code {frame.code}{said}"
 
 
-def _code(exc: ConnectionClosed, *, sent: bool) -> int | None:
-    frame = exc.sent if sent else exc.rcvd
-    return None if frame is None else frame.code
+def _we_refused_a_large_frame(exc: ConnectionClosed) -> bool:
+    """True when this side closed first with 1009: the library refused an oversize frame."""
+    sent_first = exc.rcvd is None or exc.rcvd_then_sent is False
+    return exc.sent is not None and exc.sent.code == 1009 and sent_first
 
 
 def _sentence(server: ServerTarget, address: str, reason: str, *, subject: bool = False) -> str:
