@@ -491,3 +491,25 @@ def test_server_refusing_our_large_frame_is_not_reported_as_ours(ws_server: WsSe
         connection.close()
     assert not isinstance(caught.value, MessageTooLarge)
     assert "closed by the server with code 1009" in str(caught.value)
+
+
+def test_against_the_fake_fal_realtime_server() -> None:
+    from fixtures.fal.fake_fal_realtime import FakeFalRealtime
+
+    address = "fal-ai/fast-lcm-diffusion/realtime"
+    with FakeFalRealtime() as fal, nothing_left_open():
+        by_key = _connect(fal.url, headers={"Authorization": f"Key {fal.api_key}"})
+        by_jwt = _connect(fal.url, query={"fal_jwt_token": fal.jwt_token})
+        try:
+            by_key.publish(_json(address, {"prompt": "a fox", "request_id": "k-1"}))
+            key_reply = _first(by_key.subscribe(address))
+            jwt_reply = by_jwt.subscribe(address)
+            by_jwt.publish(_json(address, {"request_id": "j-1"}))
+            error = _first(jwt_reply)
+        finally:
+            by_key.close()
+            by_jwt.close()
+    assert json.loads(key_reply)["request_id"] == "k-1"
+    assert json.loads(error)["type"] == "x-fal-error"
+    assert json.loads(error)["request_id"] == "j-1"
+    assert fal.received[0].data == json.dumps({"prompt": "a fox", "request_id": "k-1"})
