@@ -8,9 +8,12 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
+import yaml
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
@@ -175,3 +178,61 @@ def test_stop_closes_open_sockets_and_leaves_nothing() -> None:
 )
 def test_validate_input(value: Any, problem: str | None) -> None:
     assert validate_input(value) == problem
+
+
+# -- the fake against our AsyncAPI description of fal's event APIs ------------------------
+
+DESCRIPTION = Path(__file__).parent.parent / "fixtures" / "fal" / "asyncapi" / "fal-ai-asyncapi.yml"
+
+
+@pytest.fixture(scope="module")
+def description() -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load(DESCRIPTION.read_text(encoding="utf-8"))
+    return document
+
+
+def _conforms(description: dict[str, Any], schema: str, value: Any) -> None:
+    root = {"$ref": f"#/components/schemas/{schema}", "components": description["components"]}
+    jsonschema.Draft7Validator(root).validate(value)
+
+
+def test_description_names_the_operations_workflows_use(description: dict[str, Any]) -> None:
+    assert description["asyncapi"] == "2.6.0"
+    realtime = description["channels"]["{app_id}/realtime"]
+    assert realtime["subscribe"]["operationId"] == "sendRealtimeInput"
+    assert realtime["publish"]["operationId"] == "receiveRealtimeResult"
+    status = description["channels"]["{model_id}/requests/{request_id}/status/stream"]
+    assert status["servers"] == ["queue-sse"] and status["publish"]["operationId"]
+    servers = description["servers"]
+    assert (servers["realtime-ws"]["protocol"], servers["realtime-ws"]["url"]) == ("wss", "fal.run")
+    assert (servers["queue-sse"]["protocol"], servers["queue-sse"]["url"]) == (
+        "https",
+        "queue.fal.run",
+    )
+    components = description["components"]
+    for name in ("RealtimeInput", "RealtimeResult", "RealtimeError", "QueueStatus"):
+        message = components["messages"][name]
+        assert message["contentType"] == "application/json"
+        ref = message["correlationId"]["$ref"].rsplit("/", 1)[1]
+        assert components["correlationIds"][ref]["location"] == "$message.payload#/request_id"
+    schemes = components["securitySchemes"]
+    key = schemes["falKey"]
+    assert (key["type"], key["in"], key["name"]) == ("httpApiKey", "header", "Authorization")
+    jwt = schemes["falJwt"]
+    assert (jwt["type"], jwt["in"], jwt["name"]) == ("httpApiKey", "query", "fal_jwt_token")
+
+
+def test_fake_answers_conform_to_the_description(
+    fal: FakeFalRealtime, description: dict[str, Any]
+) -> None:
+    [example] = description["components"]["messages"]["RealtimeInput"]["examples"]
+    _conforms(description, "RealtimeInput", example["payload"])
+    assert validate_input(example["payload"]) is None
+    with _open(fal) as ws:
+        result = _ask(ws, example["payload"])
+        error = _ask(ws, {"request_id": "e-1"})
+    _conforms(description, "RealtimeResult", result)
+    _conforms(description, "RealtimeError", error)
+    assert result["request_id"] == example["payload"]["request_id"]
+    with pytest.raises(jsonschema.ValidationError):
+        _conforms(description, "RealtimeInput", {"request_id": "no prompt"})
