@@ -13,13 +13,17 @@ other path is a 404.
 from __future__ import annotations
 
 import json
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from websockets.datastructures import Headers
@@ -129,6 +133,13 @@ def running_ws() -> Iterator[WsServer]:
 def ws_server() -> Iterator[WsServer]:
     with running_ws() as handle:
         yield handle
+
+
+@pytest.fixture
+def no_leaks() -> Iterator[None]:
+    """The test leaves no thread or socket behind, whatever failed in it."""
+    with nothing_left_open():
+        yield
 
 
 def _target(url: str, **kwargs: object) -> ServerTarget:
@@ -294,7 +305,9 @@ def test_query_credential_is_accepted(ws_server: WsServer) -> None:
     assert seen["query"] == f"token={TOKEN}"
 
 
-def test_wrong_credentials_are_refused_without_naming_them(ws_server: WsServer) -> None:
+def test_wrong_credentials_are_refused_without_naming_them(
+    ws_server: WsServer, no_leaks: None
+) -> None:
     connection = _connect(
         ws_server.url, headers={"Authorization": "Key wrong-key-0042"}, query={"token": "nope-9"}
     )
@@ -320,7 +333,7 @@ def test_unknown_path_names_the_status(ws_server: WsServer) -> None:
         connection.close()
 
 
-def test_nothing_listening_fails_quickly_naming_the_url() -> None:
+def test_nothing_listening_fails_quickly_naming_the_url(no_leaks: None) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -336,7 +349,7 @@ def test_nothing_listening_fails_quickly_naming_the_url() -> None:
     assert "refused the connection" in str(caught.value)
 
 
-def test_handshake_that_never_comes_times_out() -> None:
+def test_handshake_that_never_comes_times_out(no_leaks: None) -> None:
     with socket.socket() as silent:  # listens (the kernel accepts TCP) but never answers
         silent.bind(("127.0.0.1", 0))
         silent.listen()
@@ -357,11 +370,14 @@ def test_not_a_websocket_url_fails_at_connect() -> None:
         ADAPTER.connect(_target("http://127.0.0.1:1"), timeout=1, max_message_bytes=10)
 
 
-def test_server_closing_names_code_and_reason_without_credentials(ws_server: WsServer) -> None:
-    connection = _connect(ws_server.url, query={"token": TOKEN})
+def test_server_closing_names_code_and_reason_without_credentials(
+    ws_server: WsServer, no_leaks: None
+) -> None:
+    connection = _connect(ws_server.url, query={"token": TOKEN}, headers={"X-Api": f"Key {KEY}"})
     try:
         subscription = connection.subscribe("bye")
-        connection.publish(OutgoingMessage("bye", f"leaving {TOKEN}".encode(), "text/plain"))
+        farewell = f"leaving {TOKEN} {KEY}".encode()
+        connection.publish(OutgoingMessage("bye", farewell, "text/plain"))
         with pytest.raises(MessageTransportError) as caught:
             subscription.get(3)
         with pytest.raises(MessageTransportError, match="code 4000"):
@@ -371,11 +387,11 @@ def test_server_closing_names_code_and_reason_without_credentials(ws_server: WsS
     finally:
         connection.close()
     text = str(caught.value)
-    assert "closed by the server with code 4000 (leaving ***)" in text
-    assert TOKEN not in text
+    assert "closed by the server with code 4000 (leaving *** ***)" in text
+    assert TOKEN not in text and KEY not in text
 
 
-def test_server_stopped_while_get_waits() -> None:
+def test_server_stopped_while_get_waits(no_leaks: None) -> None:
     with running_ws() as server:
         connection = _connect(server.url)
         try:
@@ -393,7 +409,7 @@ def test_server_stopped_while_get_waits() -> None:
     assert server.url in str(caught.value)
 
 
-def test_connection_dropped_while_get_waits(ws_server: WsServer) -> None:
+def test_connection_dropped_while_get_waits(ws_server: WsServer, no_leaks: None) -> None:
     connection = _connect(ws_server.url)
     try:
         subscription = connection.subscribe("abrupt")
@@ -407,7 +423,9 @@ def test_connection_dropped_while_get_waits(ws_server: WsServer) -> None:
     assert "'abrupt'" in str(caught.value)
 
 
-def test_oversize_message_is_reported_then_the_lost_socket(ws_server: WsServer) -> None:
+def test_oversize_message_is_reported_then_the_lost_socket(
+    ws_server: WsServer, no_leaks: None
+) -> None:
     connection = _connect(ws_server.url, limit=1000)
     try:
         subscription = connection.subscribe("big/1001")
@@ -513,3 +531,58 @@ def test_against_the_fake_fal_realtime_server() -> None:
     assert json.loads(error)["type"] == "x-fal-error"
     assert json.loads(error)["request_id"] == "j-1"
     assert fal.received[0].data == json.dumps({"prompt": "a fox", "request_id": "k-1"})
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, made by the openssl binary (~50 ms)."""
+    openssl = shutil.which("openssl")
+    assert openssl, "the openssl binary is needed for the wss tests: apt-get install openssl"
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            *(openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"),
+            *("-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1"),
+            *("-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=20,
+    )
+    return cert, key
+
+
+def test_wss_with_a_trusted_certificate_and_without(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_leaks: None
+) -> None:
+    cert, key = _self_signed(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    with serve(_echo, "127.0.0.1", 0, ssl=context) as server:
+        thread = threading.Thread(target=server.serve_forever, name="test-wss-server")
+        thread.start()
+        url = f"wss://127.0.0.1:{server.socket.getsockname()[1]}"
+        try:
+            untrusted = _connect(url)
+            with pytest.raises(MessageTransportError) as refused:
+                untrusted.subscribe("echo")
+            untrusted.close()
+            monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the default context trusts it
+            trusted = _connect(url)
+            try:
+                subscription = trusted.subscribe("echo")
+                trusted.publish(_json("echo", {"tls": True}))
+                reply = _first(subscription)
+            finally:
+                trusted.close()
+        finally:
+            server.shutdown()
+            thread.join(5)
+    assert "certificate that could not be verified" in str(refused.value)
+    assert url in str(refused.value)
+    assert json.loads(reply) == {"tls": True}
+
+
+def _echo(connection: ServerConnection) -> None:
+    with suppress(ConnectionClosed):
+        for frame in connection:
+            connection.send(frame)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import ssl
 import threading
 import time
 from collections import deque
@@ -354,6 +355,10 @@ def _open_error(
         reason = "is not a valid WebSocket URL"
     elif isinstance(exc, TimeoutError):
         reason = f"did not complete the handshake: timed out after {timeout:g} s"
+    elif isinstance(exc, ssl.SSLCertVerificationError):
+        reason = f"presented a certificate that could not be verified ({exc.verify_message})"
+    elif isinstance(exc, ssl.SSLError):
+        reason = f"failed the TLS handshake ({exc.reason or type(exc).__name__})"
     elif isinstance(exc, ConnectionRefusedError):
         reason = "refused the connection"
     elif isinstance(exc, OSError):
@@ -391,9 +396,14 @@ def _sentence(server: ServerTarget, address: str, reason: str, *, subject: bool 
 
 
 def _redact(text: str, server: ServerTarget) -> str:
-    """``text`` without any header value, query value or password of ``server``."""
-    secrets = [*server.headers.values(), *server.query.values(), server.password or ""]
-    for secret in sorted((s for s in secrets if len(s) >= 3), key=len, reverse=True):
+    """``text`` without any header value, query value or password of ``server``.
+
+    A header value's last word is removed on its own too: ``Key abc`` is a scheme
+    and a secret, and a server may echo only the secret.
+    """
+    values = [*server.headers.values(), *server.query.values(), server.password or ""]
+    secrets = {*values, *(value.rsplit(" ", 1)[-1] for value in server.headers.values())}
+    for secret in sorted((s for s in secrets if len(s) >= 4), key=len, reverse=True):
         text = text.replace(secret, "***")
     return text
 
