@@ -586,3 +586,30 @@ def _echo(connection: ServerConnection) -> None:
     with suppress(ConnectionClosed):
         for frame in connection:
             connection.send(frame)
+
+
+def test_two_subscriptions_on_one_address_each_get_every_frame(ws_server: WsServer) -> None:
+    connection = _connect(ws_server.url)
+    try:
+        first = connection.subscribe("echo")
+        second = connection.subscribe("echo")
+        connection.publish(_json("echo", {"n": 1}))
+        got = [_first(first), _first(second)]
+    finally:
+        connection.close()
+    assert got == [b'{"n": 1}', b'{"n": 1}']
+
+
+def test_closing_a_subscription_wakes_its_waiting_get(ws_server: WsServer) -> None:
+    connection = _connect(ws_server.url)
+    try:
+        subscription = connection.subscribe("echo")
+        timer = threading.Timer(0.2, subscription.close)
+        timer.start()
+        started = time.monotonic()
+        with pytest.raises(MessageTransportError, match="subscription was closed"):
+            subscription.get(5)
+        timer.join()
+    finally:
+        connection.close()
+    assert time.monotonic() - started < 2

@@ -123,10 +123,10 @@ class WebSocketSubscription:
         deadline = time.monotonic() + max(timeout, 0.0)
         with self._owner.ready:
             while True:
-                if self._items:
-                    return self._take()
                 if self._closed:
                     raise self._owner.failure("the subscription was closed")
+                if self._items:
+                    return self._take()
                 if self._owner.error is not None:
                     raise MessageTransportError(str(self._owner.error))
                 remaining = deadline - time.monotonic()
@@ -136,8 +136,10 @@ class WebSocketSubscription:
 
     def close(self) -> None:
         """Stop receiving; the socket stays open for the address's other uses."""
+        with self._owner.ready:
+            self._closed = True
+            self._items.clear()
         self._owner.unsubscribe(self)
-        self._closed = True
 
     def put(self, item: _Item) -> None:
         """Buffer ``item`` (the socket holds the lock)."""
