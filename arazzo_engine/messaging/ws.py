@@ -156,7 +156,12 @@ class _Socket:
     """One open WebSocket, its reader thread, and the frames not yet taken."""
 
     def __init__(
-        self, server: ServerTarget, address: str, ws: ClientConnection, stack: contextlib.ExitStack
+        self,
+        server: ServerTarget,
+        address: str,
+        ws: ClientConnection,
+        stack: contextlib.ExitStack,
+        max_bytes: int,
     ) -> None:
         self.address = address
         self.ready = threading.Condition()
@@ -167,7 +172,7 @@ class _Socket:
         self._pending: deque[_Item] = deque()
         self._subscribers: list[WebSocketSubscription] = []
         self._closing = False
-        self._max_bytes = 0
+        self._max_bytes = max_bytes
         self._reader = threading.Thread(
             target=self._read, name=f"arazzo-ws-reader-{address}", daemon=True
         )
@@ -191,8 +196,7 @@ class _Socket:
         except Exception as exc:
             stack.close()
             raise _open_error(server, address, timeout, exc) from None
-        sock = cls(server, address, ws, stack)
-        sock._max_bytes = max_bytes
+        sock = cls(server, address, ws, stack, max_bytes)
         _name_library_threads(ws, address)
         sock._reader.start()
         return sock
@@ -206,6 +210,7 @@ class _Socket:
             return subscription
 
     def unsubscribe(self, subscription: WebSocketSubscription) -> None:
+        """Stop handing frames to ``subscription``; with none left, frames wait in pending."""
         with self.ready:
             if subscription in self._subscribers:
                 self._subscribers.remove(subscription)
@@ -247,10 +252,7 @@ class _Socket:
         while True:
             try:
                 data = self._ws.recv()
-            except ConnectionClosed as exc:
-                self._finish(exc)
-                return
-            except Exception as exc:
+            except Exception as exc:  # ConnectionClosed, or the library failing: the end
                 self._finish(exc)
                 return
             self._deliver(data.encode() if isinstance(data, str) else bytes(data))
