@@ -17,6 +17,7 @@ Rule ids:
                   other than ``header``, ``channel`` or ``path``, or a ``channel``/``path``
                   name that is no variable of the channel address.  (warning) a channel
                   with a null address; a ``requestBody`` on a ``receive`` step (ignored);
+                  a correlationId read from a header over a protocol without headers;
                   a message's correlationId ``location`` that is no
                   ``$message.header#/...``/``$message.payload#/...`` expression
 ``message-server`` (error) no server for the step's channel, several without a
@@ -42,6 +43,8 @@ __all__ = ["check_message_steps"]
 
 RULE = "message-step"
 SERVER_RULE = "message-server"
+HEADERLESS = frozenset({"ws", "wss", "http", "https"})
+"""Protocols whose messages have no headers: WebSocket frames, Server-Sent Events."""
 MESSAGE_LOCATIONS = ("header", "channel", "path")
 """Where an AsyncAPI step's parameters go: a message header, a channel address variable."""
 
@@ -147,7 +150,22 @@ def _correlation(findings: Findings, step_plan: StepPlan, call: AsyncAPICall, wh
     step = step_plan.step
     if step.correlation_id is None or step.action != "receive":
         return
-    if any(message.correlation is not None for message in call.messages):
+    locations = [m.correlation.location for m in call.messages if m.correlation is not None]
+    endpoint = call.endpoint
+    if (
+        locations
+        and endpoint is not None
+        and endpoint.protocol in HEADERLESS
+        and all((location or "").startswith("$message.header") for location in locations)
+    ):
+        findings.warning(
+            RULE,
+            f"step '{step.step_id}' receives on {what} over {endpoint.protocol}, whose "
+            "messages carry no headers, and its messages' correlationId is read from a "
+            "header: no message can match, so the step will wait until its timeout",
+            child(step.pointer, "correlationId"),
+        )
+    if locations:
         return
     findings.error(
         RULE,
