@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: brokers demo test lint typecheck unit docs bench conformance clean
+.PHONY: brokers demo demo-realtime test lint typecheck unit docs bench conformance clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ $(BENCH_STAMP): $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python fixtures/fal/demo.py
+
+# fal realtime inference over a WebSocket (Arazzo 1.1 message steps), frames printed live.
+demo-realtime: $(STAMP)
+	$(BIN)/python fixtures/fal/demo_realtime.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -115,6 +115,8 @@ class AsyncAPICall:
     """Readers of its messages' correlation ids (each distinct ``location``)."""
     correlation_problem: str | None = None
     """Why a message's correlationId ``location`` cannot be read (reported at load)."""
+    document: Any = field(default=None, repr=False, compare=False)
+    """The AsyncAPI description's data: message schemas are read inside it."""
 
     @classmethod
     def made(
@@ -125,6 +127,7 @@ class AsyncAPICall:
         request: StepRequest,
         endpoint: Endpoint | str | None,
         receivers: ReceiveSteps | None,
+        document: Any = None,
     ) -> AsyncAPICall:
         """The call with its correlation readers compiled and its server settled."""
         messages = operation.messages if operation is not None else ()
@@ -152,6 +155,7 @@ class AsyncAPICall:
             receivers=receivers,
             correlation=tuple(readers),
             correlation_problem=problem,
+            document=document,
         )
         if receivers is not None and request.action == "receive":
             receivers.add(call)
@@ -321,8 +325,14 @@ class AsyncAPICall:
         if len(messages) > 1:
             from arazzo_engine.sources.asyncapi.message_choice import first_matching
 
-            chosen = first_matching(messages, value) or chosen
+            chosen = first_matching(messages, value, self.document) or chosen
         found = chosen.content_type if chosen is not None else None
+        return found or DEFAULT_CONTENT_TYPE
+
+    def _declared_content_type(self) -> str:
+        """What a received message is when the protocol does not say: the first content
+        type its messages declare, else JSON."""
+        found = next((m.content_type for m in self.messages if m.content_type), None)
         return found or DEFAULT_CONTENT_TYPE
 
     # -- receive -----------------------------------------------------------------------
@@ -353,7 +363,7 @@ class AsyncAPICall:
         def decode(message: IncomingMessage) -> tuple[Any, str]:
             known = decoded.get(id(message))
             if known is None:
-                content_type = message.content_type or self._content_type(None)
+                content_type = message.content_type or self._declared_content_type()
                 what = f"the message on channel '{address}'"
                 value = decode_body(
                     message.payload, media_type(content_type), charset_of(content_type), what

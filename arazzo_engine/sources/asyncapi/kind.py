@@ -44,6 +44,7 @@ class AsyncAPITarget:
             request,
             opened.endpoint(self.channel) if self.channel is not None else None,
             opened.receivers,
+            opened.index.reader.data,
         )
 
 
