@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from arazzo_engine.messaging.transport import ProtocolAdapter
 
-__all__ = ["PROTOCOLS", "ProtocolEntry", "adapter_for", "check_protocol"]
+__all__ = ["PROTOCOLS", "ProtocolEntry", "adapter_for", "check_protocol", "missing_library"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,12 +69,17 @@ def check_protocol(protocol: str) -> str | None:
     entry = PROTOCOLS.get(name)
     if entry is None:
         return f"protocol '{protocol}' is not one this engine runs ({', '.join(sorted(PROTOCOLS))})"
-    if entry.library is not None and not _importable(entry.library):
-        return (
-            f"protocol '{protocol}' needs the '{entry.library.split('.')[0]}' library, which is "
-            f"not installed: pip install 'arazzo-engine[{entry.extra}]'"
-        )
-    return None
+    return missing_library(protocol, entry)
+
+
+def missing_library(protocol: str, entry: ProtocolEntry) -> str | None:
+    """Why ``entry`` cannot run now: its client library is not installed (the extra named)."""
+    if entry.library is None or _importable(entry.library):
+        return None
+    return (
+        f"protocol '{protocol}' needs the '{entry.library.split('.')[0]}' library, which is "
+        f"not installed: pip install 'arazzo-engine[{entry.extra}]'"
+    )
 
 
 def _importable(name: str) -> bool:
