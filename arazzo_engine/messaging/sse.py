@@ -327,7 +327,7 @@ class _RecordingAdapter(HTTPAdapter):
     def close(self) -> None:
         """Close every pool's idle connections now (urllib3 2 otherwise waits for the GC)."""
         pools = self.poolmanager.pools
-        for key in pools.keys():
+        for key in pools.keys():  # noqa: SIM118 - the container cannot be iterated
             with contextlib.suppress(Exception):
                 pools[key].close()
         super().close()
