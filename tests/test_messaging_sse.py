@@ -177,9 +177,11 @@ def sse_server() -> Iterator[SseServer]:
         server.stop()
 
 
-def _connect(url: str, *, adapter: SseAdapter = ADAPTER, **target: Any) -> Connection:
+def _connect(
+    url: str, *, adapter: SseAdapter = ADAPTER, timeout: float = 3.0, **target: Any
+) -> Connection:
     server = ServerTarget(protocol=url.split(":", 1)[0], url=url, **target)
-    return adapter.connect(server, timeout=3.0, max_message_bytes=LIMIT)
+    return adapter.connect(server, timeout=timeout, max_message_bytes=LIMIT)
 
 
 def _get(subscription: Any, timeout: float = 3.0) -> IncomingMessage:
@@ -283,6 +285,21 @@ def test_nothing_listening_fails_quickly_naming_the_url() -> None:
         assert TOKEN not in text
     finally:
         connection.close()
+
+
+def test_a_server_that_never_answers_is_given_up_after_the_timeout() -> None:
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()  # accepts the connection, never answers
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        with nothing_left_open():
+            connection = _connect(url, timeout=0.5)
+            started = time.monotonic()
+            with pytest.raises(MessageTransportError, match="no response within") as caught:
+                connection.subscribe("events")
+            assert 0.4 < time.monotonic() - started < 2.0
+            assert f"'events' at {url}" in str(caught.value)
+            connection.close()
 
 
 @pytest.mark.parametrize(

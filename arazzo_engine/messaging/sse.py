@@ -134,7 +134,8 @@ class SseConnection:
             raise MessageTransportError(
                 f"could not subscribe to {where}: {type(error).__name__}"
             ) from None
-        raw = self._adapter.take()
+        finally:
+            raw = self._adapter.take()  # also forgotten when no usable answer came
         problem = _refusal(response)
         if problem is not None:
             _close_quietly(response)
