@@ -36,9 +36,6 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
-import requests
-from requests.adapters import HTTPAdapter
-
 from arazzo_engine.errors import StreamError, TransportError
 from arazzo_engine.http.requests_transport import RequestsTransport
 from arazzo_engine.http.response import HttpResponse, public_url
@@ -101,13 +98,9 @@ class SseConnection:
         self._timeout = timeout
         self._max_message_bytes = max_message_bytes
         self._idle_timeout = idle_timeout
-        self._adapter = _RecordingAdapter()
-        self._session = requests.Session()
-        self._session.mount("http://", self._adapter)
-        self._session.mount("https://", self._adapter)
-        self._transport = RequestsTransport(
-            self._session, max_body_bytes=_decoder_cap(max_message_bytes)
-        )
+        self._recorder = _ResponseRecorder()
+        self._transport = RequestsTransport(max_body_bytes=_decoder_cap(max_message_bytes))
+        self._transport.session.hooks["response"].append(self._recorder.hook)
         self._subscriptions: list[SseSubscription] = []
         self._lock = threading.Lock()
         self._closed = False
@@ -135,7 +128,7 @@ class SseConnection:
                 f"could not subscribe to {where}: {type(error).__name__}"
             ) from None
         finally:
-            raw = self._adapter.take()  # also forgotten when no usable answer came
+            raw = self._recorder.take()  # also forgotten when no usable answer came
         problem = _refusal(response)
         if problem is not None:
             _close_quietly(response)
@@ -177,8 +170,7 @@ class SseConnection:
         for subscription in subscriptions:
             subscription.close()
         with contextlib.suppress(Exception):  # close never raises
-            self._transport.close()
-            self._session.close()
+            self._transport.close()  # its own session: the pools and their sockets
 
 
 class _End:
@@ -310,34 +302,25 @@ class SseSubscription:
         return IncomingMessage(self.address, payload, headers, None)
 
 
-class _RecordingAdapter(HTTPAdapter):
-    """requests' adapter that remembers, per thread, the urllib3 response it built last.
+class _ResponseRecorder:
+    """Remembers, per thread, the library response of the last request sent (a session
+    ``response`` hook: the one public way in, this package importing no HTTP library).
 
     ``close`` needs it: shutting the socket down is the one way to wake a thread
     blocked reading a silent stream.
     """
 
     def __init__(self) -> None:
-        super().__init__()
         self._last = threading.local()
 
-    def build_response(self, req: requests.PreparedRequest, resp: Any) -> requests.Response:
-        self._last.response = resp
-        return super().build_response(req, resp)
-
-    def close(self) -> None:
-        """Close every pool's idle connections now (urllib3 2 otherwise waits for the GC)."""
-        pools = self.poolmanager.pools
-        for key in pools.keys():  # noqa: SIM118 - the container cannot be iterated
-            with contextlib.suppress(Exception):
-                pools[key].close()
-        super().close()
+    def hook(self, response: Any, *args: Any, **kwargs: Any) -> None:
+        self._last.raw = getattr(response, "raw", None)
 
     def take(self) -> Any:
         """The urllib3 response of this thread's last request (None if none), forgotten."""
-        resp = getattr(self._last, "response", None)
-        self._last.response = None
-        return resp
+        raw = getattr(self._last, "raw", None)
+        self._last.raw = None
+        return raw
 
 
 def channel_url(server: ServerTarget, address: str) -> str:
