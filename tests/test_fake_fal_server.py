@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
+import urllib3
 
 from fixtures.fal.fake_fal_server import FakeFalServer, RecordedRequest
 
@@ -321,3 +322,166 @@ def test_main_runs_in_the_foreground() -> None:
         finally:
             proc.terminate()
             proc.wait(5)
+
+
+# -- the queue status stream -------------------------------------------------
+
+QUEUE_MODEL = "fal-ai/flux/dev"
+
+
+def _submit(session: requests.Session, fal: FakeFalServer, model: str = QUEUE_MODEL) -> str:
+    answer = session.post(f"{fal.url}/{model}", json={"prompt": "p"}, headers=AUTH)
+    assert answer.status_code == 200
+    request_id: str = answer.json()["request_id"]
+    return request_id
+
+
+def _status_events(body: bytes) -> list[dict[str, object]]:
+    """The JSON of each ``data:`` event of a status stream (each is one ``data:`` line)."""
+    events = [block for block in body.decode().split("\n\n") if block]
+    assert all(block.startswith("data: ") and "\n" not in block for block in events), body
+    return [json.loads(block[len("data: ") :]) for block in events]
+
+
+def _read_rest(resp: requests.Response) -> bytes:
+    """The rest of a streamed body, with read1 (urllib3 cannot mix read1 and stream())."""
+    data = b""
+    while chunk := resp.raw.read1(65536):
+        data += chunk
+    return data
+
+
+def test_status_stream_sends_each_status_change_then_ends(session: requests.Session) -> None:
+    with FakeFalServer(platform=True, interval=0.0) as fal:
+        request_id = _submit(session, fal)
+        job = f"{fal.url}/{QUEUE_MODEL}/requests/{request_id}"
+        resp = session.get(f"{job}/status/stream?logs=1", headers=AUTH)
+        assert fal.stream_finished.is_set()
+        # The job it followed is the status route's: finished, its result ready.
+        after = session.get(f"{job}/status", headers=AUTH).json()
+        result = session.get(job, headers=AUTH)
+    assert resp.status_code == 200
+    assert resp.headers["Content-Type"] == "text/event-stream"
+    assert resp.headers["Transfer-Encoding"] == "chunked"
+    events = _status_events(resp.content)
+    assert [e["status"] for e in events] == ["IN_QUEUE", "IN_PROGRESS", "COMPLETED"]
+    assert all(e["request_id"] == request_id and e["response_url"] == job for e in events)
+    assert events[0]["queue_position"] == 0 and "logs" not in events[0]
+    for event in events[1:]:
+        assert "queue_position" not in event
+        logs = event["logs"]
+        assert isinstance(logs, list) and logs[0]["level"] == "INFO"
+    assert after["status"] == "COMPLETED"
+    assert result.status_code == 200 and result.json()["prompt"] == "p"
+
+
+def test_status_stream_events_have_the_status_route_shape(session: requests.Session) -> None:
+    progression = ("IN_QUEUE", "IN_QUEUE", "IN_PROGRESS", "IN_PROGRESS", "COMPLETED")
+    with FakeFalServer(platform=True, interval=0.0, progression=progression) as fal:
+        polled_id = _submit(session, fal)
+        streamed_id = _submit(session, fal)
+        polled = [
+            session.get(f"{fal.url}/{QUEUE_MODEL}/requests/{polled_id}/status", headers=AUTH)
+            for _ in progression
+        ]
+        streamed = session.get(
+            f"{fal.url}/{QUEUE_MODEL}/requests/{streamed_id}/status/stream", headers=AUTH
+        )
+    statuses = [answer.json() for answer in polled]
+    changes = [s for i, s in enumerate(statuses) if i == 0 or s != statuses[i - 1]]
+    events = _status_events(streamed.content)
+    for expected in changes:  # one event per change: a new status or queue position
+        expected["request_id"] = streamed_id
+        expected["response_url"] = str(expected["response_url"]).replace(polled_id, streamed_id)
+    assert events == changes
+    assert [e.get("queue_position") for e in events] == [1, 0, None, None]
+
+
+def test_status_stream_is_spaced_by_interval(session: requests.Session) -> None:
+    with FakeFalServer(platform=True, interval=0.1) as fal:
+        request_id = _submit(session, fal)
+        url = f"{fal.url}/{QUEUE_MODEL}/requests/{request_id}/status/stream"
+        start = time.perf_counter()
+        with session.get(url, headers=AUTH, stream=True) as resp:
+            first = resp.raw.read1(65536)
+            first_at = time.perf_counter() - start
+            rest = _read_rest(resp)
+        elapsed = time.perf_counter() - start
+    assert first.startswith(b'data: {"status": "IN_QUEUE"')
+    assert first_at < 0.1
+    assert b"COMPLETED" in rest
+    assert 0.2 <= elapsed < 1.0  # two waits: IN_QUEUE -> IN_PROGRESS -> COMPLETED
+
+
+def test_status_stream_close_delimited(session: requests.Session) -> None:
+    with FakeFalServer(platform=True, interval=0.0, chunked=False) as fal:
+        request_id = _submit(session, fal)
+        resp = session.get(
+            f"{fal.url}/{QUEUE_MODEL}/requests/{request_id}/status/stream", headers=AUTH
+        )
+    assert resp.headers["Connection"] == "close"
+    assert "Transfer-Encoding" not in resp.headers
+    assert [e["status"] for e in _status_events(resp.content)] == [
+        "IN_QUEUE",
+        "IN_PROGRESS",
+        "COMPLETED",
+    ]
+
+
+def test_status_stream_refusals(session: requests.Session) -> None:
+    with FakeFalServer(platform=True, interval=0.0) as fal:
+        request_id = _submit(session, fal)
+        job = f"{fal.url}/{QUEUE_MODEL}/requests/{request_id}"
+        no_key = session.get(f"{job}/status/stream")
+        wrong_key = session.get(f"{job}/status/stream", headers={"Authorization": "Key nope"})
+        unknown = session.get(
+            f"{fal.url}/{QUEUE_MODEL}/requests/no-such-id/status/stream", headers=AUTH
+        )
+        other_model = session.get(
+            f"{fal.url}/fal-ai/other/requests/{request_id}/status/stream", headers=AUTH
+        )
+        put = session.put(f"{job}/status/stream", headers=AUTH)
+        assert not fal.stream_started.is_set()
+        assert fal.jobs[request_id].polls == 0  # no refused request moved the job
+    assert no_key.status_code == wrong_key.status_code == 401
+    assert unknown.status_code == other_model.status_code == 404
+    assert unknown.json() == {"detail": "Request not found"}
+    assert put.status_code == 404
+
+
+def test_status_stream_of_a_job_that_never_completes_ends_on_stop(
+    session: requests.Session,
+) -> None:
+    fal = FakeFalServer(platform=True, interval=0.02, progression=("IN_QUEUE", "IN_PROGRESS"))
+    with fal:
+        request_id = _submit(session, fal)
+        url = f"{fal.url}/{QUEUE_MODEL}/requests/{request_id}/status/stream"
+        with requests.Session() as other, other.get(url, headers=AUTH, stream=True) as resp:
+            received = b""
+            while received.count(b"\n\n") < 2:
+                received += resp.raw.read1(65536)
+            time.sleep(0.2)  # many polls, no change: no more events
+            assert fal.jobs[request_id].polls > 3
+            assert not fal.stream_finished.is_set()
+            start = time.perf_counter()
+            fal.stop()
+            assert time.perf_counter() - start < 1.0
+            with pytest.raises(urllib3.exceptions.ProtocolError):  # no last chunk came
+                _read_rest(resp)
+    assert [e["status"] for e in _status_events(received)] == ["IN_QUEUE", "IN_PROGRESS"]
+    assert fal.errors == []
+
+
+def test_status_stream_ends_when_the_job_is_canceled(session: requests.Session) -> None:
+    with FakeFalServer(platform=True, interval=0.05, progression=("IN_QUEUE",)) as fal:
+        request_id = _submit(session, fal)
+        job = f"{fal.url}/{QUEUE_MODEL}/requests/{request_id}"
+        with (
+            requests.Session() as other,
+            other.get(f"{job}/status/stream", headers=AUTH, stream=True) as resp,
+        ):
+            assert resp.raw.read1(65536).startswith(b'data: {"status": "IN_QUEUE"')
+            assert session.put(f"{job}/cancel", headers=AUTH).json()["status"] == "CANCELED"
+            rest = _read_rest(resp)
+    assert [e["status"] for e in _status_events(rest)] == ["CANCELED"]
+    assert fal.stream_finished.is_set()
