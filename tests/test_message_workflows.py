@@ -1,9 +1,10 @@
 """Message steps end to end: a send and a correlated receive over each real protocol.
 
 One workflow body runs against every protocol the engine speaks to a broker:
-WebSocket (a real ``websockets`` hub), MQTT (Mosquitto), NATS (nats-server) and
-AMQP (RabbitMQ), each started by the tests on 127.0.0.1 with authentication
-where the broker has it.  The order service (:mod:`tests.order_service`) answers
+WebSocket (a real ``websockets`` hub), HTTP with Server-Sent Events (an HTTP hub:
+a send is a POST, a receive an event stream), MQTT (Mosquitto), NATS
+(nats-server) and AMQP (RabbitMQ), each started by the tests on 127.0.0.1 with
+authentication where the broker has it.  The order service (:mod:`tests.order_service`) answers
 every order with a decoy for another request first, then the real answer, at
 once: the receive step must have subscribed before the send, and must skip the
 decoy by its correlation id.
@@ -31,6 +32,7 @@ from tests.broker_nats import running_nats
 from tests.broker_rabbitmq import running_rabbitmq
 from tests.leaks import nothing_left_open
 from tests.order_service import BrokerResponder
+from tests.sse_hub import running_sse_hub
 from tests.ws_hub import running_hub
 
 SERVICE = Path(__file__).parent / "documents" / "asyncapi" / "order-service.asyncapi.yaml"
@@ -98,6 +100,10 @@ def serving(protocol: str, tmp: Path) -> Iterator[Service]:
         with running_hub() as hub:
             yield Service("ws", hub.url, {}, False, hub.orders, hub.drop_all)
         return
+    if protocol == "http":
+        with running_sse_hub() as sse:
+            yield Service("http", sse.url, {}, False, sse.orders, sse.drop_all)
+        return
     if protocol == "mqtt":
         broker: Any = running_mosquitto(tmp, username=USER, password=PASSWORD)
     elif protocol == "nats":
@@ -116,7 +122,7 @@ def serving(protocol: str, tmp: Path) -> Iterator[Service]:
             responder.close()
 
 
-PROTOCOLS = ["ws", "mqtt", "nats", "amqp"]
+PROTOCOLS = ["ws", "http", "mqtt", "nats", "amqp"]
 
 
 @pytest.fixture(scope="module", params=PROTOCOLS)
@@ -194,9 +200,10 @@ def test_the_correlation_id_may_be_read_from_a_header(service: Service, tmp_path
         if not service.headers:  # WebSocket frames carry none: the load says so
             assert warned == [
                 "step 'confirmed' receives on AsyncAPI operation 'orderRepliesByHeader' "
-                "(channel 'orders.{region}.replies') of source 'events' over ws, whose messages "
-                "carry no headers, and its messages' correlationId is read from a header: no "
-                "message can match, so the step will wait until its timeout"
+                "(channel 'orders.{region}.replies') of source 'events' over "
+                f"{service.protocol}, whose messages carry no headers, and its messages' "
+                "correlationId is read from a header: no message can match, so the step will "
+                "wait until its timeout"
             ]
             return
         assert warned == []
@@ -293,7 +300,7 @@ def test_a_broker_that_is_not_there_fails_the_first_message_step(
     assert PASSWORD not in result.error
 
 
-@pytest.mark.parametrize("protocol", ["ws", "mqtt", "nats"])
+@pytest.mark.parametrize("protocol", ["ws", "http", "mqtt", "nats"])
 def test_a_connection_lost_while_a_step_waits_fails_it(protocol: str, tmp_path: Path) -> None:
     (tmp_path / "flow").mkdir()
     # the broker, the service and the engine all go: nothing of any may be left open

@@ -1,7 +1,9 @@
 """Server-Sent Events channels: an AsyncAPI channel of an ``http``/``https`` server.
 
 Such a channel (fal's queue status stream, ``{model_id}/requests/{id}/status/stream``)
-is a ``GET`` answered ``text/event-stream``: it can be received from, never sent to.
+is a ``GET`` answered ``text/event-stream`` when received from; a message sent to
+it is a ``POST`` of its payload to the channel's URL (the default method of
+AsyncAPI's HTTP binding), taken when the answer is 2xx.
 Each subscription is one request through the engine's own HTTP stack
 (:class:`~arazzo_engine.http.requests_transport.RequestsTransport`: its redirect,
 proxy, TLS and credential policies apply) and one named daemon thread that decodes
@@ -153,12 +155,36 @@ class SseConnection:
         return subscription
 
     def publish(self, message: OutgoingMessage) -> None:
-        """Always refused: nothing can be sent on a Server-Sent Events stream."""
-        raise MessageTransportError(
-            f"cannot send to {message.address!r} at {self._server.public_url}: an "
-            f"{self._server.protocol} channel is a Server-Sent Events stream, which can "
-            "only be received from"
+        """POST the message to the channel's URL (AsyncAPI's HTTP binding default): its
+        payload the body, its content type and headers the request's; a 2xx answer
+        means it was taken, anything else is an error naming the status."""
+        where = f"{message.address!r} at {self._server.public_url}"
+        if self._closed:
+            raise MessageTransportError(f"cannot send to {where}: the connection is closed")
+        headers = {**message.headers, **self._server.headers}
+        headers["Content-Type"] = message.content_type
+        request = HttpRequest(
+            "POST",
+            channel_url(self._server, message.address),
+            headers,
+            body=message.payload,
+            credential_headers=frozenset(self._server.headers),
+            deadline=time.monotonic() + self._timeout,
         )
+        try:
+            response = self._transport.send(request, timeout=self._timeout)
+        except TransportError as error:
+            raise MessageTransportError(f"could not send to {where}: {error}") from None
+        except Exception as error:  # a bug below must not escape as a library error
+            raise MessageTransportError(
+                f"could not send to {where}: {type(error).__name__}"
+            ) from None
+        finally:
+            self._recorder.take()
+        status = response.status_code
+        _close_quietly(response)
+        if not 200 <= status < 300:
+            raise MessageTransportError(f"could not send to {where}: the server answered {status}")
 
     def close(self) -> None:
         """Close every subscription (their sockets and threads), then the HTTP session."""
