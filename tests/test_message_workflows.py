@@ -235,6 +235,17 @@ def test_an_answer_the_criteria_reject_fails_the_step(service: Service, tmp_path
     assert "(message received on 'orders.eu.replies')" in result.error
 
 
+def test_the_receive_step_subscribes_before_the_send_goes(tmp_path: Path) -> None:
+    """The hub shows it: the replies channel was open before the order arrived."""
+    rid = request_id()
+    with running_hub() as hub, Engine.load(flow(tmp_path), servers={"events": hub.url}) as engine:
+        result = engine.run("order", {"requestId": rid, "item": "book"})
+        log = list(hub.log)
+    assert result.succeeded, result.error
+    order = next(i for i, (kind, text) in enumerate(log) if kind == "order" and rid in text)
+    assert ("open", "orders.eu.replies") in log[:order]
+
+
 # -- faults: each a failed step with a clear error, nothing left open -----------------------
 
 

@@ -32,6 +32,8 @@ class WsHub:
         self.channels: dict[str, set[ServerConnection]] = defaultdict(set)
         self.lock = threading.Lock()
         self.orders: list[bytes] = []
+        self.log: list[tuple[str, str]] = []
+        """What happened, in order: ("open", channel) and ("order", payload text)."""
         self.server: Server | None = None
         self.port = 0
 
@@ -45,6 +47,7 @@ class WsHub:
         channel = request.path.partition("?")[0].lstrip("/")
         with self.lock:
             self.channels[channel].add(connection)
+            self.log.append(("open", channel))
 
     def handle(self, connection: ServerConnection) -> None:
         assert connection.request is not None
@@ -54,6 +57,8 @@ class WsHub:
                 for frame in connection:
                     data = frame.encode("utf-8") if isinstance(frame, str) else frame
                     if channel == REQUESTS:
+                        with self.lock:
+                            self.log.append(("order", data.decode("utf-8", "replace")))
                         self.orders.append(data)
                         self._answer(data)
         finally:

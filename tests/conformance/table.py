@@ -193,8 +193,7 @@ copied into the project.  `--markdown docs/conformance.md` rewrites this page.
 - **schema-tests**: the official Arazzo **1.1** schema test documents, each
   checked alone as the schema sees it (`arazzo validate --no-sources`): a `pass/`
   document passes when no structural (model) error is reported, a `fail/`
-  document when at least one located error is.  `not-run-yet` (a 1.1 feature the
-  engine reads but does not run yet) counts for neither.
+  document when at least one located error is.
 
 A case whose expectation the corpus disputes (`dispute` class `b`: the peer is
 non-standard; `c`: Arazzo 1.0.1 does not decide) is counted apart and never as
