@@ -201,3 +201,38 @@ def test_a_lost_connection_and_a_cancellation_end_the_wait() -> None:
     with pytest.raises(MessageCancelled, match="cancelled"):
         Buffered(QueueSubscription(), "a").take(lambda m: True, time.monotonic() + 5, cancel)
     assert time.monotonic() - started < 1
+
+
+# -- client libraries are imported only when a run connects ------------------------------
+
+
+def test_broker_libraries_are_imported_only_when_a_run_connects_to_such_a_server() -> None:
+    import subprocess
+    import sys
+
+    program = """
+import sys
+from arazzo_engine import Engine
+libraries = ("paho", "nats", "pika", "websockets")
+engine = Engine.load(
+    "tests/documents/asyncapi/order-flow.arazzo.yaml",
+    servers={"events": "mqtt://127.0.0.1:9"},
+)
+print(sorted(name for name in libraries if name in sys.modules))
+result = engine.run("order", {"requestId": "r", "item": "x"})
+print(sorted(name for name in libraries if name in sys.modules))
+print(result.error)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", program],
+        cwd=Path(__file__).parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    loaded, after, error = done.stdout.splitlines()
+    assert loaded == "[]"  # loading checks the library is there without importing it
+    assert after == "['paho']"  # the run connected to an MQTT server: only its library
+    assert error.startswith("step 'place' of workflow 'order': sending to channel 'orders.create'")

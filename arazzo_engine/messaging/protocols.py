@@ -83,8 +83,10 @@ def missing_library(protocol: str, entry: ProtocolEntry) -> str | None:
 
 
 def _importable(name: str) -> bool:
+    """Whether the library is installed, without importing it (a dotted name's
+    ``find_spec`` would import its parent package: its top-level name is looked up)."""
     try:
-        return importlib.util.find_spec(name) is not None
+        return importlib.util.find_spec(name.split(".")[0]) is not None
     except (ImportError, ValueError):
         return False
 
