@@ -90,6 +90,10 @@ class ToyOperations:
     def scheme_names(self) -> Collection[str]:
         return ("toyKey",)
 
+    @property
+    def server_names(self) -> Collection[str]:
+        return ()
+
     def find_by_id(self, operation_id: str) -> ToyTarget | None:
         found = self.operations.get(operation_id)
         return ToyTarget(operation_id, int(found["status"])) if found is not None else None
