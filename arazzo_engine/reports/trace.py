@@ -366,15 +366,15 @@ def _step_json(step: StepRecord) -> dict[str, Any]:
 def _message_json(message: MessageSent | MessageReceived) -> dict[str, Any]:
     """What a message step's message was, as ``request``/``response`` say what an HTTP
     step's exchange was; ``waited`` is None for a send (nothing was waited for)."""
-    received = isinstance(message, MessageReceived)
+    waited = round(message.waited, 6) if isinstance(message, MessageReceived) else None
     return {
-        "action": "receive" if received else "send",
+        "action": "send" if waited is None else "receive",
         "channel": message.channel,
         "server": message.server,
         "headers": dict(message.headers),
         "contentType": message.content_type,
         "payload": message.payload,
-        "waited": round(message.waited, 6) if isinstance(message, MessageReceived) else None,
+        "waited": waited,
     }
 
 
