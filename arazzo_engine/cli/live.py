@@ -1,12 +1,14 @@
 """The command line's live view of a run, built on the run's events.
 
-One line per step execution as it finishes (status, time, attempt), the error
-under a failed one, then each event of an open stream as it arrives.  On a
+One line per step execution as it finishes (status, time, attempt; for a message
+step its action, channel and, for a receive, the wait), the error under a failed
+one, then each event of an open stream as it arrives.  On a
 terminal a spinner shows the step in flight; piped, the output is plain lines
 (no carriage returns, no escape sequences).  Colour only on a terminal, and
 never when ``NO_COLOR`` is set to anything (https://no-color.org) or
-``TERM=dumb``.  ``verbose`` adds each request and response (credentials
-masked), ``trace`` every expression, criterion and action with its values.
+``TERM=dumb``.  ``verbose`` adds each request and response, and each message
+sent or received (credentials masked), ``trace`` every expression, criterion and
+action with its values (``--trace`` alone shows no request, response or message).
 Whatever a server or a document wrote is printed through
 :mod:`~arazzo_engine.reports.printable`: its control characters show as escapes.
 """
@@ -25,6 +27,8 @@ from arazzo_engine.events import (
     CriterionEvaluated,
     Event,
     ExpressionEvaluated,
+    MessageReceived,
+    MessageSent,
     RequestSent,
     ResponseReceived,
     StepFinished,
@@ -40,6 +44,8 @@ from arazzo_engine.reports.render import (
     action_line,
     criterion_lines,
     expression_line,
+    message_action,
+    message_lines,
     request_lines,
     response_lines,
 )
@@ -71,6 +77,9 @@ def terminal_features(
 class _InFlight:
     label: str
     started: float
+    target: str = ""
+    message: str | None = None
+    """'send'/'receive' once the step's message went or came."""
 
 
 class LiveView:
@@ -183,13 +192,18 @@ class LiveView:
         elif isinstance(event, StepStarted):
             label = printable(f"{event.workflow_id}/{event.step_id}  {event.target}")
             with self._lock:
-                self._in_flight.append(_InFlight(label, time.perf_counter()))
+                self._in_flight.append(_InFlight(label, time.perf_counter(), event.target))
                 self._start_spinner()
         elif isinstance(event, StepFinished):
             with self._lock:
+                done = self._in_flight.pop() if self._in_flight else None
+            self._write(self._step_lines(event, indent, done.target if done else ""))
+        elif isinstance(event, (MessageSent, MessageReceived)):
+            with self._lock:
                 if self._in_flight:
-                    self._in_flight.pop()
-            self._write(self._step_lines(event, indent))
+                    self._in_flight[-1].message = _action(event)
+            if self.verbose:
+                self._write([self._style(detail + line, "dim") for line in message_lines(event)])
         elif isinstance(event, StreamEvent):
             self._stream_event(event, indent)
         elif isinstance(event, StreamEnded):
@@ -207,9 +221,9 @@ class LiveView:
             self._thread = threading.Thread(target=self._spin, name="arazzo-spinner", daemon=True)
             self._thread.start()
 
-    def _step_lines(self, event: StepFinished, indent: str) -> list[str]:
+    def _step_lines(self, event: StepFinished, indent: str, target: str) -> list[str]:
         mark = self._style("ok  ", "ok") if event.succeeded else self._style("FAIL", "fail")
-        status = event.status_code if event.status_code is not None else "---"
+        status = printable(_what_came(event, target))
         timing = self._style(f"{event.elapsed * 1000:.0f} ms", "dim")
         where = printable(f"{event.workflow_id}/{event.step_id}")
         lines = [f"{indent}{mark} {where}  {status}  attempt {event.attempt}  {timing}"]
@@ -232,8 +246,30 @@ class LiveView:
         if isinstance(event, ExpressionEvaluated):
             self._write([self._style(detail + expression_line(event), "dim")])
         elif isinstance(event, CriterionEvaluated):
-            lines = criterion_lines(event)
+            lines = criterion_lines(event, self._message_of_open_step())
             style = "dim" if event.passed else "fail"
             self._write([self._style(detail + line, style) for line in lines])
         elif isinstance(event, ActionTaken):
             self._write([self._style(detail + action_line(event), "dim")])
+
+    def _message_of_open_step(self) -> str | None:
+        with self._lock:
+            return self._in_flight[-1].message if self._in_flight else None
+
+
+def _action(event: MessageSent | MessageReceived) -> str:
+    return "receive" if isinstance(event, MessageReceived) else "send"
+
+
+def _what_came(event: StepFinished, target: str) -> str:
+    """The status code; for a message step its message (``receive orders.eu.replies
+    waited 12 ms``), or what it was to do when none went or came; else ``---``."""
+    if event.status_code is not None:
+        return str(event.status_code)
+    message = event.result.message
+    if message is not None:
+        waited = f"  waited {message.waited * 1000:.0f} ms" if message.action == "receive" else ""
+        return f"{message.action} {message.channel}{waited}"
+    if message_action(target) is not None:
+        return f"{target}  no message"
+    return "---"

@@ -1,4 +1,4 @@
-"""Runs as text: request and response lines, criteria with their values, failure explanations.
+"""Runs as text: requests, responses and messages, criteria with their values, failure explanations.
 
 Shared by the command line's live view (``-v``, ``--trace``), the JUnit report
 and the pytest plugin.  Everything rendered comes from events, already redacted,
@@ -17,6 +17,8 @@ from arazzo_engine.events import (
     ActionTaken,
     CriterionEvaluated,
     ExpressionEvaluated,
+    MessageReceived,
+    MessageSent,
     RequestSent,
     ResponseReceived,
     Term,
@@ -32,6 +34,8 @@ __all__ = [
     "explain_failure",
     "explain_step",
     "expression_line",
+    "message_action",
+    "message_lines",
     "request_lines",
     "response_lines",
     "short_json",
@@ -78,6 +82,35 @@ def response_lines(event: ResponseReceived, body_limit: int = MAX_EXPLAINED_BODY
     return lines
 
 
+def message_lines(
+    event: MessageSent | MessageReceived, body_limit: int = MAX_EXPLAINED_BODY
+) -> list[str]:
+    """A message as a request or response is shown: ``> send orders.create via ws://...
+    (application/json)`` (``<``, ``receive`` and the wait for one taken), headers, payload."""
+    kind = event.content_type or "no content type"
+    if isinstance(event, MessageReceived):
+        prefix, head = "< ", f"receive {event.channel} via {event.server}"
+        detail = f"{kind}, waited {event.waited * 1000:.0f} ms"
+    else:
+        prefix, head, detail = "> ", f"send {event.channel} via {event.server}", kind
+    lines = [printable(f"{prefix}{head} ({detail})")]
+    lines += [printable(f"{prefix}{name}: {value}") for name, value in event.headers]
+    if event.payload:
+        shown = event.payload[:body_limit]
+        lines += [prefix, *(prefix + printable(line) for line in shown.splitlines())]
+        if len(shown) < len(event.payload):
+            lines.append(f"{prefix}... ({len(event.payload)} characters in the preview)")
+    return lines
+
+
+def message_action(target: str) -> str | None:
+    """``send`` or ``receive`` when a ``StepStarted.target`` names a message step's call
+    (``receive orders.{region}.replies (orderReplies)``), else None: what a message
+    step that failed before its message went or came was about to do."""
+    action = target.partition(" ")[0]
+    return action if action in ("send", "receive") else None
+
+
 def _body_lines(prefix: str, body: str | None, size: int, cut: bool, limit: int) -> list[str]:
     """A blank line and the body, or a note of its size when it is not text."""
     if not size:
@@ -91,9 +124,17 @@ def _body_lines(prefix: str, body: str | None, size: int, cut: bool, limit: int)
     return lines
 
 
-def criterion_lines(event: CriterionEvaluated) -> list[str]:
-    """``? successCriteria `$statusCode == 200`: passed`` and one line per comparison."""
+def criterion_lines(event: CriterionEvaluated, message: str | None = None) -> list[str]:
+    """``? successCriteria `$statusCode == 200`: passed`` and one line per comparison.
+
+    ``message`` is the step's message action (``send``/``receive``) when it is a message
+    step: with no ``successCriteria`` it has no status code, so the 2xx default rule is
+    not what judged it (its message going or coming was).
+    """
     verdict = "passed" if event.passed else "FAILED"
+    if message is not None and event.kind == "default":
+        done = "sent" if message == "send" else "received"
+        return [printable(f"? {event.where} (none): {verdict}, the message was {done}")]
     kind = "" if event.kind in ("simple", "default") else f" ({event.kind})"
     lines = [printable(f"? {event.where} `{event.condition}`{kind}: {verdict}")]
     for term in event.terms:
@@ -134,7 +175,7 @@ def action_line(event: ActionTaken) -> str:
 
 
 def explain_failure(trace: RunTrace) -> list[str]:
-    """Why the run failed: the failing step, its request and response, the criterion."""
+    """Why the run failed: the failing step, its request and response or message, the criterion."""
     top = trace.top
     lines: list[str] = []
     if top is not None and top.finished is not None and top.finished.error:
@@ -148,7 +189,7 @@ def explain_failure(trace: RunTrace) -> list[str]:
 
 
 def explain_step(step: StepRecord, said: str | None = None) -> list[str]:
-    """A step execution's request, response and failing criterion, as text.
+    """A step execution's request and response (or its message), failing criterion, as text.
 
     The step's error is left out when it is ``said`` already.
     """
@@ -157,18 +198,27 @@ def explain_step(step: StepRecord, said: str | None = None) -> list[str]:
     lines = [printable(f"step {step.workflow_id}/{step.step_id} (attempt {step.attempt}) {status}")]
     if done is not None and done.error and done.error != said:
         lines += _message_lines("  ", done.error)
-    lines.append("request:")
-    if step.request is not None:
-        lines += ["  " + line for line in request_lines(step.request)]
+    action = message_action(step.target)
+    if step.message is not None:
+        lines.append("message:")
+        lines += ["  " + line for line in message_lines(step.message)]
+    elif action is not None:
+        lines.append("message:")
+        none = "(none was sent)" if action == "send" else "(none came)"
+        lines.append(printable(f"  {none}: {step.target}"))
     else:
-        lines.append("  (none was sent)")
-    lines.append("response:")
-    if step.response is not None:
-        lines += ["  " + line for line in response_lines(step.response)]
-    else:
-        lines.append("  (none came)")
+        lines.append("request:")
+        if step.request is not None:
+            lines += ["  " + line for line in request_lines(step.request)]
+        else:
+            lines.append("  (none was sent)")
+        lines.append("response:")
+        if step.response is not None:
+            lines += ["  " + line for line in response_lines(step.response)]
+        else:
+            lines.append("  (none came)")
     criterion = step.failed_criterion
     if criterion is not None:
         lines.append("criterion:")
-        lines += ["  " + line for line in criterion_lines(criterion)]
+        lines += ["  " + line for line in criterion_lines(criterion, action)]
     return lines

@@ -20,7 +20,10 @@ step of it (classname the workflow id, name the step id).  A step's verdict is
 its last execution's; a failure that an ``onFailure`` goto or retry recovered
 is not a failure (``<system-out>`` says so); a step that never ran is
 ``<skipped>``; a workflow that failed outside any step (``max_steps``, a failed
-dependency) gets a ``(workflow)`` test case holding the reason.
+dependency) gets a ``(workflow)`` test case holding the reason.  ``<system-out>``
+lists each attempt with its status code, or for a message step (Arazzo 1.1) its
+action, channel and wait; the JSON trace keeps a message step's message as it
+keeps an HTTP step's request and response.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ from arazzo_engine.events import (
     CriterionEvaluated,
     Event,
     ExpressionEvaluated,
+    MessageReceived,
+    MessageSent,
     RequestSent,
     ResponseReceived,
     StepFinished,
@@ -52,7 +57,7 @@ from arazzo_engine.events import (
 )
 from arazzo_engine.expressions.trace import Term
 from arazzo_engine.reports.printable import printable_lines
-from arazzo_engine.reports.render import explain_failure, explain_step
+from arazzo_engine.reports.render import explain_failure, explain_step, message_action
 
 __all__ = [
     "MAX_STREAM_EVENTS",
@@ -80,6 +85,8 @@ class StepRecord:
     expressions: list[ExpressionEvaluated] = field(default_factory=list)
     request: RequestSent | None = None
     response: ResponseReceived | None = None
+    message: MessageSent | MessageReceived | None = None
+    """A message step's message, as sent or taken (None for an HTTP or workflow step)."""
     criteria: list[CriterionEvaluated] = field(default_factory=list)
     actions: list[ActionTaken] = field(default_factory=list)
     finished: StepFinished | None = None
@@ -172,6 +179,9 @@ class RunTrace:
         elif isinstance(event, ResponseReceived):
             if self._open_steps:
                 self._open_steps[-1].response = event
+        elif isinstance(event, (MessageSent, MessageReceived)):
+            if self._open_steps:
+                self._open_steps[-1].message = event
         elif isinstance(event, CriterionEvaluated):
             target = self._step_for(event)
             if target is not None:
@@ -285,6 +295,7 @@ def _step_json(step: StepRecord) -> dict[str, Any]:
         "outputs": {e.name: e.value for e in step.expressions if e.role == "output"},
         "request": None,
         "response": None,
+        "message": None,
         "criteria": [
             {
                 "where": c.where,
@@ -331,6 +342,8 @@ def _step_json(step: StepRecord) -> dict[str, Any]:
             "bodyTruncated": got.body_truncated,
             "elapsed": round(got.elapsed, 6),
         }
+    if step.message is not None:
+        found["message"] = _message_json(step.message)
     if step.stream_count or step.stream_end is not None:
         found["stream"] = {
             "count": step.stream_count,
@@ -348,6 +361,21 @@ def _step_json(step: StepRecord) -> dict[str, Any]:
             ],
         }
     return found
+
+
+def _message_json(message: MessageSent | MessageReceived) -> dict[str, Any]:
+    """What a message step's message was, as ``request``/``response`` say what an HTTP
+    step's exchange was; ``waited`` is None for a send (nothing was waited for)."""
+    waited = round(message.waited, 6) if isinstance(message, MessageReceived) else None
+    return {
+        "action": "send" if waited is None else "receive",
+        "channel": message.channel,
+        "server": message.server,
+        "headers": dict(message.headers),
+        "contentType": message.content_type,
+        "payload": message.payload,
+        "waited": waited,
+    }
 
 
 def _jsonable(value: Any) -> Any:
@@ -405,6 +433,20 @@ def junit_xml(trace: RunTrace, name: str = "arazzo") -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + text + "\n"
 
 
+def _exchange_note(step: StepRecord) -> str:
+    """`` (200)`` for an HTTP step, `` (receive orders.eu.replies, waited 12 ms)`` for a
+    message step, `` (receive: no message)`` for one whose message never went or came."""
+    if step.finished is not None and step.finished.status_code:
+        return f" ({step.finished.status_code})"
+    message = step.message
+    if isinstance(message, MessageReceived):
+        return f" (receive {message.channel}, waited {message.waited * 1000:.0f} ms)"
+    if isinstance(message, MessageSent):
+        return f" (send {message.channel})"
+    action = message_action(step.target)
+    return f" ({action}: no message)" if action is not None else ""
+
+
 def _fill_suite(
     suite: ET.Element, workflow_id: str, runs: list[WorkflowRecord], steps: Iterable[StepRecord]
 ) -> dict[str, int]:
@@ -430,7 +472,7 @@ def _fill_suite(
             continue
         notes = [
             f"attempt {s.attempt}: {'passed' if s.succeeded else 'failed'}"
-            + (f" ({s.finished.status_code})" if s.finished and s.finished.status_code else "")
+            + _exchange_note(s)
             + (" (recovered by onFailure)" if s.recovered else "")
             for s in case.executions
         ]
