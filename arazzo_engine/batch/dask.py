@@ -51,7 +51,7 @@ def local_cluster(n_workers: int = DEFAULT_LOCAL_WORKERS, threads_per_worker: in
             n_workers=n_workers,
             threads_per_worker=threads_per_worker,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",  # a free port: two clusters may run at once
         )
 
 
