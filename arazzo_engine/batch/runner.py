@@ -9,7 +9,6 @@ one result, and ``on_result`` is called once per row.
 from __future__ import annotations
 
 import pickle
-import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
 from typing import Any
@@ -23,10 +22,6 @@ __all__ = ["run_on_executor", "worker_lost"]
 
 MAX_RETRIES = 1
 """Times a run whose worker was lost is started again."""
-
-
-RETRY_DELAY = 1.0
-"""Seconds before starting a lost run again, so the scheduler has let its worker go."""
 
 
 def worker_lost(error: BaseException) -> bool:
@@ -84,9 +79,6 @@ def run_on_executor(
                 row, retried = in_flight.pop(future)
                 result = _outcome(future, workflow_id, retried)
                 if result is None:
-                    # The scheduler may still be removing the dead worker: a task
-                    # submitted at once can land on it and be lost with it.
-                    time.sleep(RETRY_DELAY)
                     submit(row, retried + 1)
                     continue
                 finish(row, result)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -89,6 +90,13 @@ class RunSpec:
     workflow_id: str
     inputs: Mapping[str, Any] = field(repr=False)
     row: int
+    nonce: str = field(default_factory=lambda: uuid.uuid4().hex, repr=False)
+    """Unique per submission: a run started again is a new task, never a cached one."""
+
+    def __dask_tokenize__(self) -> tuple[str, str]:
+        """Dask names a task by a hash of its arguments unless told: not of credentials,
+        and not the same name for a retry (which would return the lost task's error)."""
+        return ("arazzo_engine.RunSpec", self.nonce)
 
     def __repr__(self) -> str:
         # Inputs may hold secrets as much as credentials do: only their names show.
