@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
 
+from arazzo_engine.batch.spec import LoadRecord, load_record
 from arazzo_engine.errors import (
     ArazzoValidationError,
     ConfigurationError,
@@ -30,6 +31,8 @@ from arazzo_engine.sources.openapi.validation import OperationValidation, check_
 from arazzo_engine.sources.reading import check_override_names
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
     from arazzo_engine.events import EventHandler
     from arazzo_engine.http.requests_transport import Session
     from arazzo_engine.load.inputs import InputsChecker
@@ -70,8 +73,11 @@ class Engine:
         owns_transport: bool = True,
         findings: tuple[Diagnostic, ...] | None = None,
         blocked: Mapping[str, tuple[Diagnostic, ...]] | None = None,
+        loaded_from: LoadRecord | None = None,
     ) -> None:
         self.document = document
+        self._loaded_from = loaded_from
+        """How :meth:`load` made this engine, so a worker process can make its own."""
         self._plans = plans
         self._made_settings: RunSettings | None = None if callable(settings) else settings
         self._make_settings = settings if callable(settings) else None
@@ -268,6 +274,27 @@ class Engine:
         blocked = blocking_findings(
             project.diagnostics, project.documents, project.plans, project.links
         )
+        record = load_record(
+            path,
+            {
+                "servers": servers,
+                "server_variables": server_variables,
+                "sources": sources,
+                "credentials": credentials,
+                "timeout": timeout,
+                "allow_remote": allow_remote,
+                "max_steps": max_steps,
+                "session": session,
+                "path_allow_reserved": sorted(allow_reserved),
+                "file_folders": folders,
+                "max_body_bytes": max_body_bytes,
+                "max_response_seconds": max_response_seconds,
+                "validate": validate,
+                "transport": None if owns_transport else transport,
+                "strict": strict,
+                "_defaults": _defaults,
+            },
+        )
         return cls(
             document=entry,
             plans=MappingProxyType(project.plans),
@@ -278,6 +305,7 @@ class Engine:
             owns_transport=owns_transport,
             findings=tuple(project.diagnostics),
             blocked=blocked,
+            loaded_from=record,
         )
 
     def run(
@@ -315,6 +343,8 @@ class Engine:
         *,
         concurrency: int = 4,
         on_event: EventHandler | None = None,
+        executor: Executor | None = None,
+        on_result: Callable[[int, RunResult], None] | None = None,
     ) -> list[RunResult]:
         """Run one workflow once per inputs mapping, ``concurrency`` at a time.
 
@@ -322,27 +352,71 @@ class Engine:
         first run starts, so a bad one raises before anything is sent.
         ``on_event`` gets every run's events, each stamped with ``run=`` the
         index of its inputs mapping; it is called from the worker threads.
+        ``on_result(index, result)`` is called once per run, in the calling
+        thread, as each run finishes.
+        ``executor`` (any ``concurrent.futures.Executor``, e.g. a Dask client's
+        ``get_executor()``) runs them elsewhere instead of on threads: each run
+        travels as (document path, load options, workflow id, inputs), a worker
+        process loads the document once and reuses its engine, and a run whose
+        worker is lost is started once more (``RunResult.retried``), see
+        docs/scale.md.  ``on_event`` cannot cross to another process.
         """
-        from concurrent.futures import ThreadPoolExecutor
+        from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
         from arazzo_engine.events import tag_run
 
         if concurrency < 1:
             raise ConfigurationError(f"concurrency must be at least 1, got {concurrency}")
+        if executor is not None and on_event is not None:
+            raise ConfigurationError(
+                "on_event= cannot be given with executor=: events stay in the worker "
+                "process that runs the workflow; use on_result= to follow a batch"
+            )
         batch = [dict(item or {}) for item in inputs]
         if self.document.workflow(workflow_id) is not None:
             self._check_runnable(workflow_id)
             for item in batch:
                 self._inputs.check(workflow_id, item)
+        if executor is not None:
+            from arazzo_engine.batch.runner import run_on_executor
+
+            return run_on_executor(
+                self._loaded_from,
+                workflow_id,
+                batch,
+                executor=executor,
+                concurrency=concurrency,
+                on_result=on_result,
+            )
 
         def one(index: int, item: Mapping[str, Any]) -> RunResult:
             handler = None if on_event is None else tag_run(on_event, index)
             return self.run(workflow_id, item, on_event=handler)
 
         if concurrency == 1 or len(batch) <= 1:
-            return [one(index, item) for index, item in enumerate(batch)]
+            results = []
+            for index, item in enumerate(batch):
+                results.append(one(index, item))
+                if on_result is not None:
+                    on_result(index, results[-1])
+            return results
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
-            return list(pool.map(one, range(len(batch)), batch))
+            futures = {pool.submit(one, i, item): i for i, item in enumerate(batch)}
+            finished: dict[int, RunResult] = {}
+            pending: set[Future[RunResult]] = set(futures)
+            try:
+                while pending:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in sorted(done, key=futures.__getitem__):
+                        index = futures[future]
+                        finished[index] = future.result()
+                        if on_result is not None:
+                            on_result(index, finished[index])
+            except BaseException:
+                for future in pending:
+                    future.cancel()
+                raise
+            return [finished[i] for i in range(len(batch))]
 
 
 def _default_transport(

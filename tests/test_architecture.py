@@ -92,6 +92,7 @@ ALLOWED: dict[str, set[str]] = {
         "sources",
     },
     "engine": {
+        "batch",
         "events",
         "http",
         "load",
@@ -102,6 +103,7 @@ ALLOWED: dict[str, set[str]] = {
         "sources",
         "sources/openapi",
     },
+    "batch": {"engine", "results"},
     "reports": {"events", "expressions", "results"},
     "cases": {"load/reader", "reports", "results"},
     "cli": {
