@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import json
 import re
+import signal
+import subprocess
 import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from tests.cli_run import arazzo
+from tests.cli_run import ARAZZO, arazzo, environment
+from tests.conftest import ROOT
 from tests.http_server import Received, RecordingServer, Reply
 
 API: dict[str, Any] = {
@@ -358,3 +361,39 @@ def test_progress_when_piped_is_plain_lines_and_a_summary(
         r"batch: 10/10 rows done, 9 succeeded, 1 failed; 10 run in \d+ s, \d+\.\d runs/s",
         lines[-1],
     )
+
+
+def test_interrupted_then_rerun_every_row_is_written_exactly_once(
+    tmp_path: Path, http_server: RecordingServer
+) -> None:
+    serve(http_server, delay=0.2)
+    flow = write_flow(tmp_path)
+    rows = write_rows(tmp_path, [{"name": f"n{i}"} for i in range(12)])
+    output = tmp_path / "results.jsonl"
+    args = batch_args(http_server, flow, rows, "--jobs", "2", "--output", str(output))
+    process = subprocess.Popen(
+        [*ARAZZO, *args],
+        cwd=ROOT,
+        env=environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and (
+        not output.exists() or output.read_text().count("\n") < 3
+    ):
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130, stderr
+    assert f"rerun with --output {output} to continue" in stderr
+    first = result_lines(output.read_text())
+    assert 3 <= len(first) < 12
+    sent_before = len(http_server.requests)
+
+    done = arazzo(*args)
+    assert done.returncode == 0, done.stderr
+    lines = result_lines(output.read_text())
+    assert sorted(line["row"] for line in lines) == list(range(12))
+    assert len(http_server.requests) - sent_before == 12 - len(first)

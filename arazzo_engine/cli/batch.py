@@ -428,8 +428,8 @@ class Batch:
                     finished, _ = wait(running, return_when=FIRST_COMPLETED)
                     for future in finished:
                         row = running.pop(future)
+                        submit()  # first, so the line shows the window full again
                         self.record(row, future.result())
-                        submit()
             except BaseException:
                 self.cancel.set()
                 for future in running:
@@ -445,10 +445,10 @@ class Batch:
 
         def on_result(index: int, result: RunResult) -> None:
             nonlocal waiting
-            self.record(pending[index], result)
-            if waiting:
+            if waiting:  # run_many starts the next run as this one ends
                 waiting -= 1
                 self.progress.started()
+            self.record(pending[index], result)
 
         with dask_executor(target) as executor:
             self.engine.run_many(  # type: ignore[call-arg]
