@@ -358,7 +358,7 @@ def test_progress_when_piped_is_plain_lines_and_a_summary(
     counts = [int(status.fullmatch(line).group(1)) for line in progress]  # type: ignore[union-attr]
     assert counts == sorted(counts)
     assert re.fullmatch(
-        r"batch: 10/10 rows done, 9 succeeded, 1 failed; 10 run in \d+ s, \d+\.\d runs/s",
+        r"batch: 10/10 rows done, 9 succeeded, 1 failed; 10 run in \d+\.\d s, \d+\.\d runs/s",
         lines[-1],
     )
 

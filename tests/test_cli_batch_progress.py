@@ -58,7 +58,7 @@ def test_piped_a_plain_line_at_the_first_finish_then_at_most_once_per_interval()
     assert "\r" not in text and "\x1b" not in text
     assert (
         text.splitlines()[-1]
-        == "batch: 2/5 rows done, 1 succeeded, 1 failed; 2 run in 2 s, 1.3 runs/s"
+        == "batch: 2/5 rows done, 1 succeeded, 1 failed; 2 run in 1.5 s, 1.3 runs/s"
     )
 
 
@@ -84,7 +84,7 @@ def test_a_resumed_batch_counts_the_rows_already_done_and_says_where() -> None:
         progress.finished(True)
     progress.close("results.jsonl")
     assert stream.getvalue().splitlines()[-1] == (
-        "batch: 10/10 rows done, 9 succeeded, 1 failed; 4 run in 2 s, 2.0 runs/s; "
+        "batch: 10/10 rows done, 9 succeeded, 1 failed; 4 run in 2.0 s, 2.0 runs/s; "
         "6 already in results.jsonl"
     )
 
@@ -94,7 +94,7 @@ def test_interrupted_the_summary_says_how_to_continue() -> None:
     progress = Progress(stream, 4, clock=clock)
     progress.close("out.jsonl", interrupted=True)
     assert stream.getvalue() == (
-        "interrupted: 0/4 rows done, 0 succeeded, 0 failed; 0 run in 0 s; "
+        "interrupted: 0/4 rows done, 0 succeeded, 0 failed; 0 run in 0.0 s; "
         "rerun with --output out.jsonl to continue\n"
     )
 
@@ -118,7 +118,7 @@ def test_on_a_terminal_the_bar_is_redrawn_in_place_and_cleared_for_other_lines()
     assert written.startswith('\r\x1b[2K{"row": 0}\n\r\x1b[2K[######')
     progress.close(None)
     assert stream.getvalue().endswith(
-        "\r\x1b[2Kbatch: 1/4 rows done, 1 succeeded, 0 failed; 1 run in 1 s, 1.0 runs/s\n"
+        "\r\x1b[2Kbatch: 1/4 rows done, 1 succeeded, 0 failed; 1 run in 1.0 s, 1.0 runs/s\n"
     )
 
 

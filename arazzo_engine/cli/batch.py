@@ -202,6 +202,7 @@ class Journal:
 
 
 def _duration(seconds: float) -> str:
+    """``42 s``, ``3 min 5 s``, ``2 h 10 min``: whole units, for an ETA."""
     whole = max(0, round(seconds))
     if whole < 60:
         return f"{whole} s"
@@ -351,7 +352,7 @@ class Progress:
         text = (
             f"{'interrupted' if interrupted else 'batch'}: {self.done}/{self.total} rows done, "
             f"{self.done - self.failed} succeeded, {self.failed} failed; "
-            f"{self.ran} run in {_duration(elapsed)}{rate}"
+            f"{self.ran} run in {elapsed:.1f} s{rate}"
         )
         if self.skipped:
             text += f"; {self.skipped} already in {where}"
