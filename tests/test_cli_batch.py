@@ -397,3 +397,22 @@ def test_interrupted_then_rerun_every_row_is_written_exactly_once(
     lines = result_lines(output.read_text())
     assert sorted(line["row"] for line in lines) == list(range(12))
     assert len(http_server.requests) - sent_before == 12 - len(first)
+
+
+def test_a_finished_batch_reruns_nothing_and_keeps_its_exit_code(
+    tmp_path: Path, http_server: RecordingServer
+) -> None:
+    flow = write_flow(tmp_path)
+    rows = write_rows(tmp_path, [{"name": "a"}, {"name": "b"}])
+    output = tmp_path / "results.jsonl"
+    output.write_text('{"row": 1, "succeeded": true}\n{"row": 0, "succeeded": true}\n')
+    for extra in ((), ("--dask", "local:2"), ("--jobs", "1")):
+        done = arazzo(*batch_args(http_server, flow, rows, "--output", str(output), *extra))
+        assert done.returncode == 0, done.stderr
+        [summary] = done.stderr.splitlines()
+        assert re.fullmatch(
+            rf"batch: 2/2 rows done, 2 succeeded, 0 failed; 0 run in \d+\.\d s; "
+            rf"2 already in {re.escape(str(output))}",
+            summary,
+        )
+    assert http_server.requests == []

@@ -367,22 +367,12 @@ class Batch:
 
     engine: Engine
     workflow_id: str
-    rows: list[Row]
     jobs: int
     dask: str | None
     redactor: Redactor
     sink: IO[str]
     progress: Progress
     cancel: threading.Event = field(default_factory=threading.Event)
-
-    def check(self, rows: list[Row], source: str) -> None:
-        """Every pending row against the inputs schema (defaults filled), before any run."""
-        checker = self.engine._inputs  # the library checks rows the same way in run_many
-        for row in rows:
-            try:
-                checker.check(self.workflow_id, row.inputs)
-            except InputValidationError as error:
-                raise UsageError(f"--inputs-file {source}:{row.line}: {error}") from None
 
     def record(self, row: Row, result: RunResult) -> None:
         """Write the row's result line and count it; the result's streams are closed."""
@@ -398,6 +388,8 @@ class Batch:
         self.progress.finished(result.succeeded)
 
     def run(self, pending: list[Row]) -> None:
+        if not pending:
+            return  # every row is in the output already: no pool, no cluster
         if self.dask is None:
             self._threads(pending)
         else:
@@ -461,6 +453,17 @@ class Batch:
             )
 
 
+def _check_rows(engine: Engine, workflow_id: str, rows: list[Row], source: str) -> None:
+    """Every pending row against the inputs schema (defaults filled in), before any run:
+    a bad row is a usage error at its line, and nothing has been sent."""
+    checker = engine._inputs  # what Engine.run and run_many check with; no public door yet
+    for row in rows:
+        try:
+            checker.check(workflow_id, row.inputs)
+        except InputValidationError as error:
+            raise UsageError(f"--inputs-file {source}:{row.line}: {error}") from None
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="replace")
@@ -506,9 +509,9 @@ def run_batch(
         failed=sum(not ok for ok in done.values()),
         interactive=interactive,
     )
+    _check_rows(engine, workflow_id, pending, inputs_file)
     sink = journal.appender() if journal is not None else out
-    batch = Batch(engine, workflow_id, rows, jobs, dask, redactor, sink, progress)
-    batch.check(pending, inputs_file)
+    batch = Batch(engine, workflow_id, jobs, dask, redactor, sink, progress)
     interrupted = False
     try:
         progress.start()
