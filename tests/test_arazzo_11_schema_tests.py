@@ -30,11 +30,7 @@ def _errors(path: Path) -> list[tuple[str, str, int]]:
     if not path.is_file():
         pytest.skip(f"the shared schema tests are not at {FOLDER}")
     found, _ = findings_without_sources(path)
-    return [
-        (d.rule, d.pointer, d.line)
-        for d in found
-        if d.severity == "error" and d.line > 0
-    ]
+    return [(d.rule, d.pointer, d.line) for d in found if d.severity == "error" and d.line > 0]
 
 
 @pytest.mark.parametrize("path", _documents("pass"), ids=lambda p: p.name)

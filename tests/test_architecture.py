@@ -107,6 +107,7 @@ ALLOWED: dict[str, set[str]] = {
     "reports": {"events", "expressions", "results"},
     "cases": {"load/reader", "reports", "results"},
     "cli": {
+        "batch",  # --dask: batch.dask.dask_executor
         "engine",
         "events",
         "load/local_files",

@@ -135,6 +135,15 @@ def _inputs(args: argparse.Namespace, engine: Engine, workflow_id: str) -> dict[
         if not isinstance(loaded, dict):
             raise UsageError(f"--inputs-file {args.inputs_file} must hold a JSON object")
         inputs.update(loaded)
+    inputs.update(_given_inputs(args, engine, workflow_id))
+    return inputs
+
+
+def _given_inputs(args: argparse.Namespace, engine: Engine, workflow_id: str) -> dict[str, Any]:
+    """The ``--input`` values, typed by the workflow's inputs schema."""
+    from arazzo_engine.limits import load_json
+
+    inputs: dict[str, Any] = {}
     workflow = engine.document.workflow(workflow_id)
     schema = workflow.inputs if workflow is not None else None
     for item in args.input or ():
@@ -292,6 +301,58 @@ def _write_reports(
             raise UsageError(f"--report {kind}={path}: {error}") from None
 
 
+def _batch_options(args: argparse.Namespace) -> bool:
+    """True in batch mode (a ``.jsonl`` inputs file), after checking the options against it."""
+    from arazzo_engine.cli.batch import check_dask_target, is_batch_file
+
+    if not is_batch_file(args.inputs_file):
+        for given, option in (
+            (args.jobs, "--jobs"),
+            (args.dask, "--dask"),
+            (args.output, "--output"),
+        ):
+            if given is not None:
+                raise UsageError(
+                    f"{option} runs a batch: give it an --inputs-file FILE.jsonl "
+                    "(one JSON object of inputs per line)"
+                )
+        return False
+    for given, option, why in (
+        (args.json, "--json", "each row's result is a JSON line already (stdout or --output)"),
+        (args.report, "--report", "reports describe one run"),
+        (args.verbose, "--verbose", "it shows one run's requests"),
+        (args.trace, "--trace", "it shows one run's evaluations"),
+    ):
+        if given:
+            raise UsageError(f"{option} is not for a batch (--inputs-file *.jsonl): {why}")
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
+    if args.dask is not None:
+        check_dask_target(args.dask)
+    return True
+
+
+def _cmd_batch(
+    args: argparse.Namespace, engine: Engine, workflow_id: str, out: TextIO, err: TextIO
+) -> int:
+    from arazzo_engine.cli.batch import run_batch
+    from arazzo_engine.redaction import Redactor
+
+    succeeded = run_batch(
+        engine,
+        workflow_id,
+        inputs_file=args.inputs_file,
+        common=_given_inputs(args, engine, workflow_id),
+        output=args.output,
+        jobs=args.jobs,
+        dask=args.dask,
+        redactor=Redactor(_pairs(args.auth, "--auth").values()),
+        out=out,
+        err=err,
+    )
+    return EXIT_OK if succeeded else EXIT_FAILED
+
+
 def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from arazzo_engine.cli.live import LiveView
     from arazzo_engine.events import fan_out
@@ -299,11 +360,14 @@ def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from arazzo_engine.reports.printable import printable_lines
     from arazzo_engine.reports.trace import RunTrace
 
+    batch = _batch_options(args)
     reports = _reports(args.report)
     engine = _load(args, strict=False)
     workflow_id = _chosen(args, engine, err)
     if workflow_id is None:
         return EXIT_USAGE
+    if batch:
+        return _cmd_batch(args, engine, workflow_id, out, err)
     inputs = _inputs(args, engine, workflow_id)
     redactor = Redactor(_pairs(args.auth, "--auth").values())
     live = LiveView.for_stream(
@@ -436,7 +500,30 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="an input, typed by the inputs schema; NAME:=JSON for raw JSON",
     )
-    run.add_argument("--inputs-file", metavar="FILE.json", help="inputs as a JSON object")
+    run.add_argument(
+        "--inputs-file",
+        metavar="FILE.json",
+        help="inputs as a JSON object; a FILE.jsonl (one object per line) runs a batch, "
+        "one run per line",
+    )
+    run.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="batch: runs in flight at once (default 4 threads; 32 with --dask)",
+    )
+    run.add_argument(
+        "--dask",
+        metavar="ADDR",
+        help="batch: run on Dask: local[:N] (a LocalCluster of N worker processes) or a "
+        "scheduler address tcp://host:8786; needs arazzo-engine[dask]",
+    )
+    run.add_argument(
+        "--output",
+        metavar="FILE.jsonl",
+        help="batch: append one result per line as runs finish (default stdout); rerun "
+        "with the same file to skip the rows already in it",
+    )
     run.add_argument(
         "--auth",
         action="append",
