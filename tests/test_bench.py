@@ -24,6 +24,14 @@ EXPECTED = {
     "bench_expressions.py": ["condition evaluation"],
     "bench_load.py": ["load, 10-step peer chain", "load, 10-step GET-only chain"],
     "bench_redaction.py": ["masking a 4 KB body"],
+    "bench_scale.py": [
+        "fal queue, threads, 1 in flight",
+        "fal queue, threads, 8 in flight",
+        "fal queue, threads, 64 in flight",
+        "fal queue, threads, 256 in flight",
+        "memory per in-flight run, 64 threads",
+        "fal queue, Dask local:2",
+    ],
     "bench_repeat.py": ["runs of a 10-step chain"],
     "bench_startup.py": ["CLI start-up, arazzo --version", "CLI start-up, arazzo validate"],
     "bench_step_overhead.py": [
