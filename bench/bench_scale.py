@@ -316,8 +316,9 @@ def main() -> None:
 
 def measure_dask(engine: Engine, cpu: Callable[[], float], latency: float) -> None:
     """dask_executor("local:2") at 8 and 64 in flight; a 2 x 32-thread LocalCluster at 64."""
-    from arazzo_engine.batch.dask import dask_executor
     from distributed import Client, LocalCluster
+
+    from arazzo_engine.batch.dask import dask_executor
 
     with dask_executor("local:2") as executor:
         for concurrency, runs in DASK_LOCAL:

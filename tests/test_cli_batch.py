@@ -416,3 +416,21 @@ def test_a_finished_batch_reruns_nothing_and_keeps_its_exit_code(
             summary,
         )
     assert http_server.requests == []
+
+
+def test_a_batch_on_a_local_dask_cluster_writes_every_row_and_resumes(
+    tmp_path: Path, http_server: RecordingServer
+) -> None:
+    serve(http_server, failing={"n3"})
+    flow = write_flow(tmp_path)
+    rows = write_rows(tmp_path, [{"name": f"n{i}"} for i in range(6)])
+    output = tmp_path / "results.jsonl"
+    output.write_text('{"row": 0, "workflowId": "greet", "succeeded": true}\n')
+    args = batch_args(http_server, flow, rows, "--dask", "local:2", "--output", str(output))
+    done = arazzo(*args, timeout=120)
+    assert done.returncode == 1, done.stderr  # row 3 failed
+    lines = result_lines(output.read_text())
+    assert sorted(line["row"] for line in lines) == list(range(6))  # each row once
+    assert [line["row"] for line in lines if not line["succeeded"]] == [3]
+    assert sorted(names_sent(http_server)) == ["n1", "n2", "n3", "n4", "n5"]  # row 0 was done
+    assert SECRET not in output.read_text() + done.stderr + done.stdout

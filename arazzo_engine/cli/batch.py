@@ -431,7 +431,7 @@ class Batch:
 
     def _on_dask(self, pending: list[Row], target: str) -> None:
         """The runs through ``Engine.run_many`` on a Dask executor; results written as they come."""
-        from arazzo_engine.batch.dask import dask_executor  # type: ignore[import-untyped]
+        from arazzo_engine.batch.dask import dask_executor
 
         self.progress.started(min(self.jobs, len(pending)))
         waiting = len(pending) - min(self.jobs, len(pending))
@@ -444,7 +444,7 @@ class Batch:
             self.record(pending[index], result)
 
         with dask_executor(target) as executor:
-            self.engine.run_many(  # type: ignore[call-arg]
+            self.engine.run_many(
                 self.workflow_id,
                 [row.inputs for row in pending],
                 concurrency=self.jobs,
