@@ -51,8 +51,9 @@ brokers:
 		else echo "the message step tests need:$$missing (apt-get install$$missing)"; exit 1; fi; \
 	fi
 
+# Both cores, each test module whole in one process (its module fixtures, brokers, clusters).
 unit: $(STAMP) brokers
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 # The docs build runs when MkDocs is in .venv (the dev and docs extras install it).
 docs: $(STAMP)
