@@ -121,16 +121,7 @@ class SseConnection:
             stream=True,
             deadline=time.monotonic() + self._timeout,
         )
-        try:
-            response = self._transport.send(request, timeout=self._idle_timeout)
-        except TransportError as error:
-            raise MessageTransportError(f"could not subscribe to {where}: {error}") from None
-        except Exception as error:  # a bug below must not escape as a library error
-            raise MessageTransportError(
-                f"could not subscribe to {where}: {type(error).__name__}"
-            ) from None
-        finally:
-            raw = self._recorder.take()  # also forgotten when no usable answer came
+        response, raw = self._exchange(request, self._idle_timeout, f"subscribe to {where}")
         problem = _refusal(response)
         if problem is not None:
             _close_quietly(response)
@@ -171,20 +162,27 @@ class SseConnection:
             credential_headers=frozenset(self._server.headers),
             deadline=time.monotonic() + self._timeout,
         )
-        try:
-            response = self._transport.send(request, timeout=self._timeout)
-        except TransportError as error:
-            raise MessageTransportError(f"could not send to {where}: {error}") from None
-        except Exception as error:  # a bug below must not escape as a library error
-            raise MessageTransportError(
-                f"could not send to {where}: {type(error).__name__}"
-            ) from None
-        finally:
-            self._recorder.take()
+        response, _ = self._exchange(request, self._timeout, f"send to {where}")
         status = response.status_code
         _close_quietly(response)
         if not 200 <= status < 300:
             raise MessageTransportError(f"could not send to {where}: the server answered {status}")
+
+    def _exchange(
+        self, request: HttpRequest, timeout: float, doing: str
+    ) -> tuple[HttpResponse, Any]:
+        """Send ``request``; its response and the raw urllib3 response the hook recorded
+        (forgotten as well when no usable answer came).  Every failure is one
+        MessageTransportError saying what could not be done (``doing``)."""
+        try:
+            response = self._transport.send(request, timeout=timeout)
+        except TransportError as error:
+            raise MessageTransportError(f"could not {doing}: {error}") from None
+        except Exception as error:  # a bug below must not escape as a library error
+            raise MessageTransportError(f"could not {doing}: {type(error).__name__}") from None
+        finally:
+            raw = self._recorder.take()
+        return response, raw
 
     def close(self) -> None:
         """Close every subscription (their sockets and threads), then the HTTP session."""
